@@ -1,0 +1,1 @@
+"""depthlens: see what the depth of a neural network does."""

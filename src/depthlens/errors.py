@@ -1,0 +1,55 @@
+"""Errors that tell the user what went wrong and what is allowed.
+
+Every error a user can cause by a value they chose names the *field*, the *value* and what is
+*allowed*, so the message alone is enough to fix the input (a flag, a Config key, a CSV column).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+class DepthlensError(Exception):
+    """Base class of every error depthlens raises on purpose."""
+
+
+def _describe_allowed(allowed: str | Iterable[Any]) -> str:
+    if isinstance(allowed, str):
+        return allowed
+    return "one of " + ", ".join(repr(a) for a in allowed)
+
+
+class ConfigError(DepthlensError, ValueError):
+    """A value that is not allowed for a named field.
+
+    >>> str(ConfigError("optimizer", "adamm", ["sgd", "adam"]))
+    "optimizer: 'adamm' is not allowed; expected one of 'sgd', 'adam'"
+    """
+
+    def __init__(self, field: str, value: Any, allowed: str | Iterable[Any]):
+        self.field = field
+        self.value = value
+        self.allowed = _describe_allowed(allowed)
+        super().__init__(f"{field}: {value!r} is not allowed; expected {self.allowed}")
+
+
+class DataError(DepthlensError, ValueError):
+    """Input data (a file, an array) that cannot be used, with the reason."""
+
+
+class DivergenceError(DepthlensError, FloatingPointError):
+    """Training produced NaN or inf. The network keeps the last weights that gave a finite loss."""
+
+    def __init__(self, epoch: int, step: int, loss: float, lr: float | None = None):
+        self.epoch = epoch
+        self.step = step
+        self.loss = loss
+        self.lr = lr
+        hint = "try a lower learning rate"
+        if lr is not None:
+            hint += f" (it is {lr:g}; {lr / 10:g} is a good next try)"
+        super().__init__(
+            f"training diverged at epoch {epoch}, step {step}: the loss became {loss}; "
+            f"the weights were restored to the last ones with a finite loss; {hint}"
+        )

@@ -1,0 +1,1 @@
+"""depthlens.nn."""
