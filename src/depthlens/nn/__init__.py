@@ -1,1 +1,37 @@
-"""depthlens.nn."""
+"""The engine: dense layers, activations, heads and losses, initializers, optimizers, training.
+
+numpy (and numba for small networks) only: arrays in, arrays out; no printing, files or plots
+except ``serialize``, which reads and writes model files.
+"""
+
+from depthlens.nn.activations import ACTIVATIONS, Activation, get_activation
+from depthlens.nn.initializers import INITIALIZERS, initialize
+from depthlens.nn.losses import LOSSES, OUTPUTS, Head, make_head
+from depthlens.nn.network import MLP, Trace
+from depthlens.nn.optimizers import OPTIMIZERS, PRESETS, Optimizer, make_optimizer
+from depthlens.nn.regularization import REGULARIZATIONS
+from depthlens.nn.serialize import load_model, save_model
+from depthlens.nn.training import History, Trainer
+
+__all__ = [
+    "ACTIVATIONS",
+    "INITIALIZERS",
+    "LOSSES",
+    "MLP",
+    "OPTIMIZERS",
+    "OUTPUTS",
+    "PRESETS",
+    "REGULARIZATIONS",
+    "Activation",
+    "Head",
+    "History",
+    "Optimizer",
+    "Trace",
+    "Trainer",
+    "get_activation",
+    "initialize",
+    "load_model",
+    "make_head",
+    "make_optimizer",
+    "save_model",
+]

@@ -1,0 +1,275 @@
+"""The multilayer perceptron: dense layers over one flat parameter buffer.
+
+Layer l maps a (n, in) batch to z = a_prev·Wᵀ + b with W stored (out, in) as in PyTorch, then
+bends it with its activation, a = act(z); the last layer's z goes to the head (``losses.Head``).
+Backprop, for the mean batch loss L:
+
+    δ_L = dL/dz_L                                  (from the head)
+    dL/dW_l = δ_lᵀ · a_{l−1}      dL/db_l = Σ_rows δ_l
+    δ_{l−1} = (δ_l · W_l) ⊙ act'(z_{l−1})
+
+All weights live in ``params`` (weights of every layer first, then every bias, so the weights are
+one slice for L1/L2), and all gradients in ``grads`` with the same layout; ``weights[l]`` and
+``biases[l]`` are views into it. A forward pass can keep every layer's z and a (``Trace``),
+which is what the lens draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from depthlens.errors import ConfigError
+from depthlens.nn import kernels
+from depthlens.nn.activations import ACTIVATIONS, get_activation
+from depthlens.nn.initializers import initialize
+from depthlens.nn.losses import LOSSES, Head, make_head
+
+Array = np.ndarray
+
+COMPILED_MAX_WIDTH = 32
+"""Networks whose widest layer is at most this use the compiled kernels by default
+(benchmarks/RESULTS.md has the measurement behind the number)."""
+
+BACKENDS = ("auto", "numpy", "compiled")
+
+
+@dataclass
+class Trace:
+    """Every layer's values for one batch: ``pre[l]`` = z of layer l, ``post[l]`` = its a.
+
+    ``post[-1]`` is the head's output; ``inputs`` is the batch itself (layer 0's input).
+    """
+
+    inputs: Array
+    pre: list[Array]
+    post: list[Array]
+
+    @property
+    def output(self) -> Array:
+        return self.post[-1]
+
+
+class MLP:
+    """A dense network ``sizes[0] → sizes[1] → … → sizes[-1]``.
+
+    Args:
+        sizes: units per layer, input first, output last (at least two entries).
+        activation: one name for every hidden layer, or one per hidden layer.
+        output, loss: the head (``losses.make_head``); ``output=None`` picks the loss's natural one.
+        dtype: float32 (default) or float64.
+        backend: 'auto' (compiled kernels for narrow networks), 'numpy' or 'compiled'.
+    """
+
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        activation: str | Sequence[str] = "tanh",
+        output: str | None = None,
+        loss: str = "mse",
+        dtype: type | np.dtype | str = np.float32,
+        backend: str = "auto",
+    ):
+        sizes = tuple(int(s) for s in sizes)
+        if len(sizes) < 2 or any(s < 1 for s in sizes):
+            raise ConfigError("layers", sizes, "at least an input and an output size, each ≥ 1")
+        n_hidden = len(sizes) - 2
+        names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+        if len(names) != n_hidden:
+            raise ConfigError("activation", list(activation),
+                              f"one name, or one per hidden layer ({n_hidden})")
+        self.sizes = sizes
+        self.activations = tuple(get_activation(a).name for a in names)
+        self.head: Head = make_head(output, loss)
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ConfigError("dtype", str(dtype), ["float32", "float64"])
+        if backend not in BACKENDS:
+            raise ConfigError("backend", backend, BACKENDS)
+        self.backend = backend
+
+        shapes = self.shapes
+        n_w = sum(o * i for o, i in shapes)
+        self.n_weights = n_w
+        self.params = np.zeros(n_w + sum(o for o, _ in shapes), dtype=self.dtype)
+        self.grads = np.zeros_like(self.params)
+        self.weights: list[Array] = []
+        self.biases: list[Array] = []
+        self.grad_weights: list[Array] = []
+        self.grad_biases: list[Array] = []
+        w_off, b_off, w, b = [], [], 0, n_w
+        for o, i in shapes:
+            w_off.append(w)
+            b_off.append(b)
+            self.weights.append(self.params[w : w + o * i].reshape(o, i))
+            self.grad_weights.append(self.grads[w : w + o * i].reshape(o, i))
+            self.biases.append(self.params[b : b + o])
+            self.grad_biases.append(self.grads[b : b + o])
+            w, b = w + o * i, b + o
+        self._w_off = np.array(w_off, dtype=np.int64)
+        self._b_off = np.array(b_off, dtype=np.int64)
+        self._sizes = np.array(sizes, dtype=np.int64)
+        self._act_codes = np.array([ACTIVATIONS[a].code for a in self.activations] or [0],
+                                   dtype=np.int64)
+        self._out_code = (kernels.SOFTMAX if self.head.output == "softmax"
+                          else ACTIVATIONS[self.head.output].code)
+        self._loss_code = LOSSES.index(self.head.loss)
+        self._no_out = np.empty((0, sizes[-1]), dtype=self.dtype)
+
+    # -- structure ----------------------------------------------------------------------------
+    @property
+    def shapes(self) -> list[tuple[int, int]]:
+        """(out, in) of every layer's W."""
+        return [(self.sizes[k + 1], self.sizes[k]) for k in range(len(self.sizes) - 1)]
+
+    @property
+    def n_layers(self) -> int:
+        """Number of dense layers (hidden layers + the output layer)."""
+        return len(self.sizes) - 1
+
+    @property
+    def n_params(self) -> int:
+        return int(self.params.size)
+
+    @property
+    def layer_activations(self) -> tuple[str, ...]:
+        """The activation of every dense layer, the head's output activation last."""
+        return (*self.activations, self.head.output)
+
+    @property
+    def uses_kernels(self) -> bool:
+        """Whether gradients are computed by the compiled kernels (see ``backend``)."""
+        if self.backend == "auto":
+            return max(self.sizes) <= COMPILED_MAX_WIDTH
+        return self.backend == "compiled"
+
+    def __repr__(self) -> str:
+        arch = "-".join(str(s) for s in self.sizes)
+        acts = ",".join(dict.fromkeys(self.activations)) or "none"
+        return (f"MLP({arch}, activation={acts}, output={self.head.output}, "
+                f"loss={self.head.loss}, params={self.n_params}, dtype={self.dtype.name})")
+
+    # -- parameters ---------------------------------------------------------------------------
+    def initialize(self, init: str = "torch", seed: int | np.random.Generator | None = 0,
+                   **params: float) -> MLP:
+        """Draw every layer's (W, b) with initializer ``init``, layer by layer from one seed."""
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+        for w, b in zip(self.weights, self.biases):
+            w_new, b_new = initialize(init, rng, w.shape, **params)
+            w[...] = w_new
+            b[...] = b_new
+        return self
+
+    def set_params(self, weights: Sequence[Array], biases: Sequence[Array]) -> None:
+        """Copy weights (out, in) and biases (out,) in, checking every shape."""
+        if len(weights) != self.n_layers or len(biases) != self.n_layers:
+            raise ConfigError("weights", f"{len(weights)} layers",
+                              f"{self.n_layers} weight and bias arrays")
+        for k, (w, b) in enumerate(zip(weights, biases)):
+            w, b = np.asarray(w), np.asarray(b)
+            if w.shape != self.weights[k].shape:
+                raise ConfigError(f"W{k}", w.shape, f"shape {self.weights[k].shape}")
+            if b.shape != self.biases[k].shape:
+                raise ConfigError(f"b{k}", b.shape, f"shape {self.biases[k].shape}")
+            self.weights[k][...] = w
+            self.biases[k][...] = b
+
+    def copy(self) -> MLP:
+        """An independent network with the same structure and parameters."""
+        twin = MLP(self.sizes, self.activations, self.head.output, self.head.loss, self.dtype,
+                   self.backend)
+        twin.params[...] = self.params
+        return twin
+
+    # -- inputs -------------------------------------------------------------------------------
+    def _as_input(self, x: Array) -> Array:
+        x = np.asarray(x, dtype=self.dtype)
+        if x.ndim == 1 and self.sizes[0] == 1:
+            x = x[:, None]
+        if x.ndim != 2 or x.shape[1] != self.sizes[0]:
+            raise ConfigError("x", f"shape {x.shape}", f"shape (n, {self.sizes[0]})")
+        return np.ascontiguousarray(x)
+
+    def _as_target(self, t: Array, n: int) -> Array:
+        t = np.asarray(t, dtype=self.dtype)
+        if t.ndim == 1:
+            t = t[:, None]
+        if t.shape != (n, self.sizes[-1]):
+            raise ConfigError("targets", f"shape {t.shape}", f"shape ({n}, {self.sizes[-1]})")
+        return np.ascontiguousarray(t)
+
+    # -- forward ------------------------------------------------------------------------------
+    def trace(self, x: Array) -> Trace:
+        """Forward pass keeping every layer's pre-activation z and activation a."""
+        a = self._as_input(x)
+        inputs, pre, post = a, [], []
+        for k in range(self.n_layers):
+            z = a @ self.weights[k].T
+            z += self.biases[k]
+            a = (self.head.forward(z) if k == self.n_layers - 1
+                 else ACTIVATIONS[self.activations[k]](z))
+            pre.append(z)
+            post.append(a)
+        return Trace(inputs, pre, post)
+
+    def forward(self, x: Array) -> Array:
+        """The head's outputs o (n, m) for inputs x (n, in)."""
+        if self.uses_kernels:
+            x = self._as_input(x)
+            out = np.empty((x.shape[0], self.sizes[-1]), dtype=self.dtype)
+            self._run(x, np.zeros((x.shape[0], self.sizes[-1]), self.dtype),
+                      np.arange(x.shape[0]), False, out)
+            return out
+        return self.trace(x).output
+
+    __call__ = forward
+
+    # -- loss and gradient --------------------------------------------------------------------
+    def _run(self, x: Array, t: Array, idx: Array, want_grad: bool, out: Array) -> float:
+        return kernels.run_batch(self.params, self.grads, x, t, idx, self._sizes, self._w_off,
+                                 self._b_off, self._act_codes, self._out_code, self._loss_code,
+                                 want_grad, out)
+
+    def loss(self, x: Array, t: Array) -> float:
+        """Mean data loss on (x, encoded targets t)."""
+        x = self._as_input(x)
+        t = self._as_target(t, x.shape[0])
+        if self.uses_kernels:
+            return float(self._run(x, t, np.arange(x.shape[0]), False, self._no_out))
+        tr = self.trace(x)
+        return self.head.value(tr.pre[-1], tr.output, t)
+
+    def gradient(self, x: Array, t: Array, idx: Array | None = None) -> float:
+        """Fill ``grads`` with d(mean data loss)/dθ on the rows ``idx`` of (x, t) (all rows if
+        None) and return that loss. x and t must already be validated (``_as_input``)."""
+        if self.uses_kernels:
+            if idx is None:
+                idx = np.arange(x.shape[0])
+            return float(self._run(x, t, idx, True, self._no_out))
+        if idx is not None:
+            x, t = x[idx], t[idx]
+        return self._numpy_gradient(x, t)
+
+    def _numpy_gradient(self, x: Array, t: Array) -> float:
+        tr = self.trace(x)
+        z_out, o = tr.pre[-1], tr.output
+        value = self.head.value(z_out, o, t)
+        delta = self.head.gradient(z_out, o, t)
+        for k in range(self.n_layers - 1, -1, -1):
+            a_prev = tr.post[k - 1] if k > 0 else tr.inputs
+            np.matmul(delta.T, a_prev, out=self.grad_weights[k])
+            np.sum(delta, axis=0, out=self.grad_biases[k])
+            if k > 0:
+                delta = delta @ self.weights[k]
+                delta *= ACTIVATIONS[self.activations[k - 1]].derivative(tr.pre[k - 1],
+                                                                         tr.post[k - 1])
+        return value
+
+    def loss_and_grad(self, x: Array, t: Array) -> tuple[float, Array]:
+        """Validated convenience: (mean data loss, a copy of the gradient buffer)."""
+        x = self._as_input(x)
+        t = self._as_target(t, x.shape[0])
+        value = self.gradient(x, t)
+        return value, self.grads.copy()

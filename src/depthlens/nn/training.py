@@ -1,0 +1,257 @@
+"""Training: mini-batches, epochs, history and the divergence guard.
+
+A ``Trainer`` holds a network, an optimizer with its state, the training (and optionally test)
+data and a batch order. ``step()`` trains on one mini-batch; ``epoch()`` finishes the current
+epoch; ``fit(n)`` runs n epochs. Batch size 1 is per-sample SGD, k is mini-batch, ``'all'`` (or any
+size ≥ n) is full-batch descent. The last batch of an epoch holds the leftover samples (unlike
+Playground, which folds them into the next epoch's first update). With ``shuffle=True`` (default)
+the order is redrawn every epoch; ``shuffle=False`` keeps the data's own order, as Playground does.
+
+At the end of every epoch the history gains one row: the data loss on the whole training set, the
+regularization penalty (apart), the test loss, and accuracy (classification) or R² (regression).
+Everything is a function of the seed: the same seed gives the same numbers.
+
+If a batch's loss is NaN or inf, training stops with ``DivergenceError`` naming the epoch and the
+step; the parameters are put back to the last ones that gave a finite loss, so the run can go on
+with a lower learning rate (``trainer.optimizer.hyper['lr'] = …``) or be reset.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from depthlens.errors import ConfigError, DivergenceError
+from depthlens.nn import regularization
+from depthlens.nn.network import MLP
+from depthlens.nn.optimizers import Optimizer
+from depthlens.nn.regularization import check as regularization_check
+
+Array = np.ndarray
+PROBLEMS = ("classification", "regression")
+
+
+@dataclass
+class History:
+    """One row per finished epoch; every column a list of the same length."""
+
+    epoch: list[int] = field(default_factory=list)
+    step: list[int] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+    penalty: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    train_metric: list[float] = field(default_factory=list)
+    test_metric: list[float] = field(default_factory=list)
+    metric: str = "accuracy"
+
+    COLUMNS = ("epoch", "step", "train_loss", "penalty", "test_loss", "train_metric",
+               "test_metric")
+
+    def __len__(self) -> int:
+        return len(self.epoch)
+
+    def append(self, **row: float) -> None:
+        for name in self.COLUMNS:
+            getattr(self, name).append(row[name])
+
+    def last(self) -> dict[str, float]:
+        """The newest row (empty before the first epoch)."""
+        if not self.epoch:
+            return {}
+        return {self._label(c): getattr(self, c)[-1] for c in self.COLUMNS}
+
+    def _label(self, column: str) -> str:
+        return column.replace("metric", self.metric)
+
+    def to_csv(self) -> str:
+        """CSV text with a header; metric columns are named train_accuracy/test_r2 etc."""
+        lines = [",".join(self._label(c) for c in self.COLUMNS)]
+        for k in range(len(self)):
+            lines.append(",".join(repr(getattr(self, c)[k]) for c in self.COLUMNS))
+        return "\n".join(lines) + "\n"
+
+
+def accuracy(pred: Array, y: Array) -> float:
+    """Fraction of predictions equal to the labels."""
+    return float(np.mean(pred == y)) if y.size else math.nan
+
+
+def r2_score(pred: Array, y: Array) -> float:
+    """Coefficient of determination 1 − Σ(y − ŷ)²/Σ(y − ȳ)², averaged over outputs."""
+    if y.shape[0] < 2:
+        return math.nan
+    ss_res = ((y - pred) ** 2).sum(axis=0)
+    ss_tot = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
+    safe = np.where(ss_tot > 0, ss_tot, 1.0)
+    return float(np.mean(np.where(ss_tot > 0, 1.0 - ss_res / safe, 0.0)))
+
+
+class Trainer:
+    """Trains ``net`` with ``optimizer`` on (x, y).
+
+    Args:
+        x, y: training inputs (n, in) and labels: class indices (n,) for classification, target
+            values (n,) or (n, m) for regression.
+        problem: 'classification' or 'regression'.
+        batch_size: a whole number ≥ 1 or 'all'. Sizes above n mean full batch.
+        shuffle: redraw the order every epoch.
+        seed: seeds the batch order.
+        regularization, reg_rate: 'none' | 'l1' | 'l2' and its rate (``regularization``).
+        x_test, y_test: optional held-out data evaluated at the end of every epoch.
+    """
+
+    def __init__(
+        self,
+        net: MLP,
+        optimizer: Optimizer,
+        x: Array,
+        y: Array,
+        *,
+        problem: str = "classification",
+        batch_size: int | str = 10,
+        shuffle: bool = True,
+        seed: int = 0,
+        regularization: str = "none",
+        reg_rate: float = 0.0,
+        x_test: Array | None = None,
+        y_test: Array | None = None,
+    ):
+        if problem not in PROBLEMS:
+            raise ConfigError("problem", problem, PROBLEMS)
+        self.net = net
+        self.optimizer = optimizer
+        self.problem = problem
+        self.x, self.y, self.t = self._prepare(x, y, "y")
+        n = self.x.shape[0]
+        if n == 0:
+            raise ConfigError("x", "0 samples", "at least one training sample")
+        if x_test is not None and y_test is not None and len(x_test):
+            self.x_test, self.y_test, self.t_test = self._prepare(x_test, y_test, "y_test")
+        else:
+            self.x_test = self.y_test = self.t_test = None
+        self.batch_size = self._batch_size(batch_size, n)
+        self.shuffle = bool(shuffle)
+        self.regularization, self.reg_rate = regularization_check(regularization, reg_rate)
+        self.seed = seed
+        self.rng = np.random.default_rng(seed)
+        self.state = optimizer.init(net.params)
+        self.history = History(metric="accuracy" if problem == "classification" else "r2")
+        self.epochs_done = 0
+        self.steps_done = 0
+        self._order = np.arange(n)
+        self._cursor = n  # the first step starts a new epoch
+        self._backup = net.params.copy()
+
+    # -- set-up -------------------------------------------------------------------------------
+    def _prepare(self, x: Array, y: Array, name: str) -> tuple[Array, Array, Array]:
+        x = self.net._as_input(x)
+        y = np.asarray(y)
+        if y.shape[0] != x.shape[0]:
+            raise ConfigError(name, f"{y.shape[0]} labels", f"{x.shape[0]}, one per sample")
+        m = self.net.sizes[-1]
+        if self.problem == "classification":
+            y = y.astype(np.int64).reshape(-1)
+            top = 2 if m == 1 else m
+            if y.size and (y.min() < 0 or y.max() >= top):
+                raise ConfigError(name, f"class {int(y.max())}",
+                                  f"class indices 0..{top - 1} for {m} output unit(s)")
+            t = self.net.head.encode(y, m, self.net.dtype)
+        else:
+            y = y.astype(self.net.dtype)
+            t = self.net._as_target(y, x.shape[0])
+            y = t
+        return x, y, np.ascontiguousarray(t)
+
+    @staticmethod
+    def _batch_size(batch_size: int | str, n: int) -> int:
+        if batch_size == "all":
+            return n
+        try:
+            b = int(batch_size)
+        except (TypeError, ValueError):
+            raise ConfigError("batch_size", batch_size, "a whole number ≥ 1 or 'all'") from None
+        if b < 1 or b != batch_size:
+            raise ConfigError("batch_size", batch_size, "a whole number ≥ 1 or 'all'")
+        return min(b, n)
+
+    @property
+    def n_train(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return -(-self.n_train // self.batch_size)
+
+    # -- training -----------------------------------------------------------------------------
+    def step(self) -> float:
+        """Train on the next mini-batch; return its data loss (before the update)."""
+        n = self.n_train
+        if self._cursor >= n:
+            if self.shuffle:
+                self._order = self.rng.permutation(n)
+            self._cursor = 0
+        idx = self._order[self._cursor : self._cursor + self.batch_size]
+        net = self.net
+        loss = net.gradient(self.x, self.t, idx)
+        if not math.isfinite(loss):
+            net.params[...] = self._backup
+            raise DivergenceError(self.epochs_done + 1, self.steps_done + 1, loss,
+                                  self.optimizer.lr)
+        if self.regularization != "none":
+            w = slice(0, net.n_weights)
+            regularization.add_gradient(net.params[w], net.grads[w], self.regularization,
+                                        self.reg_rate)
+        np.copyto(self._backup, net.params)
+        self.optimizer.update(net.params, net.grads, self.state)
+        self._cursor += idx.size
+        self.steps_done += 1
+        if self._cursor >= n:
+            self.epochs_done += 1
+            self._record()
+        return loss
+
+    def epoch(self) -> dict[str, float]:
+        """Train to the end of the current epoch (a whole one if none is under way)."""
+        self.step()
+        while self._cursor < self.n_train:
+            self.step()
+        return self.history.last()
+
+    def fit(self, epochs: int) -> History:
+        """Run ``epochs`` whole epochs."""
+        for _ in range(int(epochs)):
+            self.epoch()
+        return self.history
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def evaluate(self, x: Array, y: Array, t: Array) -> tuple[float, float]:
+        """(mean data loss, accuracy or R²) of the current network on prepared data."""
+        net = self.net
+        if net.uses_kernels:
+            out = np.empty_like(t)
+            loss = float(net._run(x, t, np.arange(x.shape[0]), False, out))
+        else:
+            tr = net.trace(x)
+            out = tr.output
+            loss = net.head.value(tr.pre[-1], out, t)
+        if self.problem == "classification":
+            return loss, accuracy(net.head.decide(out), y)
+        return loss, r2_score(out, y)
+
+    def _record(self) -> None:
+        train_loss, train_metric = self.evaluate(self.x, self.y, self.t)
+        if self.x_test is not None:
+            test_loss, test_metric = self.evaluate(self.x_test, self.y_test, self.t_test)
+        else:
+            test_loss = test_metric = math.nan
+        if not math.isfinite(train_loss):
+            self.net.params[...] = self._backup
+            raise DivergenceError(self.epochs_done, self.steps_done, train_loss,
+                                  self.optimizer.lr)
+        pen = regularization.penalty(self.net.params[: self.net.n_weights], self.regularization,
+                                     self.reg_rate)
+        self.history.append(epoch=self.epochs_done, step=self.steps_done, train_loss=train_loss,
+                            penalty=pen, test_loss=test_loss, train_metric=train_metric,
+                            test_metric=test_metric)
