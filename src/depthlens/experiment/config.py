@@ -1,0 +1,347 @@
+"""One Config describes an experiment completely; a run is a pure function of it.
+
+The same Config drives the command line (flags or a JSON file), the Python API and the web page
+(whose URL query *is* the Config). It validates every field when built: an unknown field or a
+value that is not allowed raises ``ConfigError`` naming the field, the value and what is allowed.
+
+Seeds: one ``seed`` feeds four independent streams (numpy ``SeedSequence(seed).spawn(4)``): the
+data, the train/test split, the initial weights and the batch order. So changing the batch size
+does not change the data or the initial weights, and Reset with the same seed is the same run.
+
+Derived choices, made when a field is left ``None``:
+- ``loss``: 'bce' for two classes, 'cross_entropy' for more, 'mse' for regression;
+  Playground's own head is ``loss='half_mse', output='tanh'``.
+- ``output``: the loss's natural output (sigmoid, softmax, linear; tanh for half_mse).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from depthlens.data import DATASETS, PREPROCESSORS, parse_features
+from depthlens.errors import ConfigError
+from depthlens.nn.activations import get_activation
+from depthlens.nn.initializers import init_name, init_params
+from depthlens.nn.losses import DEFAULT_OUTPUT, loss_name, make_head
+from depthlens.nn.optimizers import OPTIMIZERS, PRESETS, make_optimizer
+from depthlens.nn.regularization import check as check_regularization
+
+MAX_LAYERS = 16
+MAX_UNITS = 1024
+MAX_EPOCHS = 1_000_000
+DTYPES = ("float32", "float64")
+CSV_PREFIX = "csv:"
+
+
+def _dict_field() -> Any:
+    return field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every choice of an experiment. Build with ``Config(...)``, ``from_dict``, ``from_json``
+    or ``from_query``; all of them validate. Defaults are TensorFlow Playground's default network
+    (circle, hidden layers 4-2 tanh, SGD at 0.03, batch 10, its U(−0.5, 0.5) init)."""
+
+    # data
+    dataset: str = "circle"
+    n_samples: int | None = None
+    noise: float = 0.0
+    dataset_params: dict[str, Any] = _dict_field()
+    target: str | None = None
+    train_ratio: float = 0.5
+    features: tuple[str, ...] = ("x1", "x2")
+    preprocessing: str = "none"
+    preprocessing_params: dict[str, Any] = _dict_field()
+    # architecture
+    layers: tuple[int, ...] = (4, 2)
+    activation: str | tuple[str, ...] = "tanh"
+    output: str | None = None
+    loss: str | None = None
+    init: str = "playground"
+    init_params: dict[str, Any] = _dict_field()
+    dtype: str = "float32"
+    # training
+    optimizer: str = "sgd"
+    lr: float = 0.03
+    optimizer_params: dict[str, Any] = _dict_field()
+    regularization: str = "none"
+    reg_rate: float = 0.0
+    batch_size: int | str = 10
+    epochs: int = 200
+    shuffle: bool = True
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    # -- derived ------------------------------------------------------------------------------
+    @property
+    def is_csv(self) -> bool:
+        return self.dataset.startswith(CSV_PREFIX)
+
+    @property
+    def problem(self) -> str | None:
+        """'classification' or 'regression' for a generated set; None for a CSV until loaded."""
+        return None if self.is_csv else DATASETS[self.dataset].problem
+
+    def seeds(self) -> dict[str, int]:
+        """Independent seeds for data, split, init and batch order, derived from ``seed``."""
+        kids = np.random.SeedSequence(self.seed).spawn(4)
+        names = ("data", "split", "init", "order")
+        return {n: int(k.generate_state(1)[0]) for n, k in zip(names, kids)}
+
+    def resolved_loss(self, problem: str, n_classes: int) -> tuple[str, str]:
+        """(output, loss) names for a problem, filling the defaults of the module docstring."""
+        loss = self.loss
+        if loss is None:
+            if problem == "regression":
+                loss = "mse"
+            else:
+                loss = "bce" if n_classes <= 2 else "cross_entropy"
+        output = self.output or DEFAULT_OUTPUT[loss]
+        head = make_head(output, loss)
+        return head.output, head.loss
+
+    def make_optimizer(self):
+        """The optimizer this Config names, with lr and its parameters."""
+        return make_optimizer(self.optimizer, lr=self.lr, **self.optimizer_params)
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with some fields changed (validated again)."""
+        return Config.from_dict({**self.to_dict(), **changes})
+
+    # -- JSON ---------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types: tuples become lists."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = list(v) if isinstance(v, tuple) else (dict(v) if isinstance(v, dict)
+                                                                else v)
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Config:
+        if not isinstance(data, dict):
+            raise ConfigError("config", type(data).__name__, "a JSON object of fields")
+        names = [f.name for f in dataclasses.fields(cls)]
+        for key in data:
+            if key not in names:
+                raise ConfigError("config", key, f"a field name: {', '.join(names)}")
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Config:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ConfigError("config", text[:40], f"valid JSON ({e})") from None
+        return cls.from_dict(data)
+
+    # -- URL query ----------------------------------------------------------------------------
+    def to_query(self) -> str:
+        """``key=value&…`` with lists comma-joined and parameter dicts as ``group.name=value``.
+
+        Every field is written, so a link reproduces the run even if defaults change later."""
+        pairs: list[tuple[str, str]] = []
+        for key, value in self.to_dict().items():
+            if key in _GROUPS:
+                for name, v in value.items():
+                    pairs.append((f"{_GROUPS[key]}.{name}", _query_value(v)))
+            elif value is not None:
+                pairs.append((key, _query_value(value)))
+        return urllib.parse.urlencode(pairs, safe=",:()^*/")
+
+    @classmethod
+    def from_query(cls, query: str) -> Config:
+        """Parse ``to_query``'s text (a leading '?' or '#' is ignored); missing fields default."""
+        query = query.lstrip("?#")
+        data: dict[str, Any] = {}
+        groups_back = {v: k for k, v in _GROUPS.items()}
+        for key, raw in urllib.parse.parse_qsl(query, keep_blank_values=True):
+            if "." in key:
+                group, name = key.split(".", 1)
+                if group not in groups_back:
+                    groups = ", ".join(sorted(groups_back))
+                    raise ConfigError("config", key, f"a field, or a group among {groups}")
+                data.setdefault(groups_back[group], {})[name] = _parse_scalar(raw)
+            else:
+                data[key] = _parse_field(key, raw)
+        return cls.from_dict(data)
+
+
+_GROUPS = {
+    "dataset_params": "dataset",
+    "preprocessing_params": "preprocessing",
+    "init_params": "init",
+    "optimizer_params": "optimizer",
+}
+_LIST_FIELDS = ("features", "layers")
+
+
+def _query_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list | tuple):
+        return ",".join(_query_value(x) for x in v)
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def _parse_scalar(raw: str) -> Any:
+    low = raw.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        pass
+    try:
+        return float(raw)
+    except ValueError:
+        pass
+    if "," in raw:
+        return [_parse_scalar(p) for p in raw.split(",")]
+    return raw
+
+
+def _parse_field(key: str, raw: str) -> Any:
+    if key in _LIST_FIELDS:
+        return [_parse_scalar(p) for p in raw.split(",")] if raw else []
+    if key == "activation" and "," in raw:
+        return raw.split(",")
+    if key in ("dataset", "target", "output", "loss", "init", "optimizer", "preprocessing",
+               "regularization", "dtype", "activation"):
+        return None if raw.lower() in ("none", "null") and key in ("output", "loss",
+                                                                    "target") else raw
+    return _parse_scalar(raw)
+
+
+# -- validation -------------------------------------------------------------------------------
+def _set(cfg: Config, name: str, value: Any) -> None:
+    object.__setattr__(cfg, name, value)
+
+
+def _int(name: str, value: Any, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer) or (
+            isinstance(value, float) and not value.is_integer()):
+        raise ConfigError(name, value, f"a whole number in [{low}, {high}]")
+    v = int(value)
+    if not low <= v <= high:
+        raise ConfigError(name, value, f"a whole number in [{low}, {high}]")
+    return v
+
+
+def _float(name: str, value: Any, low: float, high: float, low_open: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise ConfigError(name, value, f"a number in {'(' if low_open else '['}{low}, {high}]")
+    v = float(value)
+    ok = math.isfinite(v) and (low < v if low_open else low <= v) and v <= high
+    if not ok:
+        raise ConfigError(name, value, f"a number in {'(' if low_open else '['}{low}, {high}]")
+    return v
+
+
+def _params(name: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(name, value, "an object of parameter names to values")
+    return dict(value)
+
+
+def _validate(cfg: Config) -> None:
+    # data
+    if not isinstance(cfg.dataset, str):
+        raise ConfigError("dataset", cfg.dataset, sorted(DATASETS))
+    if not cfg.dataset.startswith(CSV_PREFIX) and cfg.dataset not in DATASETS:
+        raise ConfigError("dataset", cfg.dataset, [*sorted(DATASETS), "csv:PATH"])
+    if cfg.n_samples is not None:
+        _set(cfg, "n_samples", _int("n_samples", cfg.n_samples, 1, 100_000))
+    _set(cfg, "noise", _float("noise", cfg.noise, 0.0, 0.8))
+    _set(cfg, "dataset_params", _params("dataset_params", cfg.dataset_params))
+    if not cfg.dataset.startswith(CSV_PREFIX):
+        allowed = DATASETS[cfg.dataset].params
+        for k in cfg.dataset_params:
+            if k not in allowed:
+                raise ConfigError(f"dataset_params.{k}", cfg.dataset_params[k],
+                                  f"a parameter of {cfg.dataset!r}: {sorted(allowed) or 'none'}")
+    if cfg.target is not None and not isinstance(cfg.target, str):
+        raise ConfigError("target", cfg.target, "a CSV column name")
+    _set(cfg, "train_ratio", _float("train_ratio", cfg.train_ratio, 0.0, 0.95, low_open=True))
+    if isinstance(cfg.features, str):
+        _set(cfg, "features", cfg.features.split(","))
+    if not isinstance(cfg.features, list | tuple):
+        raise ConfigError("features", cfg.features, "a list of feature names")
+    if not cfg.dataset.startswith(CSV_PREFIX):
+        _set(cfg, "features", tuple(parse_features(list(cfg.features))))
+    else:
+        _set(cfg, "features", tuple(str(f) for f in cfg.features))
+    prep = str(cfg.preprocessing).lower()
+    if prep not in PREPROCESSORS:
+        raise ConfigError("preprocessing", cfg.preprocessing, list(PREPROCESSORS))
+    _set(cfg, "preprocessing", prep)
+    _set(cfg, "preprocessing_params", _params("preprocessing_params", cfg.preprocessing_params))
+    # architecture
+    layers = cfg.layers
+    if isinstance(layers, str):
+        layers = [p for p in layers.split(",") if p.strip()]
+    if not isinstance(layers, list | tuple) or len(layers) > MAX_LAYERS:
+        raise ConfigError("layers", cfg.layers, f"a list of at most {MAX_LAYERS} hidden sizes")
+    _set(cfg, "layers", tuple(_int("layers", _parse_scalar(str(s)) if isinstance(s, str) else s,
+                                   1, MAX_UNITS) for s in layers))
+    act = cfg.activation
+    if isinstance(act, list | tuple):
+        if len(act) != len(cfg.layers):
+            raise ConfigError("activation", list(act),
+                              f"one name, or one per hidden layer ({len(cfg.layers)})")
+        names = tuple(get_activation(a).name for a in act)
+        # One name for all layers is written as that name, so every spelling round-trips.
+        _set(cfg, "activation", names[0] if len(set(names)) == 1 else names)
+    else:
+        _set(cfg, "activation", get_activation(act).name)
+    if cfg.loss is not None:
+        _set(cfg, "loss", loss_name(cfg.loss))
+    if cfg.output is not None:
+        out = str(cfg.output).lower()
+        _set(cfg, "output", out if out == "softmax" else get_activation(out, "output").name)
+    if cfg.loss is not None:
+        make_head(cfg.output, cfg.loss)  # checks the pair
+    _set(cfg, "init", init_name(cfg.init))
+    _set(cfg, "init_params", _params("init_params", cfg.init_params))
+    allowed_init = init_params(cfg.init)
+    for k in cfg.init_params:
+        if k not in allowed_init:
+            raise ConfigError(f"init_params.{k}", cfg.init_params[k],
+                              f"a parameter of {cfg.init!r}: {sorted(allowed_init) or 'none'}")
+    if cfg.dtype not in DTYPES:
+        raise ConfigError("dtype", cfg.dtype, DTYPES)
+    # training
+    name = str(cfg.optimizer).lower()
+    if name not in OPTIMIZERS and name not in PRESETS:
+        raise ConfigError("optimizer", cfg.optimizer, [*OPTIMIZERS, *PRESETS])
+    _set(cfg, "optimizer", name)
+    _set(cfg, "lr", _float("lr", cfg.lr, 0.0, 100.0, low_open=True))
+    _set(cfg, "optimizer_params", _params("optimizer_params", cfg.optimizer_params))
+    cfg.make_optimizer()  # checks every optimizer parameter
+    reg, rate = check_regularization(cfg.regularization, cfg.reg_rate)
+    _set(cfg, "regularization", reg)
+    _set(cfg, "reg_rate", rate)
+    if cfg.batch_size != "all":
+        _set(cfg, "batch_size", _int("batch_size", cfg.batch_size, 1, 100_000))
+    _set(cfg, "epochs", _int("epochs", cfg.epochs, 0, MAX_EPOCHS))
+    if not isinstance(cfg.shuffle, bool):
+        raise ConfigError("shuffle", cfg.shuffle, [True, False])
+    _set(cfg, "seed", _int("seed", cfg.seed, 0, 2**32 - 1))

@@ -1,0 +1,188 @@
+"""A Session builds everything a Config names and trains it step by step.
+
+Pipeline, each stage from the Config alone (so the same Config gives the same numbers):
+
+    dataset (generated with the data seed, or read from CSV)
+      → train/test split (split seed; whole sequences held out when the set has groups)
+      → input features (x1, x2, x1², …; for data with 1 or 2 inputs)
+      → preprocessing fitted on the training inputs only
+      → MLP [inputs, *layers, outputs] initialized with the init seed
+      → Trainer (optimizer, batch size, batch-order seed, regularization).
+
+The web page, the command line and the Python API all drive a Session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from depthlens.data import (
+    Dataset,
+    expand_features,
+    load_csv,
+    make_dataset,
+    make_preprocessor,
+    split,
+    split_groups,
+)
+from depthlens.errors import ConfigError
+from depthlens.experiment.config import CSV_PREFIX, Config
+from depthlens.nn.network import MLP
+from depthlens.nn.training import History, Trainer
+
+DEFAULT_FEATURES = Config().features
+
+
+def load_data(config: Config) -> Dataset:
+    """The whole dataset a Config names (before splitting)."""
+    if config.is_csv:
+        return load_csv(config.dataset[len(CSV_PREFIX):], target=config.target)
+    return make_dataset(config.dataset, n_samples=config.n_samples, noise=config.noise,
+                        seed=config.seeds()["data"], **config.dataset_params)
+
+
+def feature_names(config: Config, n_inputs: int) -> tuple[str, ...] | None:
+    """The feature expansion to apply to data with ``n_inputs`` raw inputs, or None for none.
+
+    Expansions (x1², sin x1, …) are defined for 1 or 2 inputs; a 1-input set with the default
+    features uses x1 alone; wider data (the sequence set, a wide CSV) is used as it is, and then
+    ``features`` must be left at its default.
+    """
+    if n_inputs > 2:
+        if config.features != DEFAULT_FEATURES:
+            raise ConfigError("features", ",".join(config.features),
+                              f"the default: expansions apply to 1 or 2 inputs, the data has "
+                              f"{n_inputs}")
+        return None
+    if n_inputs == 1 and config.features == DEFAULT_FEATURES:
+        return ("x1",)
+    return config.features
+
+
+class Session:
+    """One experiment: data, network and trainer built from ``config``.
+
+    Args:
+        config: the experiment.
+        dataset: use this data instead of the one the Config names (e.g. points a user drew).
+    """
+
+    def __init__(self, config: Config, dataset: Dataset | None = None):
+        self.config = config
+        self.dataset = dataset if dataset is not None else load_data(config)
+        seeds = config.seeds()
+        if self.dataset.groups is not None:
+            self.train_data, self.test_data = split_groups(self.dataset, config.train_ratio,
+                                                           seeds["split"])
+        else:
+            self.train_data, self.test_data = split(self.dataset, config.train_ratio,
+                                                    seeds["split"])
+        self.features = feature_names(config, self.dataset.x.shape[1])
+        x_train = self._expand(self.train_data.x)
+        self.preprocessor = make_preprocessor(config.preprocessing,
+                                              **config.preprocessing_params).fit(x_train)
+        self.x_train = self.preprocessor.transform(x_train)
+        self.x_test = self.preprocessor.transform(self._expand(self.test_data.x))
+        self.problem = self.dataset.problem
+        self.n_classes = self.dataset.n_classes
+        self.output, self.loss = config.resolved_loss(self.problem, self.n_classes)
+        self.reset()
+
+    # -- structure ----------------------------------------------------------------------------
+    @property
+    def n_outputs(self) -> int:
+        """Output units: one per class (one in all for two classes, except softmax), or one per
+        regression target."""
+        if self.problem == "regression":
+            y = self.dataset.y
+            return 1 if y.ndim == 1 else int(y.shape[1])
+        if self.n_classes <= 2 and self.loss != "cross_entropy":
+            return 1
+        return max(self.n_classes, 2)
+
+    @property
+    def sizes(self) -> list[int]:
+        return [int(self.x_train.shape[1]), *self.config.layers, self.n_outputs]
+
+    def reset(self) -> None:
+        """New network and trainer from the Config (same seeds: the same initial weights)."""
+        cfg = self.config
+        seeds = cfg.seeds()
+        self.net = MLP(self.sizes, cfg.activation, self.output, self.loss, cfg.dtype)
+        self.net.initialize(cfg.init, seeds["init"], **cfg.init_params)
+        self.trainer = Trainer(
+            self.net, cfg.make_optimizer(), self.x_train, self.train_data.y,
+            problem=self.problem, batch_size=cfg.batch_size, shuffle=cfg.shuffle,
+            seed=seeds["order"], regularization=cfg.regularization, reg_rate=cfg.reg_rate,
+            x_test=self.x_test, y_test=self.test_data.y,
+        )
+
+    # -- data ---------------------------------------------------------------------------------
+    def _expand(self, x: np.ndarray) -> np.ndarray:
+        return x if self.features is None else expand_features(x, self.features)
+
+    def transform(self, x_raw: np.ndarray) -> np.ndarray:
+        """Raw inputs (as in the dataset) → the network's inputs (features, preprocessing)."""
+        x_raw = np.asarray(x_raw, dtype=np.float64)
+        if x_raw.ndim == 1:
+            x_raw = x_raw[:, None]
+        return self.preprocessor.transform(self._expand(x_raw))
+
+    def predict(self, x_raw: np.ndarray) -> np.ndarray:
+        """The network's outputs (n, m) for raw inputs."""
+        return self.net.forward(self.transform(x_raw))
+
+    # -- training -----------------------------------------------------------------------------
+    @property
+    def history(self) -> History:
+        return self.trainer.history
+
+    @property
+    def epoch(self) -> int:
+        return self.trainer.epochs_done
+
+    def step(self) -> float:
+        """Train one mini-batch; return its loss."""
+        return self.trainer.step()
+
+    def train_epoch(self) -> dict[str, float]:
+        """Train to the end of the current epoch; return the history's newest row."""
+        return self.trainer.epoch()
+
+    def run(self, epochs: int | None = None,
+            callback: Callable[[dict[str, float]], object] | None = None) -> History:
+        """Train ``epochs`` epochs (the Config's by default), calling ``callback(row)`` after each.
+
+        Stops early, keeping what was trained, if the callback returns False."""
+        for _ in range(self.config.epochs if epochs is None else int(epochs)):
+            row = self.trainer.epoch()
+            if callback is not None and callback(row) is False:
+                break
+        return self.history
+
+    def metrics(self) -> dict[str, float | int | str]:
+        """Final numbers: train/test loss and accuracy (classification) or R² (regression)."""
+        x, y, t = self.trainer.x, self.trainer.y, self.trainer.t
+        train_loss, train_metric = self.trainer.evaluate(x, y, t)
+        out: dict[str, float | int | str] = {
+            "problem": self.problem,
+            "epochs": self.epoch,
+            "steps": self.trainer.steps_done,
+            "train_loss": train_loss,
+        }
+        name = "accuracy" if self.problem == "classification" else "r2"
+        if self.trainer.x_test is not None:
+            test_loss, test_metric = self.trainer.evaluate(self.trainer.x_test,
+                                                           self.trainer.y_test,
+                                                           self.trainer.t_test)
+            out["test_loss"] = test_loss
+        out[f"train_{name}"] = train_metric
+        if self.trainer.x_test is not None:
+            out[f"test_{name}"] = test_metric
+        return out
+
+    def __repr__(self) -> str:
+        return (f"Session({self.config.dataset}, {self.net!r}, epoch={self.epoch}, "
+                f"train={len(self.train_data.y)}, test={len(self.test_data.y)})")
