@@ -40,10 +40,6 @@ DTYPES = ("float32", "float64")
 CSV_PREFIX = "csv:"
 
 
-def _dict_field() -> Any:
-    return field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class Config:
     """Every choice of an experiment. Build with ``Config(...)``, ``from_dict``, ``from_json``
@@ -54,24 +50,24 @@ class Config:
     dataset: str = "circle"
     n_samples: int | None = None
     noise: float = 0.0
-    dataset_params: dict[str, Any] = _dict_field()
+    dataset_params: dict[str, Any] = field(default_factory=dict)
     target: str | None = None
     train_ratio: float = 0.5
     features: tuple[str, ...] = ("x1", "x2")
     preprocessing: str = "none"
-    preprocessing_params: dict[str, Any] = _dict_field()
+    preprocessing_params: dict[str, Any] = field(default_factory=dict)
     # architecture
     layers: tuple[int, ...] = (4, 2)
     activation: str | tuple[str, ...] = "tanh"
     output: str | None = None
     loss: str | None = None
     init: str = "playground"
-    init_params: dict[str, Any] = _dict_field()
+    init_params: dict[str, Any] = field(default_factory=dict)
     dtype: str = "float32"
     # training
     optimizer: str = "sgd"
     lr: float = 0.03
-    optimizer_params: dict[str, Any] = _dict_field()
+    optimizer_params: dict[str, Any] = field(default_factory=dict)
     regularization: str = "none"
     reg_rate: float = 0.0
     batch_size: int | str = 10
