@@ -88,11 +88,7 @@ def draw_line(ax: plt.Axes, session: Session) -> None:
         ax.set_ylabel("y")
     else:
         head = session.net.head
-        if out.shape[1] <= 2:
-            p1 = (maps.signed_score(head, out) + 1.0) / 2.0
-            probs = np.column_stack([1.0 - p1, p1])
-        else:
-            probs = maps.class_probabilities(head, out)
+        probs = head.probabilities(out)
         for k in range(probs.shape[1]):
             ax.plot(xs, probs[:, k], color=_hex(colors.class_color(k)), lw=2,
                     label=f"P(class {session.dataset.class_names[k]})")

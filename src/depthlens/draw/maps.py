@@ -27,20 +27,8 @@ def grid(extent: tuple[float, float] = DEFAULT_EXTENT, resolution: int = 100) ->
 
 
 def signed_score(head: Head, outputs: np.ndarray) -> np.ndarray:
-    """Two-class outputs (n, 1) or softmax (n, 2) → value in [−1, 1], +1 meaning class 1."""
-    if outputs.shape[1] == 2:
-        return 2.0 * outputs[:, 1] - 1.0
-    low = head.low
-    return np.clip((outputs[:, 0] - low) / (1.0 - low) * 2.0 - 1.0, -1.0, 1.0)
-
-
-def class_probabilities(head: Head, outputs: np.ndarray) -> np.ndarray:
-    """k-class outputs → rows that are ≥ 0 and sum to 1 (softmax as is; others rescaled)."""
-    if head.output == "softmax":
-        return outputs
-    p = np.clip(outputs - head.low, 0.0, None)
-    total = p.sum(axis=1, keepdims=True)
-    return np.where(total > 0, p / np.where(total > 0, total, 1.0), 1.0 / outputs.shape[1])
+    """Two-class outputs → value in [−1, 1]: 2·p(class 1) − 1."""
+    return 2.0 * head.probabilities(outputs)[:, 1] - 1.0
 
 
 def colorize(head: Head, problem: str, outputs: np.ndarray, discretize: bool = False,
@@ -53,7 +41,7 @@ def colorize(head: Head, problem: str, outputs: np.ndarray, discretize: bool = F
         if discretize:
             v = np.where(v >= 0, 1.0, -1.0)
         return colors.two_class(v)
-    p = class_probabilities(head, outputs)
+    p = head.probabilities(outputs)
     if discretize:
         p = np.eye(p.shape[1])[p.argmax(axis=1)]
     return colors.classes(p)

@@ -119,6 +119,23 @@ class Head:
             return (out[:, 0] > (self.low + 1.0) / 2).astype(np.int64)
         return out.argmax(axis=1)
 
+    def probabilities(self, out: Array) -> Array:
+        """Outputs (n, m) → class probabilities (n, k), rows ≥ 0 summing to 1.
+
+        One output: p(class 1) = (o − low)/(1 − low) clipped to [0, 1] (σ itself for sigmoid,
+        (o + 1)/2 for tanh), k = 2. Softmax: as is. Other k outputs: (o − low)₊ normalised.
+        """
+        out = np.asarray(out, dtype=np.float64)
+        if out.shape[1] == 1:
+            p1 = np.clip((out[:, 0] - self.low) / (1.0 - self.low), 0.0, 1.0)
+            return np.column_stack([1.0 - p1, p1])
+        if self.output == "softmax":
+            return out
+        p = np.clip(out - self.low, 0.0, None)
+        total = p.sum(axis=1, keepdims=True)
+        uniform = np.full_like(p, 1.0 / p.shape[1])
+        return np.divide(p, total, out=uniform, where=total > 0)
+
     # -- maths --------------------------------------------------------------------------------
     def forward(self, z: Array) -> Array:
         """Logits (n, m) → outputs o = a_out(z)."""
