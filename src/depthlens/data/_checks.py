@@ -1,4 +1,4 @@
-"""Checks of the parameters every generator shares (n_samples, noise, seed) and of integer params."""
+"""Checks of the parameters every generator shares (n_samples, noise, seed) and of other params."""
 
 from __future__ import annotations
 

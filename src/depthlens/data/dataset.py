@@ -11,12 +11,12 @@ from depthlens.errors import DataError
 
 PROBLEMS = ("classification", "regression")
 
-# Names of the two Playground colours: Playground label -1 is orange (class 0), +1 is blue (class 1).
+# The two Playground colours: Playground label -1 is orange (class 0), +1 is blue (class 1).
 TWO_CLASS_NAMES = ("orange", "blue")
 
 
 def class_names_for(k: int) -> tuple[str, ...]:
-    """Class names of a generated k-class set: ``('orange', 'blue')`` for k = 2, else ``'0'..'k-1'``."""
+    """Class names of a generated k-class set: ('orange', 'blue') if k = 2, else '0'..'k-1'."""
     return TWO_CLASS_NAMES if k == 2 else tuple(str(j) for j in range(k))
 
 
@@ -41,8 +41,9 @@ class Dataset:
       sets use ``('orange', 'blue')``: Playground label -1 is class 0, +1 is class 1.
     - ``feature_names``: d names, one per column of ``x`` (e.g. ``('x1', 'x2')``).
     - ``name``: the dataset's registry name or file name.
-    - ``groups``: optional ``(n,)`` int64 id of the source each sample came from (e.g. the sequence a
-      window was cut from), so a split can hold out whole groups; ``None`` if samples are independent.
+    - ``groups``: optional ``(n,)`` int64 id of the source each sample came from (e.g. the
+      sequence a window was cut from), so a split can hold out whole groups; ``None`` if the
+      samples are independent.
     - ``target_names``: names of the m regression outputs (may be empty; for the sequence set
       ``'t+0'..'t+47'``).
     """

@@ -55,16 +55,21 @@ def _spec(
 ) -> DatasetSpec:
     sig = inspect.signature(generator)
     params = {
-        p: v.default
-        for p, v in sig.parameters.items()
-        if p not in ("n_samples", "noise", "seed")
+        p: v.default for p, v in sig.parameters.items() if p not in ("n_samples", "noise", "seed")
     }
     return DatasetSpec(
-        name, problem, n_samples, n_features, domain, description, generator,
+        name,
+        problem,
+        n_samples,
+        n_features,
+        domain,
+        description,
+        generator,
         MappingProxyType(params),
-    )  # fmt: skip
+    )
 
 
+# fmt: off
 _SPECS = [
     # TensorFlow Playground's six.
     _spec("circle", "classification", N_CLASSIFY, 2, WINDOW,
@@ -111,6 +116,7 @@ _SPECS = [
           "39 past values of smooth series -> next 48 values; groups = series id",
           sequences.sequence),
 ]
+# fmt: on
 
 DATASETS: Mapping[str, DatasetSpec] = MappingProxyType({s.name: s for s in _SPECS})
 """Every dataset by name (read-only)."""

@@ -94,7 +94,8 @@ def expand_features(x: np.ndarray, names: str | Sequence[str]) -> np.ndarray:
     if a.shape[1] == 1:
         for name in canon:
             if FEATURES[name].uses_x2:
-                raise ConfigError("features", name, "for 1-D inputs one of " + ", ".join(FEATURES_1D))
+                allowed = "for 1-D inputs one of " + ", ".join(FEATURES_1D)
+                raise ConfigError("features", name, allowed)
         x1, x2 = a[:, 0], a[:, 0]
     else:
         x1, x2 = a[:, 0], a[:, 1]

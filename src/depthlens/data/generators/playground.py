@@ -3,9 +3,9 @@
 All points lie in (or near) the window [-6, 6]². ``noise`` is Playground's slider value / 100
 (0..0.5 on the slider, up to 0.8 from a URL). What noise does depends on the set, as in Playground:
 
-- ``circle``, ``xor``, ``reg-plane``, ``reg-gauss``: the point stays where it is drawn, but its label
-  is computed at the jittered position p + U(-s, s)·noise per axis (s = 5, 5, 6, 6), so labels near a
-  boundary flip (or, for regression, the target blurs).
+- ``circle``, ``xor``, ``reg-plane``, ``reg-gauss``: the point stays where it is drawn, but its
+  label is computed at the jittered position p + U(-s, s)·noise per axis (s = 5, 5, 6, 6), so
+  labels near a boundary flip (or, for regression, the target blurs).
 - ``gauss``: noise widens the clusters (variance 0.5 + 7·noise, i.e. 0.5..4 over 0..0.5).
 - ``spiral``: the points themselves move by U(-1, 1)·noise per axis.
 

@@ -25,17 +25,17 @@ def split(dataset: Dataset, train_ratio: float = 0.5, seed: int = 0) -> tuple[Da
 
     As in Playground: perm = default_rng(seed).permutation(n); train = samples perm[:k],
     test = samples perm[k:], k = floor(n·train_ratio). ``train_ratio`` must lie strictly
-    between 0 and 1 (Playground's slider gives 0.1..0.9); DataError if either part is empty.
+    between 0 and 1 (Playground's slider gives 0.1..0.9); DataError if train would be empty
+    (the test part never is, as k < n).
     """
     r = _check_ratio(train_ratio)
     seed = check_int("seed", seed, 0, 2**63 - 1)
     n = dataset.n_samples
     k = math.floor(n * r)
-    if k == 0 or k == n:
-        part = "train" if k == 0 else "test"
+    if k == 0:  # k < n always, as train_ratio < 1
         raise DataError(
-            f"train_ratio {r:g} of {n} samples leaves the {part} set empty; "
-            "use more samples or another ratio"
+            f"train_ratio {r:g} of {n} samples leaves the train set empty; "
+            "use more samples or a larger ratio"
         )
     perm = np.random.default_rng(seed).permutation(n)
     return dataset.take(perm[:k]), dataset.take(perm[k:])
@@ -48,7 +48,7 @@ def split_groups(
 
     The G distinct group ids are shuffled with default_rng(seed).permutation(G); the first
     floor(G·train_ratio) ids go to train, the rest to test. Within each part samples keep
-    their dataset order. DataError if the dataset has no groups or a part would be empty.
+    their dataset order. DataError if the dataset has no groups or train would be empty.
     """
     r = _check_ratio(train_ratio)
     seed = check_int("seed", seed, 0, 2**63 - 1)
@@ -57,11 +57,10 @@ def split_groups(
     ids = np.unique(dataset.groups)
     g = len(ids)
     k = math.floor(g * r)
-    if k == 0 or k == g:
-        part = "train" if k == 0 else "test"
+    if k == 0:
         raise DataError(
-            f"train_ratio {r:g} of {g} groups leaves the {part} set empty; "
-            "use more groups or another ratio"
+            f"train_ratio {r:g} of {g} groups leaves the train set empty; "
+            "use more groups or a larger ratio"
         )
     train_ids = ids[np.random.default_rng(seed).permutation(g)[:k]]
     in_train = np.isin(dataset.groups, train_ids)
