@@ -53,7 +53,7 @@ def sequence(
         y = s_g[i + n_in : i + n_in + n_out]     (target names 't+0' .. 't+47')
 
     Shapes: x (n, n_in), y (n, n_out) float64; ``groups`` (n,) holds g, so
-    :func:`depthlens.data.split.split_groups` can hold out whole unseen series.
+    :func:`depthlens.data.split_groups` can hold out whole unseen series.
     Defaults n_in 39, n_out 48, n_series 10 (each from 1 to 1000). Noise: the per-step
     Gaussian noise std in the series formula (present in inputs and targets alike).
     """
