@@ -15,13 +15,13 @@ def test_default_shape_and_names():
     assert ds.problem == "regression" and ds.n_outputs == 48
     assert ds.feature_names[0] == "t-39" and ds.feature_names[-1] == "t-1"
     assert ds.target_names[0] == "t+0" and ds.target_names[-1] == "t+47"
-    assert np.bincount(ds.groups).tolist() == [200] * 10
+    assert np.bincount(ds.groups).tolist() == [50] * 40
 
 
 def test_windows_slide_along_one_series():
     ds = make_dataset("sequence", n_samples=300, noise=0.1, seed=2)
     same = ds.groups[1:] == ds.groups[:-1]
-    assert same.sum() == 300 - 10
+    assert same.sum() == 300 - 40
     # window i+1 is window i moved one step: inputs shift and the first target enters the inputs
     assert np.array_equal(ds.x[1:][same, :-1], ds.x[:-1][same, 1:])
     assert np.array_equal(ds.x[1:][same, -1], ds.y[:-1][same, 0])
@@ -58,7 +58,7 @@ def test_parameters():
 def test_split_groups_holds_out_whole_series():
     ds = make_dataset("sequence", n_samples=500, seed=1)
     train, test = split_groups(ds, 0.7, seed=5)
-    assert len(np.unique(train.groups)) == 7 and len(np.unique(test.groups)) == 3
+    assert len(np.unique(train.groups)) == 28 and len(np.unique(test.groups)) == 12
     assert not set(train.groups) & set(test.groups)
     assert len(train) + len(test) == 500
     again, _ = split_groups(ds, 0.7, seed=5)

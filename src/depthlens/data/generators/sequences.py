@@ -9,7 +9,7 @@ from depthlens.data.dataset import Dataset
 
 N_IN = 39
 N_OUT = 48
-N_SERIES = 10
+N_SERIES = 40
 
 
 def series(rng: np.random.Generator, length: int, noise: float) -> np.ndarray:
@@ -54,7 +54,7 @@ def sequence(
 
     Shapes: x (n, n_in), y (n, n_out) float64; ``groups`` (n,) holds g, so
     :func:`depthlens.data.split_groups` can hold out whole unseen series.
-    Defaults n_in 39, n_out 48, n_series 10 (each from 1 to 1000). Noise: the per-step
+    Defaults n_in 39, n_out 48, n_series 40 (each from 1 to 1000). Noise: the per-step
     Gaussian noise std in the series formula (present in inputs and targets alike).
     """
     n, noise, seed = check_common(n_samples, noise, seed)
