@@ -64,7 +64,7 @@ def test_split_groups_holds_out_whole_series():
     again, _ = split_groups(ds, 0.7, seed=5)
     assert np.array_equal(again.x, train.x)
     with pytest.raises(DataError):
-        split_groups(ds, 0.05)  # floor(10 · 0.05) = 0 training series
+        split_groups(ds, 0.02)  # floor(40 · 0.02) = 0 training series
     with pytest.raises(DataError, match="no groups"):
         split_groups(make_dataset("circle"), 0.5)
     # the plain split mixes windows of one series into both parts
