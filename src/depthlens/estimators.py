@@ -21,6 +21,15 @@ from depthlens.nn.optimizers import make_optimizer
 from depthlens.nn.training import History, Trainer, accuracy, r2_score
 
 
+def _is_whole(v: Any) -> bool:
+    """A whole number (an int, numpy's too, or a float such as 3.0), not a bool: 2.5, '3' and
+    True are not layer sizes or epochs."""
+    if isinstance(v, bool | np.bool_):
+        return False
+    return isinstance(v, int | np.integer) or (isinstance(v, float | np.floating)
+                                               and float(v).is_integer())
+
+
 class _MLPEstimator:
     _problem = "classification"
 
@@ -102,11 +111,15 @@ class _MLPEstimator:
 
     def _build(self, x: np.ndarray, y: np.ndarray) -> None:
         sizes = self.hidden_layer_sizes
-        sizes = [sizes] if isinstance(sizes, int) else list(sizes)
-        if any(int(s) < 1 for s in sizes):
+        sizes = [sizes] if _is_whole(sizes) else sizes
+        if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
+            sizes = sizes.tolist()
+        if not isinstance(sizes, list | tuple) or not all(_is_whole(s) and s >= 1
+                                                          for s in sizes):
             raise ConfigError("hidden_layer_sizes", self.hidden_layer_sizes,
                               "whole numbers ≥ 1")
-        if isinstance(self.max_epochs, bool) or int(self.max_epochs) < 0:
+        sizes = [int(s) for s in sizes]
+        if not _is_whole(self.max_epochs) or self.max_epochs < 0:
             raise ConfigError("max_epochs", self.max_epochs, "a whole number ≥ 0")
         output, loss = self._head()
         self.n_features_in_ = x.shape[1]
@@ -200,7 +213,8 @@ class MLPClassifier(_MLPEstimator):
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (n, n_classes), rows summing to 1."""
-        return self.network_.head.probabilities(self._outputs(X))
+        out = self._outputs(X)  # first: it says "not fitted" before network_ is needed
+        return self.network_.head.probabilities(out)
 
     def predict(self, X: Any) -> np.ndarray:
         out = self._outputs(X)

@@ -218,8 +218,8 @@ def _parse_scalar(raw: str) -> Any:
 def _parse_field(key: str, raw: str) -> Any:
     if key in _LIST_FIELDS:
         return [_parse_scalar(p) for p in raw.split(",")] if raw else []
-    if key == "activation" and "," in raw:
-        return raw.split(",")
+    if key == "activation" and ("," in raw or not raw):
+        return raw.split(",") if raw else []  # '' is the empty per-layer list (no layers)
     if key in ("dataset", "target", "output", "loss", "init", "optimizer", "preprocessing",
                "regularization", "dtype", "activation"):
         return None if raw.lower() in ("none", "null") and key in ("output", "loss",
@@ -255,7 +255,8 @@ def _float(name: str, value: Any, low: float, high: float, low_open: bool = Fals
 def _params(name: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(name, value, "an object of parameter names to values")
-    return dict(value)
+    # Tuples become lists, as JSON and the URL query give them back (so a Config round-trips).
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
 
 
 def _validate(cfg: Config) -> None:
