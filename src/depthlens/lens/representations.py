@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from depthlens.errors import ConfigError
+from depthlens.nn.activations import ACTIVATIONS
 from depthlens.nn.network import MLP
 
 Array = np.ndarray
@@ -180,18 +181,37 @@ def make_view(data: Array, dims: int = 2, units: tuple[int, ...] | None = None,
     return View("pca", center=center, axes=axes, explained=var[:keep] / total)
 
 
+def _threshold_logit(output: str, low: float) -> float | None:
+    """The logit c at which a one-unit head with activation ``output`` changes its decision
+    (``Head.decide``: a(z) > (low + 1)/2), so that the decision is z > c; None for 'sine',
+    whose decision is not one side of one threshold. Every other activation crosses the
+    threshold once (swish and gelu dip below 0 but never up to it), found by bisection."""
+    if output == "sine":
+        return None
+    target = (low + 1.0) / 2.0
+    fn = ACTIVATIONS[output]
+    lo, hi = -60.0, 60.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if fn(np.array([mid]))[0] > target:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def separating_hyperplane(net: MLP) -> tuple[Array, Array] | None:
     """The output layer's (W, b) as seen from the last hidden layer: its decision boundary
     there is flat. For one output unit the boundary is {h : w·h + b = c}, c = the logit at the
-    decision threshold (0 for sigmoid/softmax/tanh outputs, 0.5 for a linear 0/1 output).
-    Returns (W, b − c) so the boundary is always W·h + b' = 0; None for regression heads with
-    more than two outputs."""
+    decision threshold (0 for sigmoid/softmax/tanh outputs, 0.5 for a linear, relu or elu 0/1
+    output). Returns (W, b − c) so the boundary is always W·h + b' = 0; None for a sine output
+    (no single threshold) and for heads with more than two outputs."""
     w = net.weights[-1].astype(np.float64)
     b = net.biases[-1].astype(np.float64)
     head = net.head
     if w.shape[0] == 1:
-        c = 0.5 if head.output == "linear" and head.low == 0 else 0.0
-        return w, b - c
+        c = _threshold_logit(head.output, head.low)
+        return None if c is None else (w, b - c)
     if w.shape[0] == 2 and head.output == "softmax":
         return (w[1] - w[0])[None, :], np.array([b[1] - b[0]])
     return None

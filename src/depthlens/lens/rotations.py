@@ -6,8 +6,10 @@ Q is found from one Hermitian matrix that shares R's eigenvectors,
 
     H = (R + Rᵀ)/2 + c·(R − Rᵀ)/(2i)   with eigenvalues cos θ_j + c·sin θ_j,
 
-whose ``eigh`` gives an orthonormal Q even when eigenvalues repeat (c is an irrational-looking
-constant so distinct angles do not collide). Eigenvalue −1 (a half turn, θ = ±π, which comes in
+whose ``eigh`` gives an orthonormal Q even when eigenvalues repeat. cos θ + c·sin θ is the same
+for two angles that sum to 2·atan c, so no one c works for every R (with c = 0.577…, a 3-D turn
+by 59.985° would collide with its axis): c is picked from a few constants to keep R's distinct
+eigenvalues apart in H. Eigenvalue −1 (a half turn, θ = ±π, which comes in
 pairs in SO(d)) has no unique logarithm: its eigenspace is split into real planes, each turned
 by π·t, so R^t stays real and a rotation for every t.
 """
@@ -18,7 +20,10 @@ import math
 
 import numpy as np
 
-_C = 0.5772156649015329  # mixes the two parts of H; any value with few coincidences works
+# Candidates for c, the weight that mixes the two parts of H (see the module docstring).
+_MIXERS = (0.5772156649015329, -1.2020569031595942, 2.6854520010653062, -0.2614972128476428,
+           4.6692016091029907)
+_MIN_GAP = 1e-4  # a gap between H's eigenvalues that eigh resolves to ~1e-12
 _HALF_TURN_TOL = 1e-9
 
 
@@ -27,6 +32,23 @@ def is_rotation(r: np.ndarray, tol: float = 1e-8) -> bool:
     r = np.asarray(r, dtype=np.float64)
     d = r.shape[0]
     return bool(np.allclose(r.T @ r, np.eye(d), atol=tol) and np.linalg.det(r) > 0)
+
+
+def _mixer(r: np.ndarray) -> float:
+    """The c (of ``_MIXERS``) that keeps R's distinct eigenvalues furthest apart in H."""
+    lam = np.linalg.eigvals(r)
+    distinct = np.abs(lam[:, None] - lam[None, :]) > 1e-7
+    if not distinct.any():
+        return _MIXERS[0]
+    best, best_gap = _MIXERS[0], -1.0
+    for c in _MIXERS:
+        f = lam.real + c * lam.imag
+        gap = float(np.abs(f[:, None] - f[None, :])[distinct].min())
+        if gap > best_gap:
+            best, best_gap = c, gap
+        if gap > _MIN_GAP:
+            break
+    return best
 
 
 def rotation_power(r: np.ndarray, t: float) -> np.ndarray:
@@ -41,7 +63,7 @@ def rotation_power(r: np.ndarray, t: float) -> np.ndarray:
         theta = math.atan2(r[1, 0], r[0, 0])
         c, s = math.cos(t * theta), math.sin(t * theta)
         return np.array([[c, -s], [s, c]])
-    h = (r + r.T) / 2 + _C * (r - r.T) / 2j
+    h = (r + r.T) / 2 + _mixer(r) * (r - r.T) / 2j
     _, q = np.linalg.eigh(h)
     lam = np.einsum("ji,jk,ki->i", q.conj(), r, q)
     theta = np.angle(lam)
@@ -99,10 +121,11 @@ def describe(r: np.ndarray) -> str:
     if d == 1:
         return "no rotation (1-D)"
     if d == 2:
-        return f"rotate by {math.degrees(math.atan2(r[1, 0], r[0, 0])):.0f}°"
+        # round() first, so a tiny negative angle reads "0°", not "-0°".
+        return f"rotate by {round(math.degrees(math.atan2(r[1, 0], r[0, 0])))}°"
     if d == 3:
         axis, angle = axis_angle(r)
-        ax = ", ".join(f"{a:.2f}" for a in axis)
+        ax = ", ".join(f"{round(a, 2) + 0.0:.2f}" for a in axis)  # + 0.0: no "-0.00"
         return f"rotate by {math.degrees(angle):.0f}° about axis ({ax})"
     angles = [f"{math.degrees(a):.0f}°" for a in plane_angles(r)]
     return f"rotate in {d}-D: planes turned by {' and '.join(angles)}"
