@@ -67,9 +67,12 @@ def _sigmoid(z: Array, out: Array) -> Array:
     return out
 
 
-@numba.vectorize(cache=True)
+@numba.vectorize(["float32(float32)", "float64(float64)"], cache=True)
 def _erf(x):  # pragma: no cover - compiled
-    """The error function, elementwise (numpy has none; scipy is not a dependency)."""
+    """The error function, elementwise (numpy has none; scipy is not a dependency).
+
+    Both loops are declared up front: a lazily typed ufunc compiled for float64 first would
+    then serve float32 input through its float64 loop and return float64."""
     return math.erf(x)
 
 

@@ -76,8 +76,14 @@ def constant(rng: np.random.Generator, shape: Shape, value: float = 0.1,
     return np.full(shape, float(value)), np.full(shape[0], float(bias))
 
 
+def _check_std(std: float) -> None:
+    if not std >= 0:  # also rejects NaN
+        raise ConfigError("init.std", std, "a number ≥ 0")
+
+
 def gaussian(rng: np.random.Generator, shape: Shape, std: float = 0.01, mean: float = 0.0,
              bias: float = 0.0) -> tuple[Array, Array]:
+    _check_std(std)
     return rng.normal(mean, std, size=shape), np.full(shape[0], float(bias))
 
 
@@ -136,6 +142,7 @@ def sparse(rng: np.random.Generator, shape: Shape, n_nonzero: int = 15, std: flo
     out, inp = shape
     if n_nonzero < 1:
         raise ConfigError("init.n_nonzero", n_nonzero, "a whole number ≥ 1")
+    _check_std(std)
     k = min(int(n_nonzero), inp)
     w = np.zeros(shape)
     for row in range(out):

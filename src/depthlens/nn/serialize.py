@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +28,6 @@ VERSION = 1
 
 def model_spec(net: MLP) -> dict[str, Any]:
     """The JSON-able description of ``net``'s structure and arrays."""
-    arrays = {}
-    for k, (o, i) in enumerate(net.shapes):
-        arrays[f"W{k}"] = [o, i]
-        arrays[f"b{k}"] = [o]
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -38,7 +36,7 @@ def model_spec(net: MLP) -> dict[str, Any]:
         "output": net.head.output,
         "loss": net.head.loss,
         "dtype": net.dtype.name,
-        "arrays": arrays,
+        "arrays": _array_shapes(list(net.sizes)),
     }
 
 
@@ -85,30 +83,76 @@ def load_model(folder: str | Path, name: str = "model", backend: str = "auto") -
         raise _fail(jpath, f"'format' must be {FORMAT!r}")
     if spec.get("version") != VERSION:
         raise _fail(jpath, f"'version' {spec.get('version')!r} is not {VERSION}")
+    sizes = spec.get("sizes")
+    if (not isinstance(sizes, list) or len(sizes) < 2
+            or not all(type(s) is int and s >= 1 for s in sizes)):
+        raise _fail(jpath, f"'sizes' {sizes!r} must list at least two whole numbers ≥ 1")
+    expected = _array_shapes(sizes)
+    if spec.get("arrays") != expected:
+        raise _fail(jpath, f"'arrays' {spec.get('arrays')} do not match the sizes ({expected})")
+    # The arrays are checked before the network is built, so a tampered size cannot make it
+    # allocate more than the archive actually holds.
+    arrays = _read_arrays(apath, expected)
     try:
-        net = MLP(spec["sizes"], spec["activations"], spec["output"], spec["loss"],
-                  spec["dtype"], backend)
+        net = MLP(sizes, spec["activations"], spec["output"], spec["loss"], spec["dtype"],
+                  backend)
     except KeyError as e:
         raise _fail(jpath, f"missing key {e}") from None
     except (TypeError, ValueError) as e:
         raise _fail(jpath, str(e)) from None
-    expected = model_spec(net)["arrays"]
-    if spec.get("arrays") != expected:
-        raise _fail(jpath, f"'arrays' {spec.get('arrays')} do not match the sizes ({expected})")
-    try:
-        with np.load(apath, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except FileNotFoundError:
-        raise _fail(apath, "file not found") from None
-    except (ValueError, OSError) as e:
-        raise _fail(apath, f"unreadable archive ({e})") from None
-    if set(arrays) != set(expected):
-        raise _fail(apath, f"arrays {sorted(arrays)}, expected {sorted(expected)}")
-    for k, shape in expected.items():
-        if list(arrays[k].shape) != shape:
-            raise _fail(apath, f"{k} has shape {list(arrays[k].shape)}, expected {shape}")
-        if not np.issubdtype(arrays[k].dtype, np.floating):
-            raise _fail(apath, f"{k} has dtype {arrays[k].dtype}, expected a float type")
     net.set_params([arrays[f"W{k}"] for k in range(net.n_layers)],
                    [arrays[f"b{k}"] for k in range(net.n_layers)])
     return net
+
+
+def _array_shapes(sizes: list[int]) -> dict[str, list[int]]:
+    """``W0, b0, …`` → their shapes for layer sizes ``sizes`` (as ``model_spec`` lists them)."""
+    shapes: dict[str, list[int]] = {}
+    for k in range(len(sizes) - 1):
+        shapes[f"W{k}"] = [sizes[k + 1], sizes[k]]
+        shapes[f"b{k}"] = [sizes[k + 1]]
+    return shapes
+
+
+# What a damaged or foreign file can raise while numpy and zipfile read it.
+_UNREADABLE = (ValueError, OSError, EOFError, RuntimeError, NotImplementedError,
+               zipfile.BadZipFile, zlib.error)
+_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
+                   (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def _read_arrays(apath: Path, expected: dict[str, list[int]]) -> dict[str, np.ndarray]:
+    """The archive's arrays, each checked against ``expected`` (name, shape, a float dtype) from
+    its .npy header before its data is read; never unpickles anything."""
+    try:
+        z = np.load(apath, allow_pickle=False)
+    except FileNotFoundError:
+        raise _fail(apath, "file not found") from None
+    except _UNREADABLE as e:
+        raise _fail(apath, f"unreadable archive ({e})") from None
+    if not isinstance(z, np.lib.npyio.NpzFile):
+        raise _fail(apath, "a single .npy array, not an .npz archive")
+    with z:
+        if set(z.files) != set(expected):
+            raise _fail(apath, f"arrays {sorted(z.files)}, expected {sorted(expected)}")
+        members = set(z.zip.namelist())
+        arrays = {}
+        for k, shape in expected.items():
+            if f"{k}.npy" not in members:
+                raise _fail(apath, f"{k} is not stored as a .npy array")
+            try:
+                with z.zip.open(f"{k}.npy") as f:
+                    version = np.lib.format.read_magic(f)
+                    if version not in _HEADER_READERS:
+                        raise _fail(apath, f"{k}: unsupported .npy format version {version}")
+                    stored, _, dtype = _HEADER_READERS[version](f)
+                if list(stored) != shape:
+                    raise _fail(apath, f"{k} has shape {list(stored)}, expected {shape}")
+                if dtype.kind != "f":
+                    raise _fail(apath, f"{k} has dtype {dtype}, expected a float type")
+                arrays[k] = z[k]
+            except DataError:
+                raise
+            except _UNREADABLE as e:
+                raise _fail(apath, f"unreadable array {k} ({e})") from None
+    return arrays
