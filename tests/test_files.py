@@ -84,3 +84,14 @@ def test_text_mode_writes_utf8(tmp_path):
     with atomic_open(path) as f:
         f.write("é")
     assert path.read_bytes() == "é".encode()
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    import os
+    import stat
+
+    path = tmp_path / "x.txt"
+    write_text(path, "hi")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask

@@ -1,6 +1,10 @@
 """The ``depthlens`` command.
 
     depthlens train [flags | --config FILE] [--out DIR]   train and write a run folder
+    depthlens lens RUN_DIR [--stages post|all] [--units i,j] [--dims 2|3]
+                                                          every lens picture + report.html
+    depthlens animate RUN_DIR [--what forward|training] [--layer K] --out FILE.gif|.mp4
+    depthlens explain [flags | --config FILE] [--out DIR] train, save, write the report
     depthlens datasets                                    list the datasets
     depthlens options                                     list activations, inits, optimizers…
 
@@ -192,6 +196,108 @@ def cmd_options(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_units(text: str | None) -> tuple[int, ...] | None:
+    """'1,3' (1-based, as the pictures label units) → (0, 2)."""
+    from depthlens.errors import ConfigError
+
+    if text is None:
+        return None
+    try:
+        units = tuple(int(u) - 1 for u in text.split(",") if u.strip())
+    except ValueError:
+        raise ConfigError("--units", text, "unit numbers from 1, comma separated, e.g. 1,2"
+                          ) from None
+    if len(units) < 2 or len(units) > 3 or min(units) < 0:
+        raise ConfigError("--units", text, "2 or 3 unit numbers from 1, e.g. 1,2 or 1,2,3")
+    return units
+
+
+def _add_lens_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("lens pictures")
+    g.add_argument("--stages", choices=("post", "all"), default="post",
+                   help="post: input, every activation, output; all: also every W·x + b")
+    g.add_argument("--units", help="units to draw for layers wider than --dims (1-based, e.g. "
+                   "1,2); default: a PCA of the layer")
+    g.add_argument("--dims", type=int, choices=(2, 3), default=2,
+                   help="draw wide layers in 2-D or 3-D")
+    g.add_argument("--per-step", type=int, default=8,
+                   help="frames per operation in forward.gif (default 8)")
+    g.add_argument("--fps", type=float, default=12.0, help="frames per second (default 12)")
+    g.add_argument("--dpi", type=int, default=90, help="resolution of the PNGs (default 90)")
+    g.add_argument("--no-animation", action="store_true", help="skip forward.gif")
+    g.add_argument("--training", action="store_true",
+                   help="also retrain the Config and write training.gif")
+
+
+def _write_lens(session, folder: Path, args: argparse.Namespace) -> Path:
+    from depthlens.draw.report import REPORT, lens_pictures
+    from depthlens.errors import ConfigError
+
+    if args.per_step < 1:
+        raise ConfigError("--per-step", args.per_step, "a whole number ≥ 1")
+    if args.fps <= 0:
+        raise ConfigError("--fps", args.fps, "a number > 0")
+    written = lens_pictures(session, folder, which=args.stages, units=_parse_units(args.units),
+                            dims=args.dims, per_step=args.per_step, fps=args.fps, dpi=args.dpi,
+                            animation=not args.no_animation, training=args.training,
+                            progress=not args.quiet)
+    names = ", ".join(n for n in written if n != REPORT)
+    print(f"wrote {names}\nreport: {folder / REPORT}")
+    return folder / REPORT
+
+
+def cmd_lens(args: argparse.Namespace) -> int:
+    from depthlens.experiment.run import load_run
+
+    session = load_run(args.run_dir)
+    _write_lens(session, args.run_dir, args)
+    return 0
+
+
+def cmd_animate(args: argparse.Namespace) -> int:
+    from depthlens.draw.animate import check_output, forward_animation, training_animation
+    from depthlens.errors import ConfigError
+    from depthlens.experiment.run import load_run
+
+    check_output(args.out)  # a clear error before any work (e.g. MP4 without ffmpeg)
+    if args.fps is not None and args.fps <= 0:
+        raise ConfigError("--fps", args.fps, "a number > 0")
+    fps = args.fps or (12.0 if args.what == "forward" else 6.0)
+    session = load_run(args.run_dir)
+    n_layers = session.net.n_layers
+    if args.layer is not None and not 1 <= args.layer <= n_layers:
+        raise ConfigError("--layer", args.layer, f"a layer number in [1, {n_layers}]")
+    units = _parse_units(args.units)
+    if args.what == "forward":
+        if args.per_step < 1:
+            raise ConfigError("--per-step", args.per_step, "a whole number ≥ 1")
+        layers = None if args.layer is None else [args.layer]
+        path = forward_animation(session, args.out, layers, per_step=args.per_step,
+                                 fps=fps, dims=args.dims, progress=not args.quiet)
+    else:
+        if args.every is not None and args.every < 1:
+            raise ConfigError("--every", args.every, "a whole number of epochs ≥ 1")
+        stage = None
+        if args.layer is not None:
+            stage = "output" if args.layer == n_layers else f"a{args.layer}"
+        path = training_animation(session, args.out, stage, every=args.every, fps=fps,
+                                  dims=args.dims, units=units, progress=not args.quiet)
+    print(f"animation: {path}")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from depthlens.experiment.run import load_run
+
+    if args.out is None:
+        args.out = _default_out(config_from_args(args).dataset)
+    status = cmd_train(args)
+    if status not in (0, 130):  # a diverged run has nothing to explain
+        return status
+    _write_lens(load_run(args.out), args.out, args)
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="depthlens",
                                      description="See what the depth of a neural network does.")
@@ -201,6 +307,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, help="run folder (default runs/DATASET-TIME)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser("lens", help="write every lens picture of a run and report.html")
+    p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run folder (from train)")
+    _add_lens_flags(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_lens)
+    p = sub.add_parser("animate", help="animate a run: the forward pass or training")
+    p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run folder (from train)")
+    p.add_argument("--what", choices=("forward", "training"), default="forward",
+                   help="forward: each layer's operations; training: a layer over epochs")
+    p.add_argument("--layer", type=int, help="forward: only this layer (1-based); training: "
+                   "show this layer's space (default: the last hidden layer)")
+    p.add_argument("--out", type=Path, required=True, help="FILE.gif or FILE.mp4 (needs ffmpeg)")
+    p.add_argument("--fps", type=float, default=None, help="frames per second (default 12 "
+                   "forward, 6 training)")
+    p.add_argument("--per-step", type=int, default=10, help="forward: frames per operation")
+    p.add_argument("--every", type=int, help="training: epochs between frames (default: about "
+                   "40 frames)")
+    p.add_argument("--dims", type=int, choices=(2, 3), default=2,
+                   help="draw wide layers in 2-D or 3-D")
+    p.add_argument("--units", help="training: units to draw for a wide layer (1-based, e.g. 1,2)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_animate)
+    p = sub.add_parser("explain", help="train, save the run folder and write its lens report")
+    _add_config_flags(p)
+    p.add_argument("--out", type=Path, help="run folder (default runs/DATASET-TIME)")
+    _add_lens_flags(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_explain)
     p = sub.add_parser("datasets", help="list the datasets")
     p.set_defaults(func=cmd_datasets)
     p = sub.add_parser("options", help="list activations, losses, initializers, optimizers, …")
