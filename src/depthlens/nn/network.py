@@ -35,6 +35,9 @@ COMPILED_MAX_WIDTH = 32
 
 BACKENDS = ("auto", "numpy", "compiled")
 
+_WORKSPACE_MAX_BYTES = 16 * 2**20
+"""Batch buffers larger than this are not kept between calls (a one-off full-data gradient)."""
+
 
 @dataclass
 class Trace:
@@ -50,6 +53,75 @@ class Trace:
     @property
     def output(self) -> Array:
         return self.post[-1]
+
+
+_IN_PLACE = ("linear", "relu", "tanh", "sigmoid")
+"""Hidden activations the numpy path applies in place (z's buffer becomes a): their derivative
+is a function of a alone (relu: a > 0 exactly where z > 0; tanh 1 − a²; sigmoid a(1 − a))."""
+
+
+class _Workspace:
+    """Preallocated buffers of the numpy path for batches of ``n`` rows.
+
+    ``x``, ``t``: the gathered batch. ``a[j]``: hidden layer j's activation; its z shares the
+    buffer for the ``_IN_PLACE`` activations, else has its own ``z[j]``. ``z_out``: the logits.
+    In the backward pass a layer's buffer receives its dL/dz once a is no longer needed, so a
+    step needs about one (n, width) array per layer; ``_flat``/``_mask`` are shared scratch,
+    made on first use (a forward-only pass needs neither).
+    """
+
+    def __init__(self, n: int, sizes: tuple[int, ...], activations: tuple[str, ...],
+                 dtype: np.dtype):
+        hidden = sizes[1:-1]
+        self.n = n
+        self.x = np.empty((n, sizes[0]), dtype)
+        self.t = np.empty((n, sizes[-1]), dtype)
+        self.a = [np.empty((n, w), dtype) for w in hidden]
+        self.z = [a if name in _IN_PLACE else np.empty_like(a)
+                  for a, name in zip(self.a, activations)]
+        self.z_out = np.empty((n, sizes[-1]), dtype)
+        self._size = n * max(hidden, default=0)
+        self._flat: Array | None = None
+        self._mask: Array | None = None
+        arrays = (self.x, self.t, *self.a, self.z_out)
+        self.nbytes = sum(b.nbytes for b in arrays) + sum(
+            z.nbytes for z, a in zip(self.z, self.a) if z is not a)
+
+    def _scratch(self, shape: tuple[int, int]) -> Array:
+        if self._flat is None:
+            self._flat = np.empty(self._size, self.a[0].dtype)
+        return self._flat[: shape[0] * shape[1]].reshape(shape)
+
+    def backprop(self, j: int, name: str, delta: Array, w: Array) -> Array:
+        """dL/dz of hidden layer j, (delta · W) ⊙ a'(z_j), from dL/dz ``delta`` of layer j + 1
+        and its weights ``w``; written over a_j, which the caller no longer needs. The roundings
+        are those of ``activations`` (a 0/1 factor for relu, 1 − y·y, y·(1 − y))."""
+        a = self.a[j]
+        if name == "linear":
+            return np.matmul(delta, w, out=a)
+        if name == "relu":
+            if self._mask is None:
+                self._mask = np.empty(self._size, bool)
+            mask = self._mask[: a.size].reshape(a.shape)
+            np.greater(a, 0, out=mask)
+            np.matmul(delta, w, out=a)
+            kernels.mask_multiply(a, mask)
+            return a
+        if name == "tanh":
+            np.multiply(a, a, out=a)
+            np.subtract(1.0, a, out=a)
+            d = np.matmul(delta, w, out=self._scratch(a.shape))
+            return np.multiply(d, a, out=a)
+        if name == "sigmoid":
+            tmp = self._scratch(a.shape)
+            np.subtract(1.0, a, out=tmp)
+            np.multiply(a, tmp, out=a)
+            d = np.matmul(delta, w, out=tmp)
+            return np.multiply(d, a, out=a)
+        factor = ACTIVATIONS[name].derivative(self.z[j], a)
+        d = np.matmul(delta, w, out=a)
+        d *= factor
+        return d
 
 
 class MLP:
@@ -117,6 +189,8 @@ class MLP:
                           else ACTIVATIONS[self.head.output].code)
         self._loss_code = LOSSES.index(self.head.loss)
         self._no_out = np.empty((0, sizes[-1]), dtype=self.dtype)
+        self._max_width = max(sizes)
+        self._workspaces: dict[int, _Workspace] = {}
 
     # -- structure ----------------------------------------------------------------------------
     @property
@@ -142,7 +216,7 @@ class MLP:
     def uses_kernels(self) -> bool:
         """Whether gradients are computed by the compiled kernels (see ``backend``)."""
         if self.backend == "auto":
-            return max(self.sizes) <= COMPILED_MAX_WIDTH
+            return self._max_width <= COMPILED_MAX_WIDTH
         return self.backend == "compiled"
 
     def __repr__(self) -> str:
@@ -222,9 +296,20 @@ class MLP:
             self._run(x, np.zeros((x.shape[0], self.sizes[-1]), self.dtype),
                       np.arange(x.shape[0]), False, out)
             return out
-        return self.trace(x).output
+        return self.head.forward(self._logits(self._as_input(x)))
 
     __call__ = forward
+
+    def _logits(self, x: Array) -> Array:
+        """The last layer's z (n, m) for validated inputs x: ``trace``'s numbers (the same
+        operations on the same shapes) in workspace buffers, without keeping every layer."""
+        ws = self._workspace(x.shape[0])
+        a = x
+        for k in range(self.n_layers - 1):
+            a = self._hidden(k, a, ws)
+        z = a @ self.weights[-1].T
+        z += self.biases[-1]
+        return z
 
     # -- loss and gradient --------------------------------------------------------------------
     def _run(self, x: Array, t: Array, idx: Array, want_grad: bool, out: Array) -> float:
@@ -238,8 +323,8 @@ class MLP:
         t = self._as_target(t, x.shape[0])
         if self.uses_kernels:
             return float(self._run(x, t, np.arange(x.shape[0]), False, self._no_out))
-        tr = self.trace(x)
-        return self.head.value(tr.pre[-1], tr.output, t)
+        z = self._logits(x)
+        return self.head.value(z, self.head.forward(z), t)
 
     def gradient(self, x: Array, t: Array, idx: Array | None = None) -> float:
         """Fill ``grads`` with d(mean data loss)/dθ on the rows ``idx`` of (x, t) (all rows if
@@ -248,24 +333,58 @@ class MLP:
             if idx is None:
                 idx = np.arange(x.shape[0])
             return float(self._run(x, t, idx, True, self._no_out))
-        if idx is not None:
-            x, t = x[idx], t[idx]
-        return self._numpy_gradient(x, t)
+        return self._numpy_gradient(x, t, idx)
 
-    def _numpy_gradient(self, x: Array, t: Array) -> float:
-        tr = self.trace(x)
-        z_out, o = tr.pre[-1], tr.output
+    def _numpy_gradient(self, x: Array, t: Array, idx: Array | None = None) -> float:
+        """The BLAS path: forward and backward over preallocated buffers (``_Workspace``).
+
+        Same operations, in the same order, as ``trace`` followed by the backprop of the module
+        docstring, so the numbers are those of the plain version; only allocations are gone.
+        """
+        n = x.shape[0] if idx is None else idx.shape[0]
+        ws = self._workspace(n)
+        if idx is not None:  # gather the batch into the workspace (validated inputs)
+            x = np.take(x, idx, axis=0, out=ws.x) if x.dtype == ws.x.dtype else x[idx]
+            t = np.take(t, idx, axis=0, out=ws.t) if t.dtype == ws.t.dtype else t[idx]
+        weights, biases, names = self.weights, self.biases, self.activations
+        last = self.n_layers - 1
+        a = x
+        for k in range(last):
+            a = self._hidden(k, a, ws)
+        z_out = np.matmul(a, weights[last].T, out=ws.z_out)
+        z_out += biases[last]
+        o = self.head.forward(z_out)
         value = self.head.value(z_out, o, t)
         delta = self.head.gradient(z_out, o, t)
-        for k in range(self.n_layers - 1, -1, -1):
-            a_prev = tr.post[k - 1] if k > 0 else tr.inputs
+        for k in range(last, -1, -1):
+            a_prev = ws.a[k - 1] if k > 0 else x
             np.matmul(delta.T, a_prev, out=self.grad_weights[k])
-            np.sum(delta, axis=0, out=self.grad_biases[k])
+            np.add.reduce(delta, axis=0, out=self.grad_biases[k])  # np.sum's own reduction
             if k > 0:
-                delta = delta @ self.weights[k]
-                delta *= ACTIVATIONS[self.activations[k - 1]].derivative(tr.pre[k - 1],
-                                                                         tr.post[k - 1])
+                delta = ws.backprop(k - 1, names[k - 1], delta, weights[k])
         return value
+
+    def _hidden(self, k: int, a: Array, ws: _Workspace) -> Array:
+        """Hidden layer k on the batch a, into the workspace: z = a·Wᵀ + b, then act(z)."""
+        name = self.activations[k]
+        z = np.matmul(a, self.weights[k].T, out=ws.z[k])
+        if name == "relu":
+            kernels.bias_relu(z, self.biases[k])  # z is a's buffer (_IN_PLACE)
+            return z
+        z += self.biases[k]
+        return ACTIVATIONS[name].forward(z, ws.a[k])
+
+    def _workspace(self, n: int) -> _Workspace:
+        """Buffers for batches of n rows, kept for the last few batch sizes when they are small
+        enough (a training loop meets one or two sizes: the batch and the epoch's leftover)."""
+        ws = self._workspaces.get(n)
+        if ws is None:
+            ws = _Workspace(n, self.sizes, self.activations, self.dtype)
+            if ws.nbytes <= _WORKSPACE_MAX_BYTES:
+                if len(self._workspaces) >= 4:
+                    self._workspaces.pop(next(iter(self._workspaces)))
+                self._workspaces[n] = ws
+        return ws
 
     def loss_and_grad(self, x: Array, t: Array) -> tuple[float, Array]:
         """Validated convenience: (mean data loss, a copy of the gradient buffer)."""

@@ -55,6 +55,20 @@ def _sgd_kernel(p, g, buf, lr, momentum, dampening, wd, nesterov, first):  # pra
 
 
 @_jit
+def _sgd_backup_kernel(p, g, buf, backup, lr, momentum, dampening, wd, nesterov,
+                       first):  # pragma: no cover
+    """``backup[:] = p`` and ``_sgd_kernel`` in one pass over memory (``Trainer.step``)."""
+    for i in range(p.size):
+        backup[i] = p[i]
+        gi = g[i] + wd * p[i] if wd != 0.0 else g[i]
+        if momentum != 0.0:
+            b = gi if first else buf[i] * momentum + gi * (1.0 - dampening)
+            buf[i] = b
+            gi = gi + momentum * buf[i] if nesterov else buf[i]
+        p[i] = p[i] - lr * gi
+
+
+@_jit
 def _adagrad_kernel(p, g, s, clr, wd, eps):  # pragma: no cover
     for i in range(p.size):
         gi = g[i] + wd * p[i] if wd != 0.0 else g[i]
@@ -147,7 +161,9 @@ class Optimizer:
 
 def _zeros(*names: str, fill: dict[str, str] | None = None) -> Callable[[Array, dict], State]:
     def init(params: Array, hyper: dict[str, Any]) -> State:
-        state = {n: np.zeros_like(params) for n in names}
+        # np.zeros (calloc) rather than zeros_like (which writes every zero): a buffer the rule
+        # never touches, like SGD's momentum buffer at momentum 0, then costs no memory pages.
+        state = {n: np.zeros(params.shape, dtype=params.dtype) for n in names}
         for n, key in (fill or {}).items():
             state[n][:] = hyper[key]
         return state
@@ -191,6 +207,7 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
         _sgd_kernel(p, g, s["momentum_buffer"], h["lr"], h["momentum"], h["dampening"],
                     h["weight_decay"], h["nesterov"], int(s["t"]) == 1)
 
+    update.rule = "sgd"  # type: ignore[attr-defined]  # lets Trainer fuse steps (training.py)
     return Optimizer("sgd", h, _zeros("momentum_buffer"), update)
 
 

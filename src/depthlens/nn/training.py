@@ -21,12 +21,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 
 from depthlens.errors import ConfigError, DivergenceError
 from depthlens.nn import regularization
+from depthlens.nn.kernels import run_batch
 from depthlens.nn.network import MLP
-from depthlens.nn.optimizers import Optimizer
+from depthlens.nn.optimizers import Optimizer, _sgd_backup_kernel
 from depthlens.nn.regularization import check as regularization_check
 
 Array = np.ndarray
@@ -88,6 +90,32 @@ def r2_score(pred: Array, y: Array) -> float:
     return float(np.mean(np.where(ss_tot > 0, 1.0 - ss_res / safe, 0.0)))
 
 
+@numba.njit(cache=True, nogil=True)
+def _sgd_steps(params, grads, backup, x, t, order, start, batch, max_steps, sizes, w_off, b_off,
+               acts, out_code, loss_code, no_out, buf, lr, momentum, dampening, wd, nesterov,
+               t0):  # pragma: no cover - compiled
+    """Up to ``max_steps`` SGD steps of the compiled path in one call: for each mini-batch
+    ``order[pos : pos + batch]`` from ``start`` (until the end of ``order``), exactly
+    ``Trainer.step``'s sequence: gradient (``run_batch``), stop if the loss is not finite,
+    backup ← params, the SGD update (update number t0 + 1, …). Returns (updates done, the last
+    batch's loss)."""
+    n = order.size
+    pos = start
+    loss = 0.0
+    for s in range(max_steps):
+        if pos >= n:
+            return s, loss
+        stop = min(pos + batch, n)
+        loss = run_batch(params, grads, x, t, order[pos:stop], sizes, w_off, b_off, acts,
+                         out_code, loss_code, True, no_out)
+        if not math.isfinite(loss):
+            return s, loss
+        _sgd_backup_kernel(params, grads, buf, backup, lr, momentum, dampening, wd, nesterov,
+                           t0 + s == 0)
+        pos = stop
+    return max_steps, loss
+
+
 class Trainer:
     """Trains ``net`` with ``optimizer`` on (x, y).
 
@@ -140,7 +168,10 @@ class Trainer:
         self.history = History(metric="accuracy" if problem == "classification" else "r2")
         self.epochs_done = 0
         self.steps_done = 0
+        self._n = n
         self._order = np.arange(n)
+        self._in_order = True  # _order is still 0, 1, …, n − 1: batches are row slices
+        self._all = np.arange(max(n, 0 if self.x_test is None else self.x_test.shape[0]))
         self._cursor = n  # the first step starts a new epoch
         self._backup = net.params.copy()
 
@@ -187,14 +218,20 @@ class Trainer:
     # -- training -----------------------------------------------------------------------------
     def step(self) -> float:
         """Train on the next mini-batch; return its data loss (before the update)."""
-        n = self.n_train
+        n = self._n
         if self._cursor >= n:
             if self.shuffle:
                 self._order = self.rng.permutation(n)
+                self._in_order = False
             self._cursor = 0
-        idx = self._order[self._cursor : self._cursor + self.batch_size]
-        net = self.net
-        loss = net.gradient(self.x, self.t, idx)
+        if self._fusable():
+            return self._fused_steps(1)
+        start, net = self._cursor, self.net
+        idx = self._order[start : start + self.batch_size]
+        if self._in_order:  # the rows in their own order: views, no gather
+            loss = net.gradient(self.x[start : start + idx.size], self.t[start : start + idx.size])
+        else:
+            loss = net.gradient(self.x, self.t, idx)
         if not math.isfinite(loss):
             net.params[...] = self._backup
             raise DivergenceError(self.epochs_done + 1, self.steps_done + 1, loss,
@@ -203,8 +240,16 @@ class Trainer:
             w = slice(0, net.n_weights)
             regularization.add_gradient(net.params[w], net.grads[w], self.regularization,
                                         self.reg_rate)
-        np.copyto(self._backup, net.params)
-        self.optimizer.update(net.params, net.grads, self.state)
+        opt, state = self.optimizer, self.state
+        if getattr(opt._update, "rule", "") == "sgd":  # the backup copy inside the update pass
+            state["t"] += 1
+            h = opt.hyper
+            _sgd_backup_kernel(net.params, net.grads, state["momentum_buffer"], self._backup,
+                               h["lr"], h["momentum"], h["dampening"], h["weight_decay"],
+                               h["nesterov"], int(state["t"]) == 1)
+        else:
+            np.copyto(self._backup, net.params)
+            opt.update(net.params, net.grads, state)
         self._cursor += idx.size
         self.steps_done += 1
         if self._cursor >= n:
@@ -215,9 +260,40 @@ class Trainer:
     def epoch(self) -> dict[str, float]:
         """Train to the end of the current epoch (a whole one if none is under way)."""
         self.step()
-        while self._cursor < self.n_train:
+        if self._cursor < self._n and self._fusable():
+            self._fused_steps(self._n)
+        while self._cursor < self._n:
             self.step()
         return self.history.last()
+
+    def _fusable(self) -> bool:
+        """Whether steps can run as one compiled call (``_sgd_steps``): compiled kernels, the
+        built-in SGD, no L1/L2 penalty. The result is the same as step by step."""
+        return (self.net.uses_kernels and getattr(self.optimizer._update, "rule", "") == "sgd"
+                and (self.regularization == "none" or self.reg_rate == 0))
+
+    def _fused_steps(self, max_steps: int) -> float:
+        """Run up to ``max_steps`` steps of the current epoch in ``_sgd_steps``, then do what
+        ``step`` does after them: counters, the divergence guard, the end-of-epoch row."""
+        net, state, h = self.net, self.state, self.optimizer.hyper
+        done, loss = _sgd_steps(net.params, net.grads, self._backup, self.x, self.t, self._order,
+                                self._cursor, self.batch_size, max_steps, net._sizes,
+                                net._w_off, net._b_off, net._act_codes, net._out_code,
+                                net._loss_code, net._no_out, state["momentum_buffer"], h["lr"],
+                                h["momentum"], h["dampening"], h["weight_decay"], h["nesterov"],
+                                int(state["t"]))
+        if done:
+            state["t"] += done
+            self.steps_done += done
+            self._cursor = min(self._cursor + done * self.batch_size, self._n)
+        if not math.isfinite(loss):
+            net.params[...] = self._backup
+            raise DivergenceError(self.epochs_done + 1, self.steps_done + 1, loss,
+                                  self.optimizer.lr)
+        if self._cursor >= self._n:
+            self.epochs_done += 1
+            self._record()
+        return loss
 
     def fit(self, epochs: int) -> History:
         """Run ``epochs`` whole epochs."""
@@ -231,11 +307,13 @@ class Trainer:
         net = self.net
         if net.uses_kernels:
             out = np.empty_like(t)
-            loss = float(net._run(x, t, np.arange(x.shape[0]), False, out))
+            n = x.shape[0]
+            idx = self._all[:n] if n <= self._all.size else np.arange(n)
+            loss = float(net._run(x, t, idx, False, out))
         else:
-            tr = net.trace(x)
-            out = tr.output
-            loss = net.head.value(tr.pre[-1], out, t)
+            z = net._logits(x)
+            out = net.head.forward(z)
+            loss = net.head.value(z, out, t)
         if self.problem == "classification":
             return loss, accuracy(net.head.decide(out), y)
         return loss, r2_score(out, y)
