@@ -240,3 +240,11 @@ def test_accuracy_is_close_to_scikit_learns_on_the_same_data():
                              **kw).fit(x_tr, y_tr)
     assert ours.score(x_te, y_te) >= theirs.score(x_te, y_te) - 0.05
     assert ours.score(x_tr, y_tr) >= theirs.score(x_tr, y_tr) - 0.05
+
+
+def test_a_bad_learning_rate_is_named_as_the_estimator_parameter():
+    from depthlens import ConfigError, MLPClassifier
+
+    with pytest.raises(ConfigError) as err:
+        MLPClassifier((4,), learning_rate=-1.0).fit(np.zeros((4, 2)), [0, 1, 0, 1])
+    assert err.value.field == "learning_rate"

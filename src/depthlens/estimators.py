@@ -126,8 +126,13 @@ class _MLPEstimator:
         net = MLP([x.shape[1], *sizes, self._n_outputs(y)], self.activation, output, loss,
                   self.dtype)
         net.initialize(self.init, self.random_state, **(self.init_params or {}))
-        opt = make_optimizer(self.optimizer, lr=self.learning_rate,
-                             **(self.optimizer_params or {}))
+        try:
+            opt = make_optimizer(self.optimizer, lr=self.learning_rate,
+                                 **(self.optimizer_params or {}))
+        except ConfigError as e:
+            if e.field != "optimizer.lr":
+                raise
+            raise ConfigError("learning_rate", self.learning_rate, e.allowed) from None
         bs = min(200, x.shape[0]) if self.batch_size == "auto" else self.batch_size
         self.network_ = net
         self._trainer = Trainer(net, opt, x, y, problem=self._problem, batch_size=bs,

@@ -204,9 +204,8 @@ def test_bad_shapes_and_settings_raise_config_error():
 
 
 def test_softmax_head_needs_at_least_two_outputs():
-    """Known engine bug (network.py): a softmax over one unit is constantly 1, so its
-    cross-entropy is 0 whatever the weights, yet the head's gradient (o − t)/n is not 0 for a
-    class-0 sample. Such a network should be refused when it is built."""
+    """A softmax over one unit is constantly 1, so its cross-entropy is 0 whatever the weights,
+    yet the head's gradient (o − t)/n is not 0 for a class-0 sample: refused when built."""
     with pytest.raises(ConfigError) as err:
         MLP((2, 3, 1), "tanh", "softmax", "cross_entropy")
     assert err.value.field in ("layers", "output")

@@ -155,6 +155,9 @@ class MLP:
         self.sizes = sizes
         self.activations = tuple(get_activation(a).name for a in names)
         self.head: Head = make_head(output, loss)
+        if self.head.output == "softmax" and sizes[-1] < 2:
+            raise ConfigError("layers", sizes, "at least 2 output units for a softmax output "
+                              "(a softmax over one unit is always 1)")
         self.dtype = np.dtype(dtype)
         if self.dtype not in (np.float32, np.float64):
             raise ConfigError("dtype", str(dtype), ["float32", "float64"])

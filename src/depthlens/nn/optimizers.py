@@ -55,20 +55,6 @@ def _sgd_kernel(p, g, buf, lr, momentum, dampening, wd, nesterov, first):  # pra
 
 
 @_jit
-def _sgd_backup_kernel(p, g, buf, backup, lr, momentum, dampening, wd, nesterov,
-                       first):  # pragma: no cover
-    """``backup[:] = p`` and ``_sgd_kernel`` in one pass over memory (``Trainer.step``)."""
-    for i in range(p.size):
-        backup[i] = p[i]
-        gi = g[i] + wd * p[i] if wd != 0.0 else g[i]
-        if momentum != 0.0:
-            b = gi if first else buf[i] * momentum + gi * (1.0 - dampening)
-            buf[i] = b
-            gi = gi + momentum * buf[i] if nesterov else buf[i]
-        p[i] = p[i] - lr * gi
-
-
-@_jit
 def _adagrad_kernel(p, g, s, clr, wd, eps):  # pragma: no cover
     for i in range(p.size):
         gi = g[i] + wd * p[i] if wd != 0.0 else g[i]

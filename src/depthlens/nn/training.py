@@ -11,9 +11,12 @@ At the end of every epoch the history gains one row: the data loss on the whole 
 regularization penalty (apart), the test loss, and accuracy (classification) or R² (regression).
 Everything is a function of the seed: the same seed gives the same numbers.
 
-If a batch's loss is NaN or inf, training stops with ``DivergenceError`` naming the epoch and the
-step; the parameters are put back to the last ones that gave a finite loss, so the run can go on
-with a lower learning rate (``trainer.optimizer.hyper['lr'] = …``) or be reset.
+If a batch's loss (or the end-of-epoch loss) is NaN or inf, training stops with
+``DivergenceError`` naming the epoch and the step. The parameters go back to where that epoch
+started (the last ones known to give a finite loss on the whole training set, and not the blown-up
+weights of the step just before), the optimizer's state starts afresh and the epoch is undone, so
+the run can go on with a lower learning rate (``trainer.optimizer.hyper['lr'] = …``) or be
+reset. The snapshot is one copy of the parameters, taken as each epoch starts.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from depthlens.errors import ConfigError, DivergenceError
 from depthlens.nn import regularization
 from depthlens.nn.kernels import run_batch
 from depthlens.nn.network import MLP
-from depthlens.nn.optimizers import Optimizer, _sgd_backup_kernel
+from depthlens.nn.optimizers import Optimizer, _sgd_kernel
 from depthlens.nn.regularization import check as regularization_check
 
 Array = np.ndarray
@@ -91,13 +94,13 @@ def r2_score(pred: Array, y: Array) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def _sgd_steps(params, grads, backup, x, t, order, start, batch, max_steps, sizes, w_off, b_off,
+def _sgd_steps(params, grads, x, t, order, start, batch, max_steps, sizes, w_off, b_off,
                acts, out_code, loss_code, no_out, buf, lr, momentum, dampening, wd, nesterov,
                t0):  # pragma: no cover - compiled
     """Up to ``max_steps`` SGD steps of the compiled path in one call: for each mini-batch
     ``order[pos : pos + batch]`` from ``start`` (until the end of ``order``), exactly
     ``Trainer.step``'s sequence: gradient (``run_batch``), stop if the loss is not finite,
-    backup ← params, the SGD update (update number t0 + 1, …). Returns (updates done, the last
+    the SGD update (update number t0 + 1, …). Returns (updates done, the last
     batch's loss)."""
     n = order.size
     pos = start
@@ -110,8 +113,7 @@ def _sgd_steps(params, grads, backup, x, t, order, start, batch, max_steps, size
                          out_code, loss_code, True, no_out)
         if not math.isfinite(loss):
             return s, loss
-        _sgd_backup_kernel(params, grads, buf, backup, lr, momentum, dampening, wd, nesterov,
-                           t0 + s == 0)
+        _sgd_kernel(params, grads, buf, lr, momentum, dampening, wd, nesterov, t0 + s == 0)
         pos = stop
     return max_steps, loss
 
@@ -173,7 +175,8 @@ class Trainer:
         self._in_order = True  # _order is still 0, 1, …, n − 1: batches are row slices
         self._all = np.arange(max(n, 0 if self.x_test is None else self.x_test.shape[0]))
         self._cursor = n  # the first step starts a new epoch
-        self._backup = net.params.copy()
+        self._snapshot = net.params.copy()  # the parameters as the current epoch started
+        self._epoch_start_steps = 0
 
     # -- set-up -------------------------------------------------------------------------------
     def _prepare(self, x: Array, y: Array, name: str) -> tuple[Array, Array, Array]:
@@ -185,8 +188,9 @@ class Trainer:
         if self.problem == "classification":
             y = y.astype(np.int64).reshape(-1)
             top = 2 if m == 1 else m
-            if y.size and (y.min() < 0 or y.max() >= top):
-                raise ConfigError(name, f"class {int(y.max())}",
+            bad = y[(y < 0) | (y >= top)]
+            if bad.size:
+                raise ConfigError(name, f"class {int(bad[0])}",
                                   f"class indices 0..{top - 1} for {m} output unit(s)")
             t = self.net.head.encode(y, m, self.net.dtype)
         else:
@@ -224,6 +228,8 @@ class Trainer:
                 self._order = self.rng.permutation(n)
                 self._in_order = False
             self._cursor = 0
+            np.copyto(self._snapshot, self.net.params)
+            self._epoch_start_steps = self.steps_done
         if self._fusable():
             return self._fused_steps(1)
         start, net = self._cursor, self.net
@@ -233,23 +239,12 @@ class Trainer:
         else:
             loss = net.gradient(self.x, self.t, idx)
         if not math.isfinite(loss):
-            net.params[...] = self._backup
-            raise DivergenceError(self.epochs_done + 1, self.steps_done + 1, loss,
-                                  self.optimizer.lr)
+            self._diverged(self.steps_done + 1, loss)
         if self.regularization != "none":
             w = slice(0, net.n_weights)
             regularization.add_gradient(net.params[w], net.grads[w], self.regularization,
                                         self.reg_rate)
-        opt, state = self.optimizer, self.state
-        if getattr(opt._update, "rule", "") == "sgd":  # the backup copy inside the update pass
-            state["t"] += 1
-            h = opt.hyper
-            _sgd_backup_kernel(net.params, net.grads, state["momentum_buffer"], self._backup,
-                               h["lr"], h["momentum"], h["dampening"], h["weight_decay"],
-                               h["nesterov"], int(state["t"]) == 1)
-        else:
-            np.copyto(self._backup, net.params)
-            opt.update(net.params, net.grads, state)
+        self.optimizer.update(net.params, net.grads, self.state)
         self._cursor += idx.size
         self.steps_done += 1
         if self._cursor >= n:
@@ -276,7 +271,7 @@ class Trainer:
         """Run up to ``max_steps`` steps of the current epoch in ``_sgd_steps``, then do what
         ``step`` does after them: counters, the divergence guard, the end-of-epoch row."""
         net, state, h = self.net, self.state, self.optimizer.hyper
-        done, loss = _sgd_steps(net.params, net.grads, self._backup, self.x, self.t, self._order,
+        done, loss = _sgd_steps(net.params, net.grads, self.x, self.t, self._order,
                                 self._cursor, self.batch_size, max_steps, net._sizes,
                                 net._w_off, net._b_off, net._act_codes, net._out_code,
                                 net._loss_code, net._no_out, state["momentum_buffer"], h["lr"],
@@ -287,13 +282,21 @@ class Trainer:
             self.steps_done += done
             self._cursor = min(self._cursor + done * self.batch_size, self._n)
         if not math.isfinite(loss):
-            net.params[...] = self._backup
-            raise DivergenceError(self.epochs_done + 1, self.steps_done + 1, loss,
-                                  self.optimizer.lr)
+            self._diverged(self.steps_done + 1, loss)
         if self._cursor >= self._n:
             self.epochs_done += 1
             self._record()
         return loss
+
+    def _diverged(self, step: int, loss: float) -> None:
+        """Undo the epoch under way (parameters from its snapshot, optimizer state afresh,
+        counters back) and raise DivergenceError for ``step``."""
+        epoch = self.epochs_done + 1
+        self.net.params[...] = self._snapshot
+        self.state = self.optimizer.init(self.net.params)
+        self.steps_done = self._epoch_start_steps
+        self._cursor = self._n  # the next step starts the epoch again
+        raise DivergenceError(epoch, step, loss, self.optimizer.lr)
 
     def fit(self, epochs: int) -> History:
         """Run ``epochs`` whole epochs."""
@@ -325,9 +328,8 @@ class Trainer:
         else:
             test_loss = test_metric = math.nan
         if not math.isfinite(train_loss):
-            self.net.params[...] = self._backup
-            raise DivergenceError(self.epochs_done, self.steps_done, train_loss,
-                                  self.optimizer.lr)
+            self.epochs_done -= 1
+            self._diverged(self.steps_done, train_loss)
         pen = regularization.penalty(self.net.params[: self.net.n_weights], self.regularization,
                                      self.reg_rate)
         self.history.append(epoch=self.epochs_done, step=self.steps_done, train_loss=train_loss,
