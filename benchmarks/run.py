@@ -354,7 +354,7 @@ def bench_big_step(rep: Report, repeat: int, number: int) -> None:
         f"{medians['own'] / 1e9:.0f}). The limit is the higher: the {label[which]}. A step "
         f"cannot beat its own products: they are {100 * own_t / d:.0f}% of the depthlens step "
         f"({ms(d - own_t)} is everything else: bias, ReLU and its mask, loss, bias gradients, "
-        f"and the SGD update with the divergence guard's parameter copy).",
+        f"and the SGD update).",
     ]
 
 
@@ -448,7 +448,7 @@ def bench_memory(rep: Report, repeat: int) -> None:
             f"{ref / mb:.2f} MB: {ratio:.2f}×; PyTorch {rss['torch'] / mb:.1f} MB",
             "≤ 2× that", ratio <= 2.0,
             "" if ratio <= 2.0 else f"not met by {ratio - 2:.2f}×: beyond the formula depthlens "
-            f"keeps the gradient buffer and the divergence guard's copy of the parameters "
+            f"keeps the gradient buffer and the divergence guard's epoch-start snapshot of the parameters "
             f"({params / mb:.2f} MB each, both part of the engine's contract); without that copy "
             f"it would be {(rss['depthlens'] - params) / ref:.2f}×")
     rep.extra += [
@@ -617,13 +617,14 @@ ENGINE_NOTES = [
     "order of a sample-by-sample loop; tanh is a Cephes-style rational/exp form within ~1 ulp, "
     "about twice as fast as libm's. With the built-in SGD and no L1/L2 penalty, "
     "`Trainer.epoch` runs all of an epoch's steps in one compiled call (`training._sgd_steps`: "
-    "gradient, divergence check, backup and update per batch, the same sequence as "
+    "gradient, divergence check and update per batch, the same sequence as "
     "`Trainer.step`), and a single `step` is one call too.",
     "- Wide networks (numpy path): every buffer of a step is preallocated per batch size "
     "(`network._Workspace`) and written with `out=`; relu, tanh, sigmoid and linear layers keep "
     "z and a in one buffer and receive their dL/dz in it; bias + ReLU and the ReLU mask are "
-    "single compiled passes; unshuffled batches are row views, not copies; the backup copy of "
-    "the parameters rides in the SGD update's pass; evaluation passes reuse the buffers.",
+    "single compiled passes; unshuffled batches are row views, not copies; the divergence "
+    "guard copies the parameters once per epoch, not per step; evaluation passes reuse the "
+    "buffers.",
     "- The numpy path's numbers are bit-for-bit those of the plain version; the compiled path's "
     "differ only through the faster tanh (float64 gradients within 1e-13 relative of before).",
 ]
