@@ -448,7 +448,8 @@ def bench_memory(rep: Report, repeat: int) -> None:
             f"{ref / mb:.2f} MB: {ratio:.2f}×; PyTorch {rss['torch'] / mb:.1f} MB",
             "≤ 2× that", ratio <= 2.0,
             "" if ratio <= 2.0 else f"not met by {ratio - 2:.2f}×: beyond the formula depthlens "
-            f"keeps the gradient buffer and the divergence guard's epoch-start snapshot of the parameters "
+            f"keeps the gradient buffer and the divergence guard's epoch-start snapshot of the "
+            f"parameters "
             f"({params / mb:.2f} MB each, both part of the engine's contract); without that copy "
             f"it would be {(rss['depthlens'] - params) / ref:.2f}×")
     rep.extra += [
