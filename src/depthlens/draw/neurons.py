@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 Array = np.ndarray
 
 PANEL = 1.25
+MIN_WIDTH = 6.4
 """Inches per unit panel."""
 
 
@@ -79,8 +80,8 @@ def neuron_maps(session: Session, resolution: int = 60, max_units: int = 12,
     chosen = [(i, s) for i, s in enumerate(stages(net)) if s.kind != "pre"]
     cols = min(max_units, max(s.width for _, s in chosen))
     rows = len(chosen)
-    fig, axes = plt.subplots(rows, cols, figsize=(PANEL * cols + 1.6, PANEL * rows + 0.7),
-                             squeeze=False)
+    width = max(PANEL * cols + 1.6, MIN_WIDTH)  # room for the two-line title
+    fig, axes = plt.subplots(rows, cols, figsize=(width, PANEL * rows + 0.9), squeeze=False)
     acts = net.layer_activations
     x_data = _data_coords(session, plane) if show_data else None
     names = list(session.features or session.dataset.feature_names)
@@ -122,10 +123,10 @@ def neuron_maps(session: Session, resolution: int = 60, max_units: int = 12,
     arch = "-".join(str(s) for s in net.sizes)
     where = "line" if plane.dim == 1 else "plane"
     fig.suptitle(f"What each unit computes over the input {where} · {session.config.dataset} · "
-                 f"{arch}  (orange: low/negative · grey: 0 · blue: high/positive)", fontsize=9)
-    left = 1.5 / (PANEL * cols + 1.6)
-    fig.subplots_adjust(left=left, right=0.99, bottom=0.02, top=1 - 0.7 / (PANEL * rows + 0.7),
-                        wspace=0.12, hspace=0.3)
+                 f"{arch}\norange: low/negative · grey: 0 · blue: high/positive", fontsize=9)
+    pad = (width - (PANEL * cols + 1.6)) / 2  # centre the panels when the title sets the width
+    fig.subplots_adjust(left=(pad + 1.5) / width, right=1 - (pad + 0.1) / width, bottom=0.02,
+                        top=1 - 0.9 / (PANEL * rows + 0.9), wspace=0.12, hspace=0.3)
     return fig
 
 
