@@ -25,6 +25,7 @@ pin OpenBLAS to a slower kernel); RESULTS.md says so and names the kernel thread
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 BLAS_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
@@ -638,6 +639,16 @@ def print_table(rep: Report) -> None:
         print(f"      {r.versus}; goal {r.goal or '-'}")
 
 
+def kept_sections(path: Path) -> str:
+    """Sections other benchmark scripts own in RESULTS.md (between ``<!-- NAME:start -->`` and
+    ``<!-- NAME:end -->``, e.g. benchmarks/lab.py's), carried over when this file is rewritten."""
+    if not path.is_file():
+        return ""
+    old = path.read_text()
+    kept = re.findall(r"\n*(<!-- (\w+):start -->.*?<!-- \2:end -->)", old, flags=re.S)
+    return "".join(f"\n{block}\n" for block, _ in kept)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (about a minute)")
@@ -665,7 +676,7 @@ def main() -> None:
     header.append(f"- Load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
     print_table(rep)
     text = render(rep, header, args.quick)
-    args.out.write_text(text)
+    args.out.write_text(text + kept_sections(args.out))
     if args.json:
         args.json.write_text(json.dumps(rep.data, indent=1))
     print(f"wrote {args.out}")
