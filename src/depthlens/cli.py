@@ -5,6 +5,7 @@
                                                           every lens picture + report.html
     depthlens animate RUN_DIR [--what forward|training] [--layer K] --out FILE.gif|.mp4
     depthlens explain [flags | --config FILE] [--out DIR] train, save, write the report
+    depthlens serve [--host 127.0.0.1] [--port 8000] [--open]  the browser playground
     depthlens datasets                                    list the datasets
     depthlens options                                     list activations, inits, optimizers…
 
@@ -298,6 +299,25 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from depthlens.web.server import is_loopback, serve, url_of
+
+    if not 1 <= args.port <= 65535:
+        from depthlens.errors import ConfigError
+
+        raise ConfigError("--port", args.port, "a port number in [1, 65535]")
+    if not is_loopback(args.host):
+        print(f"depthlens: warning: serving on {args.host}, reachable from other machines; "
+              "the playground has no login (the default --host 127.0.0.1 is this machine only)",
+              file=sys.stderr)
+    print(f"depthlens playground: {url_of(args.host, args.port)}  (Ctrl-C to stop)", flush=True)
+    try:
+        serve(args.host, args.port, open_browser=args.open)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="depthlens",
                                      description="See what the depth of a neural network does.")
@@ -335,10 +355,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lens_flags(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_explain)
+    p = sub.add_parser("serve", help="the browser playground (train live, see every neuron)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.set_defaults(func=cmd_serve)
     p = sub.add_parser("datasets", help="list the datasets")
     p.set_defaults(func=cmd_datasets)
     p = sub.add_parser("options", help="list activations, losses, initializers, optimizers, …")
     p.set_defaults(func=cmd_options)
+    from depthlens.lab.commands import register as register_lab
+    register_lab(sub)
+    from depthlens.examples.commands import register as register_examples
+    register_examples(sub)
     return parser
 
 

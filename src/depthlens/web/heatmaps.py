@@ -1,0 +1,93 @@
+"""The pictures of one frame: the output map and a map per node, as uint8 colour codes.
+
+One forward trace of a 100×100 grid over the dataset's window (Playground's DENSITY) gives every
+node's value at every grid point at once (as Playground's one pass fills every neuron). The
+output map keeps the full grid; each node's map is the grid block-averaged down to 20×20 (5×5
+blocks; Playground averages 10×10 blocks into 10×10 thumbnails). Values become codes of
+``palettes``: a node's value v on [−1, 1] (clipped), the output as its two-class score 2·p − 1,
+its k-class winner and confidence, or its regression value over ``scale``.
+
+Row 0 of every map is the top of the plane (largest x2), as on screen.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from depthlens.data.features import FEATURES, expand_features
+from depthlens.draw.maps import grid, signed_score
+from depthlens.experiment.session import Session
+from depthlens.web import palettes
+
+RESOLUTION = 100
+NODE_RESOLUTION = 20
+
+
+def block_mean(values: np.ndarray, resolution: int = NODE_RESOLUTION) -> np.ndarray:
+    """Grid values (R·R, w) in image order → (w, r, r) means over (R/r)² blocks."""
+    n, w = values.shape
+    f = round(n**0.5) // resolution
+    return values.reshape(resolution, f, resolution, f, w).mean(axis=(1, 3)).transpose(2, 0, 1)
+
+
+class PlaneView:
+    """The grid of a Session's input plane and the codes of its maps for the current network.
+
+    Args:
+        session: the experiment (its features and preprocessing turn the grid into inputs).
+        extent: the window (lo, hi) on both axes.
+    """
+
+    def __init__(self, session: Session, extent: tuple[float, float]):
+        self.session = session
+        self.extent = extent
+        self.points = grid(extent, RESOLUTION)
+        self.inputs = session.transform(self.points)
+        if session.problem == "regression":
+            y = np.asarray(session.dataset.y, dtype=np.float64)
+            top = float(np.abs(y).max()) if y.size else 1.0
+            self.scale = top if top > 0 else 1.0
+        else:
+            self.scale = 1.0
+
+    @property
+    def multiclass(self) -> bool:
+        return self.session.problem == "classification" and self.session.n_classes > 2
+
+    def output_palette(self) -> np.ndarray:
+        """The (256, 3) table the output map's codes index."""
+        if self.multiclass:
+            return palettes.class_palette(self.session.n_classes)
+        return palettes.node_palette()
+
+    def feature_maps(self) -> np.ndarray:
+        """(9, r, r) codes of every input feature's raw value over the plane (Playground shows
+        all of them, used or not)."""
+        values = expand_features(self.points, list(FEATURES))
+        return palettes.value_codes(block_mean(values))
+
+    def _output_values(self, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(output map codes (n,), per-output-unit values (n, m) on [−1, 1])."""
+        s = self.session
+        head = s.net.head
+        if s.problem == "regression":
+            v = out / self.scale
+            return palettes.value_codes(v[:, 0]), v
+        if self.multiclass:
+            p = head.probabilities(out)
+            return palettes.class_codes(p), 2.0 * p[:, : out.shape[1]] - 1.0
+        v = signed_score(head, out)
+        units = v[:, None] if out.shape[1] == 1 else 2.0 * head.probabilities(out) - 1.0
+        return palettes.value_codes(v), units
+
+    def codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(output codes (R, R), node codes (n_nodes, r, r)) for the network as it is now.
+
+        Nodes in order: the network's inputs, every hidden unit layer by layer, the outputs."""
+        trace = self.session.net.trace(self.inputs)
+        out = np.asarray(trace.output, dtype=np.float64)
+        out_codes, out_units = self._output_values(out)
+        values = np.concatenate([trace.inputs, *trace.post[:-1], out_units], axis=1,
+                                dtype=np.float32)
+        return (out_codes.reshape(RESOLUTION, RESOLUTION),
+                palettes.value_codes(block_mean(values)))

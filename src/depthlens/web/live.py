@@ -1,0 +1,464 @@
+"""One browser tab's experiment: a Session trained live and streamed to the page.
+
+A ``LiveSession`` owns a :class:`~depthlens.experiment.session.Session` and answers the page's
+messages (``protocol``). While playing, a background task trains in chunks in a worker thread
+(``asyncio.to_thread``; the numba kernels release the GIL, so the event loop stays responsive)
+and sends at most ``FPS`` frames a second, each carrying what was trained since the last one.
+A chunk is ``epochs_per_frame`` epochs (1 is Playground's pace: one epoch per animation frame),
+or with ``'max'`` as many epochs as fit in ``TRAIN_BUDGET`` seconds.
+
+Server → page messages:
+
+- text ``hello`` (once: limits and the option lists), ``state`` (the Config, its URL query, the
+  network's structure, counters, the colour tables; ``fresh`` when the network was rebuilt or
+  reset, so the page clears its loss chart), ``status`` (playing, speed), ``error`` (field,
+  message) and ``diverged`` (epoch, step, message);
+- binary (``frames``) ``thumbnails`` (once: every dataset's picture), ``data`` (the points and
+  the nine feature maps, when the data changes) and ``frame`` (epoch, steps, new history rows,
+  current losses, weights and biases, the output map and every node's map).
+
+Every state change happens under one asyncio lock, so a frame never mixes two networks and an
+edit lands between two chunks (within one frame's time) even while training.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import numpy as np
+
+from depthlens.data import DATASETS, make_dataset
+from depthlens.data.features import FEATURES
+from depthlens.errors import ConfigError, DepthlensError, DivergenceError
+from depthlens.experiment.config import Config
+from depthlens.experiment.session import Session
+from depthlens.nn import ACTIVATIONS
+from depthlens.nn.regularization import REGULARIZATIONS
+from depthlens.web import palettes
+from depthlens.web.frames import encode_frame, json_safe
+from depthlens.web.heatmaps import NODE_RESOLUTION, RESOLUTION, PlaneView
+from depthlens.web.protocol import (
+    LIMITS,
+    PLAYGROUND_DATASETS,
+    ConfigMessage,
+    EditMessage,
+    PauseMessage,
+    PlayMessage,
+    ProtocolError,
+    RegenerateMessage,
+    ResetMessage,
+    SpeedMessage,
+    StepMessage,
+    check_edit,
+    check_limits,
+    config_of,
+    parse_message,
+)
+
+log = logging.getLogger(__name__)
+
+FPS = 60
+TRAIN_BUDGET = 0.012
+"""Seconds of training per frame at speed 'max' (a frame is 1/60 s)."""
+HISTORY_KEEP = 10_000
+"""History rows kept on the server once sent (the page keeps its own chart)."""
+THUMBNAIL_POINTS = 200
+LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
+REG_RATES = (0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
+SPEEDS = (1, 2, 5, 10, 20, 50, 100, "max")
+LIVE_FIELDS = frozenset({"lr", "epochs"})
+"""Config fields whose change needs no new network (Playground: the learning rate)."""
+
+SendText = Callable[[str], Awaitable[None]]
+SendBytes = Callable[[bytes], Awaitable[None]]
+
+
+def hello() -> dict[str, Any]:
+    """The first message: limits and what the page's menus offer."""
+    return {
+        "type": "hello",
+        "limits": LIMITS,
+        "options": {
+            "datasets": [{"name": n, "problem": DATASETS[n].problem,
+                          "description": DATASETS[n].description} for n in PLAYGROUND_DATASETS],
+            "features": list(FEATURES),
+            "activations": list(ACTIVATIONS),
+            "learning_rates": list(LEARNING_RATES),
+            "regularizations": list(REGULARIZATIONS),
+            "reg_rates": list(REG_RATES),
+            "speeds": list(SPEEDS),
+        },
+        "fps": FPS,
+    }
+
+
+@functools.cache
+def thumbnails() -> bytes:
+    """A binary frame with each offered dataset's points (noise 0) and their colours (made
+    once per process)."""
+    arrays: dict[str, np.ndarray] = {}
+    for name in PLAYGROUND_DATASETS:
+        d = make_dataset(name, n_samples=THUMBNAIL_POINTS, noise=0.0, seed=0)
+        arrays[f"{name}.x"] = d.x.astype(np.float32)
+        arrays[f"{name}.rgb"] = palettes.rgb_of_labels(d.y, d.problem, d.n_classes)
+    return encode_frame({"kind": "thumbnails", "datasets": list(PLAYGROUND_DATASETS),
+                         "extent": list(DATASETS["circle"].domain or (-6.0, 6.0))}, arrays)
+
+
+def trim_history(session: Session, sent: int, keep: int = HISTORY_KEEP) -> int:
+    """Drop the oldest rows of the session's history once more than ``2·keep`` are kept and
+    all but ``keep`` were sent; returns the new count of rows already sent."""
+    h = session.history
+    if len(h) <= 2 * keep or sent < len(h) - keep:
+        return sent
+    cut = len(h) - keep
+    for column in h.COLUMNS:
+        del getattr(h, column)[:cut]
+    return sent - cut
+
+
+class LiveSession:
+    """The server side of one tab.
+
+    Args:
+        send_text: coroutine sending a text message.
+        send_bytes: coroutine sending a binary message.
+        disconnect_errors: what the senders raise once the page has gone; these end the
+            session instead of being reported to the page.
+    """
+
+    def __init__(self, send_text: SendText, send_bytes: SendBytes,
+                 disconnect_errors: tuple[type[BaseException], ...] = (OSError,)):
+        self._send_text = send_text
+        self._send_bytes = send_bytes
+        self._gone = disconnect_errors
+        self.session: Session | None = None
+        self.view: PlaneView | None = None
+        self.playing = False
+        self.epochs_per_frame: int | str = 1
+        self.lock = asyncio.Lock()
+        self._send_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._sent_rows = 0
+
+    # -- sending ------------------------------------------------------------------------------
+    async def send(self, message: dict[str, Any]) -> None:
+        text = json.dumps(json_safe(message), separators=(",", ":"), allow_nan=False)
+        async with self._send_lock:
+            await self._send_text(text)
+
+    async def send_binary(self, data: bytes) -> None:
+        async with self._send_lock:
+            await self._send_bytes(data)
+
+    async def _send_frame(self) -> None:
+        """Build (in a worker thread) and send a frame of the network as it is."""
+        s, view = self.session, self.view
+        assert s is not None and view is not None
+        await self.send_binary(await asyncio.to_thread(self._frame, s, view))
+
+    async def _send_data(self) -> None:
+        """Build and send the data frame (points and feature maps)."""
+        s, view = self.session, self.view
+        assert s is not None and view is not None
+        await self.send_binary(await asyncio.to_thread(self._data_frame, s, view))
+
+    async def error(self, field: str, message: str) -> None:
+        await self.send({"type": "error", "field": field, "message": message})
+
+    # -- life ---------------------------------------------------------------------------------
+    async def start(self) -> None:
+        """Greet the page: limits, options and the dataset thumbnails."""
+        await self.send(hello())
+        await self.send_binary(await asyncio.to_thread(thumbnails))
+
+    def close(self) -> None:
+        """Stop training and free the session (the tab closed).
+
+        Synchronous, so it also runs when the socket's task is being cancelled. A chunk still
+        running in its worker thread holds its own references and finishes on its own; its
+        result is dropped and the memory goes with it."""
+        self.playing = False
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+        self.session = None
+        self.view = None
+
+    # -- messages -----------------------------------------------------------------------------
+    async def handle(self, text: str | bytes) -> None:
+        """Answer one message from the page; a bad one gets an ``error`` and changes nothing."""
+        try:
+            message = parse_message(text)
+            if self.session is None and not isinstance(message, ConfigMessage):
+                await self._build(Config())
+            await self._dispatch(message)
+        except ProtocolError as e:
+            await self.error(e.field, e.message)
+        except ConfigError as e:
+            await self.error(e.field, str(e))
+        except DepthlensError as e:
+            await self.error("config", str(e))
+        except self._gone:
+            raise
+        except Exception as e:  # a bug must not end the tab's session: report it, go on
+            log.exception("message failed")
+            await self.error("server", f"{type(e).__name__}: {e}")
+
+    async def _dispatch(self, message: Any) -> None:
+        if isinstance(message, ConfigMessage):
+            await self._on_config(message)
+        elif isinstance(message, PlayMessage):
+            await self._on_play()
+        elif isinstance(message, PauseMessage):
+            self.playing = False
+            await self._status()
+        elif isinstance(message, StepMessage):
+            await self._on_step(message)
+        elif isinstance(message, ResetMessage):
+            await self._on_reset()
+        elif isinstance(message, RegenerateMessage):
+            await self._on_regenerate(message)
+        elif isinstance(message, SpeedMessage):
+            self.epochs_per_frame = message.epochs_per_frame
+            await self._status()
+        elif isinstance(message, EditMessage):
+            await self._on_edit(message)
+
+    async def _on_config(self, message: ConfigMessage) -> None:
+        try:
+            config = config_of(message)
+            check_limits(config)
+        except ConfigError:
+            if self.session is None:  # the page must get a state to draw: the defaults
+                await self._build(Config())
+            raise
+        old = self.session
+        if old is not None and _changed(old.config, config) <= LIVE_FIELDS:
+            async with self.lock:
+                old.config = config
+                old.trainer.optimizer.hyper["lr"] = config.lr
+                await self.send(self._state(fresh=False))
+            return
+        self.playing = False
+        await self._build(config)
+
+    async def _build(self, config: Config) -> None:
+        """A new Session (new data and network) for ``config``; the old one stays on error."""
+        self.playing = False
+        async with self.lock:
+            session, view = await asyncio.to_thread(_make, config)
+            self.session, self.view = session, view
+            self._sent_rows = 0
+            await self.send(self._state(fresh=True))
+            await self._send_data()
+            await self._send_frame()
+
+    async def _on_play(self) -> None:
+        if self.playing:
+            return
+        self.playing = True
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._play())
+        await self._status()
+
+    async def _on_step(self, message: StepMessage) -> None:
+        self.playing = False
+        async with self.lock:
+            session, view = self.session, self.view
+            assert session is not None and view is not None
+
+            def work() -> tuple[bytes, DivergenceError | None]:
+                try:
+                    for _ in range(message.count):
+                        if message.unit == "epoch":
+                            session.train_epoch()
+                        else:
+                            session.step()
+                except DivergenceError as e:
+                    return self._frame(session, view), e
+                return self._frame(session, view), None
+
+            frame, diverged = await asyncio.to_thread(work)
+            await self.send_binary(frame)
+            if diverged is not None:
+                await self._diverged(diverged)
+        await self._status()
+
+    async def _on_reset(self) -> None:
+        self.playing = False
+        async with self.lock:
+            session = self.session
+            assert session is not None
+            await asyncio.to_thread(session.reset)
+            self._sent_rows = 0
+            await self.send(self._state(fresh=True))
+            await self._send_frame()
+
+    async def _on_regenerate(self, message: RegenerateMessage) -> None:
+        """New data from a new seed, the network kept (Playground: new data, no reset)."""
+        seed = message.seed if message.seed is not None else random.randrange(100_000)
+        async with self.lock:
+            old = self.session
+            assert old is not None
+            config = old.config.replace(seed=seed)
+            session, view = await asyncio.to_thread(_make, config)
+            session.net.params[...] = old.net.params
+            session.trainer.epochs_done = old.trainer.epochs_done
+            session.trainer.steps_done = old.trainer.steps_done
+            self.session, self.view = session, view
+            self._sent_rows = 0
+            await self.send(self._state(fresh=False))
+            await self._send_data()
+            await self._send_frame()
+
+    async def _on_edit(self, message: EditMessage) -> None:
+        async with self.lock:
+            session = self.session
+            assert session is not None
+            net = session.net
+            index = check_edit(message, net.shapes)
+            target = net.weights if message.kind == "weight" else net.biases
+            target[message.layer][index] = message.value
+            if not self.playing:  # while playing the next frame shows it
+                await self._send_frame()
+
+    # -- playing ------------------------------------------------------------------------------
+    async def _play(self) -> None:
+        loop = asyncio.get_running_loop()
+        interval = 1.0 / FPS
+        deadline = loop.time()
+        try:
+            while self.playing:
+                async with self.lock:
+                    if not self.playing or self.session is None:
+                        break
+                    frame, diverged = await asyncio.to_thread(self._chunk, self.session,
+                                                              self.view)
+                    await self.send_binary(frame)
+                    if diverged is not None:
+                        self.playing = False
+                        await self._diverged(diverged)
+                        await self._status()
+                        break
+                deadline += interval
+                delay = deadline - loop.time()
+                if delay < 0:
+                    deadline = loop.time()
+                    delay = 0.0
+                await asyncio.sleep(delay)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the socket closed under us: nothing left to tell
+            log.debug("play loop stopped", exc_info=True)
+            self.playing = False
+
+    def _chunk(self, session: Session, view: PlaneView) -> tuple[bytes, DivergenceError | None]:
+        """Train one frame's worth (in a worker thread), then build the frame."""
+        start = time.perf_counter()
+        try:
+            if self.epochs_per_frame == "max":
+                while True:
+                    session.train_epoch()
+                    if time.perf_counter() - start >= TRAIN_BUDGET:
+                        break
+            else:
+                for _ in range(int(self.epochs_per_frame)):
+                    session.train_epoch()
+        except DivergenceError as e:
+            return self._frame(session, view), e
+        return self._frame(session, view), None
+
+    async def _diverged(self, e: DivergenceError) -> None:
+        await self.send({"type": "diverged", "epoch": e.epoch, "step": e.step,
+                         "message": str(e)})
+
+    async def _status(self) -> None:
+        await self.send({"type": "status", "playing": self.playing,
+                         "epochs_per_frame": self.epochs_per_frame})
+
+    # -- what is sent -------------------------------------------------------------------------
+    def _state(self, fresh: bool) -> dict[str, Any]:
+        s, view = self.session, self.view
+        assert s is not None and view is not None
+        cfg = s.config
+        return {
+            "type": "state",
+            "fresh": fresh,
+            "config": cfg.to_dict(),
+            "query": cfg.to_query(),
+            "network": {
+                "sizes": s.sizes,
+                "activations": list(s.net.activations),
+                "output": s.output,
+                "loss": s.loss,
+                "problem": s.problem,
+                "n_classes": s.n_classes,
+                "class_names": list(s.dataset.class_names),
+                "feature_names": list(s.features or s.dataset.feature_names),
+                "metric": s.history.metric,
+            },
+            "epoch": s.epoch,
+            "steps": s.trainer.steps_done,
+            "steps_per_epoch": s.trainer.steps_per_epoch,
+            "n_train": len(s.train_data.y),
+            "n_test": len(s.test_data.y),
+            "playing": self.playing,
+            "epochs_per_frame": self.epochs_per_frame,
+            "grid": {"extent": list(view.extent), "resolution": RESOLUTION,
+                     "node_resolution": NODE_RESOLUTION},
+            "output_scale": view.scale,
+            "palettes": {"node": palettes.node_palette().ravel().tolist(),
+                         "output": view.output_palette().ravel().tolist()},
+        }
+
+    def _data_frame(self, s: Session, view: PlaneView) -> bytes:
+        """The points (raw inputs, colour codes) and the nine feature maps."""
+        args = (s.problem, s.n_classes, view.scale)
+        arrays = {
+            "train_x": s.train_data.x.astype(np.float32),
+            "train_c": palettes.label_codes(s.train_data.y, *args),
+            "test_x": s.test_data.x.astype(np.float32),
+            "test_c": palettes.label_codes(s.test_data.y, *args),
+            "features": view.feature_maps(),
+        }
+        return encode_frame({"kind": "data", "features": list(FEATURES)}, arrays)
+
+    def _frame(self, s: Session, view: PlaneView) -> bytes:
+        """The network now: counters, new history rows, losses, parameters and maps."""
+        h = s.history
+        rows = [[getattr(h, c)[k] for c in h.COLUMNS] for k in range(self._sent_rows, len(h))]
+        self._sent_rows = trim_history(s, len(h))
+        t = s.trainer
+        train_loss, train_metric = t.evaluate(t.x, t.y, t.t)
+        now = {"train_loss": train_loss, "train_metric": train_metric}
+        if t.x_test is not None:
+            now["test_loss"], now["test_metric"] = t.evaluate(t.x_test, t.y_test, t.t_test)
+        output, nodes = view.codes()
+        arrays: dict[str, np.ndarray] = {"output": output, "nodes": nodes}
+        for k, (w, b) in enumerate(zip(s.net.weights, s.net.biases)):
+            arrays[f"W{k}"] = w.astype(np.float32)
+            arrays[f"b{k}"] = b.astype(np.float32)
+        header = {"kind": "frame", "epoch": s.epoch, "steps": t.steps_done,
+                  "playing": self.playing, "columns": list(h.COLUMNS), "rows": rows,
+                  "now": now}
+        return encode_frame(header, arrays)
+
+
+def _make(config: Config) -> tuple[Session, PlaneView]:
+    session = Session(config)
+    extent = DATASETS[config.dataset].domain or (-6.0, 6.0)
+    return session, PlaneView(session, extent)
+
+
+def _changed(a: Config, b: Config) -> set[str]:
+    """Names of the fields that differ between two Configs."""
+    da, db = a.to_dict(), b.to_dict()
+    return {k for k in da if da[k] != db[k]}

@@ -1,0 +1,93 @@
+"""Colour look-up tables and uint8 colour codes for the page's heatmaps.
+
+The page never computes a colour: it gets a code (uint8) per pixel and a table of 256 RGB
+colours made here from ``depthlens.draw.colors``. Two tables are in use at a time:
+
+- ``node`` (every input feature, hidden unit and output unit thumbnail, edge colours, regression
+  maps): Playground's orange #f59322 → grey #e8eaeb → blue #0877bd over [−1, 1], quantized into
+  its 31 shades. Code ``c`` in 0..30 is the value ``c/15 − 1``.
+- ``output`` (the large map and the data points): the node table for two classes and
+  regression (value / scale), or for k ≥ 3 classes ``class·25 + level``, ``level`` in 0..24
+  the confidence (the winning probability from 1/k → 0 to 1 → 24), faded toward grey as
+  ``draw.colors.classes`` does.
+
+Code 255 means "not a number" in both tables (drawn grey, as Playground shows a diverged map).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from depthlens.draw import colors
+
+SHADES = colors.NUM_SHADES  # 30 steps: 31 colours
+CLASS_LEVELS = 25
+MAX_CLASSES = 10
+NAN_CODE = 255
+
+
+def node_palette() -> np.ndarray:
+    """The (256, 3) uint8 table of the two-class scale: codes 0..30 = values −1..+1."""
+    lut = np.tile(np.array(colors.GREY, dtype=np.uint8), (256, 1))
+    values = np.arange(SHADES + 1) / SHADES * 2.0 - 1.0
+    lut[: SHADES + 1] = colors.two_class(values, quantize=True)
+    return lut
+
+
+def class_palette(k: int) -> np.ndarray:
+    """The (256, 3) uint8 table for k classes: code ``c·25 + level`` = class c at confidence
+    ``level/24`` (0 = as unsure as 1/k, grey; 24 = certain, the class colour)."""
+    if not 2 <= k <= MAX_CLASSES:
+        raise ValueError(f"k = {k} classes; the palette holds 2..{MAX_CLASSES}")
+    lut = np.tile(np.array(colors.GREY, dtype=np.uint8), (256, 1))
+    conf = np.arange(CLASS_LEVELS) / (CLASS_LEVELS - 1)
+    for c in range(k):
+        # Probabilities whose winner is c with confidence conf: p_c = 1/k + conf·(1 − 1/k).
+        p = np.empty((CLASS_LEVELS, k))
+        p_c = 1.0 / k + conf * (1.0 - 1.0 / k)
+        p[:] = ((1.0 - p_c) / (k - 1))[:, None]
+        p[:, c] = p_c  # at level 0 all are 1/k: grey whichever class wins the tie
+        lut[c * CLASS_LEVELS:(c + 1) * CLASS_LEVELS] = colors.classes(p)
+    return lut
+
+
+def value_codes(values: np.ndarray) -> np.ndarray:
+    """Values (any shape; clipped to [−1, 1]) → node-table codes 0..30; NaN → 255."""
+    v = np.asarray(values, dtype=np.float64)
+    codes = np.rint((np.clip(v, -1.0, 1.0) + 1.0) * (SHADES / 2.0))
+    codes = np.where(np.isnan(v), NAN_CODE, codes)
+    return codes.astype(np.uint8)
+
+
+def class_codes(probabilities: np.ndarray) -> np.ndarray:
+    """Class probabilities (..., k) → class-table codes ``argmax·25 + level``; NaN rows → 255."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    k = p.shape[-1]
+    best = np.nan_to_num(p, nan=-1.0).argmax(axis=-1)
+    conf = (p.max(axis=-1) - 1.0 / k) / (1.0 - 1.0 / k)
+    level = np.rint(np.clip(np.nan_to_num(conf), 0.0, 1.0) * (CLASS_LEVELS - 1))
+    codes = np.where(np.isnan(p).any(axis=-1), NAN_CODE, best * CLASS_LEVELS + level)
+    return codes.astype(np.uint8)
+
+
+def label_codes(y: np.ndarray, problem: str, n_classes: int, scale: float) -> np.ndarray:
+    """Codes of the data points in the output table: a class at full colour, or a regression
+    target as ``y / scale`` on the node scale."""
+    if problem == "regression":
+        y = np.asarray(y, dtype=np.float64)
+        return value_codes((y if y.ndim == 1 else y[:, 0]) / scale)
+    y = np.asarray(y, dtype=np.int64)
+    if n_classes <= 2:
+        return np.where(y == 1, SHADES, 0).astype(np.uint8)
+    return (y * CLASS_LEVELS + CLASS_LEVELS - 1).astype(np.uint8)
+
+
+def rgb_of_labels(y: np.ndarray, problem: str, n_classes: int) -> np.ndarray:
+    """RGB uint8 (n, 3) of data points, for thumbnails: class colours, or a regression target
+    on the diverging scale (±max |y| at the ends)."""
+    if problem == "regression":
+        y = np.asarray(y, dtype=np.float64)
+        return colors.diverging(y if y.ndim == 1 else y[:, 0])
+    if n_classes <= 2:
+        return colors.two_class(np.where(np.asarray(y) == 1, 1.0, -1.0))
+    return colors.PALETTE[np.asarray(y, dtype=np.int64) % len(colors.PALETTE)]

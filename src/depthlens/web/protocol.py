@@ -1,0 +1,201 @@
+"""The messages the page sends, validated, and the playground's limits.
+
+Every message is a JSON object whose ``type`` picks its model (a pydantic discriminated union):
+
+==============  ==============================================================================
+``config``      ``{config: {...}}`` (a Config as a dict) or ``{query: "k=v&…"}`` (its URL form):
+                a new experiment; a change of ``lr`` (or ``epochs``) alone applies live.
+``play``        train continuously, streaming frames.
+``pause``       stop after the chunk under way.
+``step``        ``{unit: 'epoch'|'batch', count: 1..1000}``: train and send one frame.
+``reset``       the same Config again: the same initial weights.
+``regenerate``  ``{seed?: int}``: new data (a new Config seed), the network kept.
+``speed``       ``{epochs_per_frame: 1..1000 | 'max'}``; 'max' trains for a time budget a frame.
+``edit``        ``{layer, kind: 'weight'|'bias', index: [i, j] | [i], value}``: set one parameter.
+==============  ==============================================================================
+
+A message that does not parse or validate raises :class:`ProtocolError` with the field at fault
+and a message; the server sends it back as ``{"type": "error", "field", "message"}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from depthlens.data import DATASETS
+from depthlens.errors import ConfigError
+from depthlens.experiment.config import Config
+
+MAX_HIDDEN_LAYERS = 10
+MAX_NEURONS = 16
+MAX_POINTS = 5000
+MAX_BATCH = MAX_POINTS
+MAX_EPOCHS_PER_FRAME = 1000
+MAX_STEP_COUNT = 1000
+MAX_PARAM = 1000.0
+MAX_MESSAGE_BYTES = 64 * 1024
+
+LIMITS = {
+    "hidden_layers": MAX_HIDDEN_LAYERS,
+    "neurons": MAX_NEURONS,
+    "points": MAX_POINTS,
+    "batch_size": MAX_BATCH,
+    "epochs_per_frame": MAX_EPOCHS_PER_FRAME,
+    "step_count": MAX_STEP_COUNT,
+    "param": MAX_PARAM,
+    "message_bytes": MAX_MESSAGE_BYTES,
+}
+
+PLAYGROUND_DATASETS = tuple(
+    name for name, spec in DATASETS.items() if spec.n_features == 2 and spec.domain is not None
+)
+"""The datasets the page offers: the 2-D ones (the 1-D view and CSV upload come later)."""
+
+
+class ProtocolError(Exception):
+    """A message from the page that cannot be used: ``field`` at fault and a ``message``."""
+
+    def __init__(self, field: str, message: str):
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class ConfigMessage(_Message):
+    type: Literal["config"]
+    config: dict[str, Any] | None = None
+    query: str | None = Field(None, max_length=MAX_MESSAGE_BYTES)
+
+
+class PlayMessage(_Message):
+    type: Literal["play"]
+
+
+class PauseMessage(_Message):
+    type: Literal["pause"]
+
+
+class StepMessage(_Message):
+    type: Literal["step"]
+    unit: Literal["epoch", "batch"] = "epoch"
+    count: int = Field(1, ge=1, le=MAX_STEP_COUNT)
+
+
+class ResetMessage(_Message):
+    type: Literal["reset"]
+
+
+class RegenerateMessage(_Message):
+    type: Literal["regenerate"]
+    seed: int | None = Field(None, ge=0, le=2**32 - 1)
+
+
+class SpeedMessage(_Message):
+    type: Literal["speed"]
+    epochs_per_frame: int | Literal["max"]
+
+    @field_validator("epochs_per_frame")
+    @classmethod
+    def _in_range(cls, n: int | str) -> int | str:
+        if n != "max" and not 1 <= int(n) <= MAX_EPOCHS_PER_FRAME:
+            raise ValueError(f"expected 1..{MAX_EPOCHS_PER_FRAME} or 'max'")
+        return n
+
+
+class EditMessage(_Message):
+    type: Literal["edit"]
+    layer: int = Field(ge=0)
+    kind: Literal["weight", "bias"]
+    index: list[int] = Field(min_length=1, max_length=2)
+    value: float = Field(ge=-MAX_PARAM, le=MAX_PARAM)
+
+
+Message = Annotated[
+    ConfigMessage | PlayMessage | PauseMessage | StepMessage | ResetMessage | RegenerateMessage
+    | SpeedMessage | EditMessage,
+    Field(discriminator="type"),
+]
+TYPES = ("config", "play", "pause", "step", "reset", "regenerate", "speed", "edit")
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(Message)
+
+
+def parse_message(text: str | bytes) -> Any:
+    """Text of one websocket message → its validated model, or ProtocolError."""
+    if isinstance(text, bytes):
+        raise ProtocolError("message", "binary messages are not accepted; send JSON text")
+    if len(text) > MAX_MESSAGE_BYTES:
+        raise ProtocolError("message", f"{len(text)} characters is more than the limit of "
+                            f"{MAX_MESSAGE_BYTES}")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ProtocolError("message", f"not valid JSON ({e.msg})") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("message", "a JSON object with a 'type' is expected")
+    if data.get("type") not in TYPES:
+        raise ProtocolError("type", f"{data.get('type')!r} is not allowed; expected one of "
+                            + ", ".join(TYPES))
+    try:
+        return _ADAPTER.validate_python(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = err["loc"][1:]  # [0] is the message type
+        field = str(loc[0]) if loc else "message"
+        raise ProtocolError(field, f"{err['msg']} (got {err.get('input')!r})") from None
+
+
+def config_of(message: ConfigMessage) -> Config:
+    """The Config a ``config`` message carries (ConfigError naming the field if it is bad)."""
+    if message.config is not None and message.query is not None:
+        raise ConfigError("config", "config and query", "one of the two")
+    if message.config is not None:
+        return Config.from_dict(message.config)
+    return Config.from_query(message.query or "")
+
+
+def check_limits(config: Config) -> None:
+    """The playground's own limits on a (valid) Config; ConfigError naming the field."""
+    if config.dataset not in PLAYGROUND_DATASETS:
+        raise ConfigError("dataset", config.dataset,
+                          f"a 2-D dataset of the playground: {', '.join(PLAYGROUND_DATASETS)}")
+    if len(config.layers) > MAX_HIDDEN_LAYERS:
+        raise ConfigError("layers", ",".join(map(str, config.layers)),
+                          f"at most {MAX_HIDDEN_LAYERS} hidden layers in the playground")
+    for size in config.layers:
+        if size > MAX_NEURONS:
+            raise ConfigError("layers", size,
+                              f"at most {MAX_NEURONS} neurons per hidden layer in the playground")
+    n = config.n_samples if config.n_samples is not None else DATASETS[config.dataset].n_samples
+    if n > MAX_POINTS:
+        raise ConfigError("n_samples", n, f"at most {MAX_POINTS} points in the playground")
+    if config.batch_size != "all" and int(config.batch_size) > MAX_BATCH:
+        raise ConfigError("batch_size", config.batch_size, f"1..{MAX_BATCH} or 'all'")
+
+
+def check_edit(message: EditMessage, shapes: list[tuple[int, int]]) -> tuple[Any, ...]:
+    """The array index an ``edit`` names in a network with layer ``shapes`` (out, in)."""
+    n_layers = len(shapes)
+    if message.layer >= n_layers:
+        raise ProtocolError("layer", f"{message.layer} is not allowed; expected 0..{n_layers - 1}")
+    out, inp = shapes[message.layer]
+    if message.kind == "weight":
+        if len(message.index) != 2:
+            raise ProtocolError("index", "a weight takes [unit, input]: two indices")
+        i, j = message.index
+        if not (0 <= i < out and 0 <= j < inp):
+            raise ProtocolError("index", f"{message.index} is outside the ({out}, {inp}) "
+                                f"weights of layer {message.layer}")
+        return (i, j)
+    if len(message.index) != 1:
+        raise ProtocolError("index", "a bias takes [unit]: one index")
+    (i,) = message.index
+    if not 0 <= i < out:
+        raise ProtocolError("index", f"{i} is outside the {out} biases of layer {message.layer}")
+    return (i,)

@@ -1,0 +1,198 @@
+// The page's controls: menus filled from the server's `hello`, set from each `state`, and every
+// change sent back as a whole Config (the server validates it and answers with a new state).
+
+const $ = (id) => document.getElementById(id);
+
+const LABELS = {
+  none: "None",
+  l1: "L1",
+  l2: "L2",
+  relu: "ReLU",
+  tanh: "Tanh",
+  sigmoid: "Sigmoid",
+  linear: "Linear",
+  leaky_relu: "Leaky ReLU",
+  elu: "ELU",
+  softplus: "Softplus",
+  swish: "Swish",
+  gelu: "GELU",
+  sine: "Sine",
+};
+
+function fill(select, values, label = (v) => String(v)) {
+  select.replaceChildren(
+    ...values.map((v) => {
+      const o = document.createElement("option");
+      o.value = String(v);
+      o.textContent = label(v);
+      return o;
+    }),
+  );
+}
+
+/** Select `value`, adding it as an option first if the menu lacks it (a hand-made URL). */
+function choose(select, value) {
+  const v = String(value);
+  if (![...select.options].some((o) => o.value === v)) {
+    const o = document.createElement("option");
+    o.value = v;
+    o.textContent = v;
+    select.append(o);
+  }
+  select.value = v;
+}
+
+export class Controls {
+  /** @param {object} actions {config(patch), send(message), redraw()} */
+  constructor(actions) {
+    this.actions = actions;
+    this.state = null;
+    this.hello = null;
+    this.datasetButtons = new Map();
+    this._wire();
+  }
+
+  init(hello) {
+    this.hello = hello;
+    const o = hello.options;
+    fill($("lr"), o.learning_rates);
+    fill($("activation"), o.activations, (a) => LABELS[a] || a);
+    fill($("regularization"), o.regularizations, (r) => LABELS[r] || r);
+    fill($("reg-rate"), o.reg_rates);
+    fill($("speed"), o.speeds, (s) => (s === "max" ? "as fast as possible" : `${s} epoch${s === 1 ? "" : "s"} / frame`));
+    this.problemOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.problem]));
+    this.descriptionOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.description]));
+  }
+
+  /** Dataset thumbnails: each set's points (noise 0) as 4×4 px squares on a 100 px canvas. */
+  setThumbnails(frame) {
+    const box = $("datasets");
+    box.replaceChildren();
+    this.datasetButtons.clear();
+    const [lo, hi] = frame.header.extent;
+    for (const name of frame.header.datasets) {
+      const button = document.createElement("button");
+      button.className = "dataset";
+      button.title = `${name}: ${this.descriptionOf?.[name] ?? ""}`;
+      button.dataset.name = name;
+      const canvas = document.createElement("canvas");
+      canvas.width = 100;
+      canvas.height = 100;
+      const ctx = canvas.getContext("2d");
+      const x = frame.arrays[`${name}.x`].data;
+      const rgb = frame.arrays[`${name}.rgb`].data;
+      for (let k = 0; k < x.length / 2; k++) {
+        ctx.fillStyle = `rgb(${rgb[3 * k]},${rgb[3 * k + 1]},${rgb[3 * k + 2]})`;
+        const px = ((x[2 * k] - lo) / (hi - lo)) * 100;
+        const py = ((hi - x[2 * k + 1]) / (hi - lo)) * 100;
+        ctx.fillRect(px - 2, py - 2, 4, 4);
+      }
+      button.append(canvas);
+      button.addEventListener("click", () => this._pickDataset(name));
+      box.append(button);
+      this.datasetButtons.set(name, button);
+    }
+    if (this.state) this.sync(this.state);
+  }
+
+  /** Show a state's Config in every control. */
+  sync(state) {
+    this.state = state;
+    const c = state.config;
+    choose($("lr"), c.lr);
+    choose($("activation"), Array.isArray(c.activation) ? c.activation[0] : c.activation);
+    choose($("regularization"), c.regularization);
+    choose($("reg-rate"), c.reg_rate);
+    choose($("speed"), state.epochs_per_frame);
+    $("problem").value = state.network.problem;
+    const ratio = Math.round(c.train_ratio * 100);
+    $("ratio").value = ratio;
+    $("ratio-value").textContent = `${ratio}%`;
+    const noise = Math.round(c.noise * 100);
+    $("noise").max = noise > 50 ? 80 : 50;
+    $("noise").value = noise;
+    $("noise-value").textContent = String(noise);
+    const batch = c.batch_size === "all" ? state.n_train : c.batch_size;
+    $("batch").value = Math.min(batch, 30);
+    $("batch-value").textContent = c.batch_size === "all" ? `all (${state.n_train})` : String(batch);
+    for (const [name, button] of this.datasetButtons) {
+      button.classList.toggle("selected", name === c.dataset);
+      button.hidden = this.problemOf[name] !== state.network.problem;
+    }
+    const layers = c.layers.length;
+    $("layers-count").textContent = `${layers} hidden layer${layers === 1 ? "" : "s"}`;
+    $("add-layer").disabled = layers >= this.hello.limits.hidden_layers;
+    $("remove-layer").disabled = layers === 0;
+  }
+
+  // -- changes -----------------------------------------------------------------------------
+  _pickDataset(name) {
+    const c = this.state.config;
+    if (name === c.dataset) return;
+    const patch = { dataset: name, dataset_params: {} };
+    if (this.problemOf[name] !== this.problemOf[c.dataset]) Object.assign(patch, { loss: null, output: null });
+    this.actions.config(patch);
+  }
+
+  toggleFeature(name) {
+    const c = this.state.config;
+    const on = new Set(c.features);
+    if (on.has(name)) on.delete(name);
+    else on.add(name);
+    this.actions.config({ features: this.hello.options.features.filter((f) => on.has(f)) });
+  }
+
+  /** Layers with per-layer activations kept in step (one name for all stays one name). */
+  _layers(layers) {
+    const act = this.state.config.activation;
+    if (!Array.isArray(act)) return { layers };
+    const acts = layers.map((_, k) => act[Math.min(k, act.length - 1)] ?? "tanh");
+    return { layers, activation: acts };
+  }
+
+  resizeLayer(layer, delta) {
+    const layers = [...this.state.config.layers];
+    const n = layers[layer] + delta;
+    if (n < 1 || n > this.hello.limits.neurons) return;
+    layers[layer] = n;
+    this.actions.config(this._layers(layers));
+  }
+
+  _wire() {
+    const a = this.actions;
+    $("lr").addEventListener("change", (e) => a.config({ lr: Number(e.target.value) }));
+    $("activation").addEventListener("change", (e) => a.config({ activation: e.target.value }));
+    $("regularization").addEventListener("change", (e) => a.config({ regularization: e.target.value }));
+    $("reg-rate").addEventListener("change", (e) => a.config({ reg_rate: Number(e.target.value) }));
+    $("problem").addEventListener("change", (e) => {
+      const dataset = e.target.value === "regression" ? "reg-plane" : "circle";
+      a.config({ dataset, dataset_params: {}, loss: null, output: null });
+    });
+    $("speed").addEventListener("change", (e) => {
+      const v = e.target.value;
+      a.send({ type: "speed", epochs_per_frame: v === "max" ? "max" : Number(v) });
+    });
+    $("ratio").addEventListener("input", (e) => { $("ratio-value").textContent = `${e.target.value}%`; });
+    $("ratio").addEventListener("change", (e) => a.config({ train_ratio: Number(e.target.value) / 100 }));
+    $("noise").addEventListener("input", (e) => { $("noise-value").textContent = e.target.value; });
+    $("noise").addEventListener("change", (e) => a.config({ noise: Number(e.target.value) / 100 }));
+    $("batch").addEventListener("input", (e) => { $("batch-value").textContent = e.target.value; });
+    $("batch").addEventListener("change", (e) => a.config({ batch_size: Number(e.target.value) }));
+    $("regenerate").addEventListener("click", () => a.send({ type: "regenerate" }));
+    $("add-layer").addEventListener("click", () => {
+      const layers = this.state.config.layers;
+      if (layers.length < this.hello.limits.hidden_layers) a.config(this._layers([...layers, 2]));
+    });
+    $("remove-layer").addEventListener("click", () => {
+      const layers = this.state.config.layers;
+      if (layers.length > 0) a.config(this._layers(layers.slice(0, -1)));
+    });
+    $("play").addEventListener("click", () => a.send({ type: this.state?.playing ? "pause" : "play" }));
+    $("step").addEventListener("click", () => a.send({ type: "step", unit: "epoch" }));
+    $("step-batch").addEventListener("click", () => a.send({ type: "step", unit: "batch" }));
+    $("reset").addEventListener("click", () => a.send({ type: "reset" }));
+    $("banner-reset").addEventListener("click", () => a.send({ type: "reset" }));
+    $("show-test").addEventListener("change", () => a.redraw());
+    $("discretize").addEventListener("change", () => a.redraw());
+  }
+}

@@ -1,0 +1,269 @@
+// The playground page: one websocket to the depthlens server, which trains the network in
+// Python and sends frames; this page only draws them (it never runs the network itself).
+
+import { LossChart } from "./chart.js";
+import { drawLegend, OutputView } from "./heatmap.js";
+import { Controls } from "./controls.js";
+import { decodeFrame } from "./frames.js";
+import { featureLabel, NetworkView } from "./network.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** Playground's epoch counter: six digits, thousands separated (000,123). */
+export function formatEpoch(n) {
+  return String(n).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+
+function formatLoss(el, v) {
+  el.textContent = v === null || v === undefined ? "–" : Number(v).toFixed(3);
+  el.dataset.value = v === null || v === undefined ? "" : String(v);
+}
+
+class Playground {
+  constructor() {
+    this.socket = null;
+    this.hello = null;
+    this.state = null;
+    this.frame = null;
+    this.data = null;
+    this.hovered = null;
+    this.rows = 0;
+    this.frames = 0;
+    this.drawn = 0;
+    this.errors = [];
+    this.diverged = null;
+    this._scheduled = false;
+    this._retry = 500;
+    this.chart = new LossChart($("chart"));
+    this.output = new OutputView($("heatmap"), $("points"), $("heatmap-label"));
+    this.controls = new Controls({
+      config: (patch) => this.sendConfig(patch),
+      send: (message) => this.send(message),
+      redraw: () => this.redrawOutput(),
+    });
+    const card = { el: $("hovercard"), text: $("hovercard-text"), input: $("hovercard-input") };
+    this.network = new NetworkView($("network"), $("edges"), card, {
+      toggleFeature: (name) => this.controls.toggleFeature(name),
+      resizeLayer: (layer, delta) => this.controls.resizeLayer(layer, delta),
+      hoverNode: (node) => this.hoverNode(node),
+      edit: (target) => this.send({ type: "edit", ...target }),
+      limits: { neurons: 16, hidden_layers: 10 },
+    });
+    $("banner-close").addEventListener("click", () => { $("banner").hidden = true; });
+    window.addEventListener("hashchange", () => {
+      const query = location.hash.slice(1);
+      if (this.state && query !== this.state.query) this.send({ type: "config", query });
+    });
+  }
+
+  // -- connection --------------------------------------------------------------------------
+  connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+    socket.binaryType = "arraybuffer";
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      this._retry = 500;
+      $("connection").textContent = "connected";
+      $("connection").className = "connection ok";
+      // The address bar holds the Config: restore it exactly (empty = the defaults).
+      this.send({ type: "config", query: location.hash.slice(1) });
+    });
+    socket.addEventListener("message", (event) => {
+      if (typeof event.data === "string") this.onMessage(JSON.parse(event.data));
+      else this.onFrame(decodeFrame(event.data));
+    });
+    socket.addEventListener("close", () => {
+      $("connection").textContent = "disconnected: retrying…";
+      $("connection").className = "connection lost";
+      document.body.classList.remove("playing");
+      setTimeout(() => this.connect(), this._retry);
+      this._retry = Math.min(this._retry * 2, 8000);
+    });
+  }
+
+  send(message) {
+    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
+      this.socket.send(JSON.stringify(message));
+    }
+  }
+
+  sendConfig(patch) {
+    if (!this.state) return;
+    this.send({ type: "config", config: { ...this.state.config, ...patch } });
+  }
+
+  // -- messages ----------------------------------------------------------------------------
+  onMessage(m) {
+    switch (m.type) {
+      case "hello":
+        this.hello = m;
+        this.network.hooks.limits = m.limits;
+        this.controls.init(m);
+        break;
+      case "state":
+        this.onState(m);
+        break;
+      case "status":
+        this.setPlaying(m.playing);
+        if (this.state) this.state.epochs_per_frame = m.epochs_per_frame;
+        break;
+      case "error":
+        this.errors.push(m);
+        this.toast(`${m.field}: ${m.message}`);
+        if (this.state) this.controls.sync(this.state); // put the controls back
+        break;
+      case "diverged":
+        this.diverged = m;
+        this.setPlaying(false);
+        $("banner-text").textContent =
+          `Training diverged at epoch ${m.epoch} (step ${m.step}): ${m.message}. ` +
+          "Lower the learning rate, or press Reset.";
+        $("banner").hidden = false;
+        break;
+      default:
+        break;
+    }
+  }
+
+  onState(state) {
+    const rebuilt = !this.state || JSON.stringify(this.state.network) !== JSON.stringify(state.network)
+      || this.state.config.features.join() !== state.config.features.join();
+    this.state = state;
+    if (state.fresh) {
+      this.chart.reset();
+      this.rows = 0;
+      $("banner").hidden = true;
+      this.diverged = null;
+    }
+    if (location.hash.slice(1) !== state.query) history.replaceState(null, "", `#${state.query}`);
+    this.controls.sync(state);
+    this.output.setState(state);
+    drawLegend($("legend"), state);
+    const [lo, hi] = state.grid.extent;
+    $("x-min").textContent = String(lo).replace("-", "\u2212");
+    $("x-max").textContent = String(hi);
+    this.legendTicks(state);
+    $("metric-name").textContent = state.network.metric === "r2" ? "Test R\u00b2" : "Test accuracy";
+    if (rebuilt || state.fresh) {
+      this.frame = null; // a frame of the old network must not be drawn on the new one
+      this.hovered = null;
+      this.output.showNode(null, "");
+      this.network.build(state, this.hello.options.features);
+      if (this.data) this.network.setFeatureCodes(this.data.arrays.features);
+    }
+    this.setPlaying(state.playing);
+    $("epoch").textContent = formatEpoch(state.epoch);
+    const n = state.network;
+    const acts = [...new Set(n.activations)].join(",") || "none";
+    $("network-summary").textContent =
+      `${n.sizes.join("-")} ${acts} · output ${n.output} · loss ${n.loss} · ` +
+      `${state.config.optimizer} lr ${state.config.lr} · ${state.n_train} train / ${state.n_test} test points`;
+  }
+
+  /** Legend ticks: −1 0 1 (two classes), ±scale (regression) or the class names. */
+  legendTicks(state) {
+    const n = state.network;
+    const ticks = $("legend-ticks");
+    let labels = ["\u22121", "0", "1"];
+    if (n.problem === "regression") {
+      const s = state.output_scale.toPrecision(2);
+      labels = [`\u2212${s}`, "0", s];
+    } else if (n.n_classes > 2) {
+      labels = n.class_names;
+    } else {
+      labels = [`\u22121 ${n.class_names[0]}`, "0", `${n.class_names[1]} 1`];
+    }
+    ticks.classList.toggle("classes", n.problem === "classification" && n.n_classes > 2);
+    ticks.replaceChildren(...labels.map((t) => {
+      const span = document.createElement("span");
+      span.textContent = t;
+      return span;
+    }));
+  }
+
+  onFrame(frame) {
+    const kind = frame.header.kind;
+    if (kind === "thumbnails") {
+      this.controls.setThumbnails(frame);
+    } else if (kind === "data") {
+      this.data = frame;
+      this.output.setData(frame.arrays);
+      this.network.setFeatureCodes(frame.arrays.features);
+    } else if (kind === "frame") {
+      this.frames += 1;
+      const h = frame.header;
+      const c = h.columns;
+      const [ie, itr, ite] = ["epoch", "train_loss", "test_loss"].map((name) => c.indexOf(name));
+      for (const row of h.rows) {
+        this.chart.add(row[ie], [row[itr], row[ite]]);
+        this.rows += 1;
+      }
+      this.frame = frame;
+      this.schedule();
+    }
+  }
+
+  // -- drawing -----------------------------------------------------------------------------
+  schedule() {
+    if (this._scheduled) return;
+    this._scheduled = true;
+    requestAnimationFrame(() => {
+      this._scheduled = false;
+      this.draw();
+    });
+  }
+
+  draw() {
+    const frame = this.frame;
+    if (!frame || !this.state) return;
+    const t0 = performance.now();
+    const h = frame.header;
+    this.network.update(frame.arrays);
+    this.output.setOutput(frame.arrays.output.data);
+    if (this.hovered) this.output.showNode(this.network.codesOf(this.hovered), this.hovered.title);
+    this.chart.draw();
+    $("epoch").textContent = formatEpoch(h.epoch);
+    formatLoss($("test-loss"), h.now.test_loss);
+    formatLoss($("train-loss"), h.now.train_loss);
+    formatLoss($("test-metric"), h.now.test_metric);
+    this.state.epoch = h.epoch;
+    this.drawnEpoch = h.epoch;
+    this.drawn += 1;
+    this.lastDrawMs = performance.now() - t0;
+  }
+
+  redrawOutput() {
+    this.output.showTest = $("show-test").checked;
+    this.output.discretize = $("discretize").checked;
+    this.output.redraw();
+  }
+
+  hoverNode(node) {
+    this.hovered = node;
+    if (node === null) {
+      this.output.showNode(null, "");
+      return;
+    }
+    const name = node.kind === "input" ? featureLabel(node.name) : node.title;
+    this.output.showNode(this.network.codesOf(node), name);
+  }
+
+  setPlaying(playing) {
+    if (this.state) this.state.playing = playing;
+    document.body.classList.toggle("playing", playing);
+    $("play").title = playing ? "Pause" : "Run";
+  }
+
+  toast(text) {
+    const el = $("toast");
+    el.textContent = text;
+    el.hidden = false;
+    clearTimeout(this._toastTimer);
+    this._toastTimer = setTimeout(() => { el.hidden = true; }, 6000);
+  }
+}
+
+const playground = new Playground();
+window.depthlens = playground; // for the browser tests and the curious
+playground.connect();

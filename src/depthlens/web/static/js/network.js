@@ -1,0 +1,349 @@
+// The network diagram: a thumbnail per node (every input feature, hidden unit and output unit),
+// edges coloured and sized by weight (SVG), a small square per bias. Hover a node to see its
+// map large; hover an edge or a bias to read it; click to edit it.
+
+import { cssColor, drawCodes, valueCode } from "./colors.js";
+
+const SVG = "http://www.w3.org/2000/svg"; // the SVG namespace (a name, never fetched)
+const NODE = 30; // px, as Playground
+const SPACING = 40; // px between node tops in a column
+const HEAD = 46; // px above the first node: each layer's +/− and neuron count
+const LABEL = 78; // px left of the feature column for the feature names
+
+/** Playground's edge width: |w| mapped from [0, 5] to 1–10 px, clamped. */
+export function edgeWidth(w) {
+  return 1 + (Math.min(Math.abs(w), 5) / 5) * 9;
+}
+
+/** A readable name of a canonical feature: x1 → X₁, x1^2 → X₁², sin(x2) → sin(X₂). */
+export function featureLabel(name) {
+  return name
+    .replace(/x1/g, "X\u2081")
+    .replace(/x2/g, "X\u2082")
+    .replace(/\^2/g, "\u00b2")
+    .replace(/\*/g, "");
+}
+
+function formatValue(v) {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a < 0.001 || a >= 1000) ? v.toExponential(2) : v.toFixed(3);
+}
+
+export class NetworkView {
+  /**
+   * @param {HTMLElement} container  the positioned box holding nodes and the SVG
+   * @param {SVGElement} svg  the edge layer
+   * @param {object} hooks  {toggleFeature(name), resizeLayer(l, delta), hoverNode(node | null),
+   *   edit({layer, kind, index, value}), limits}
+   */
+  constructor(container, svg, card, hooks) {
+    this.container = container;
+    this.svg = svg;
+    this.card = card;
+    this.hooks = hooks;
+    this.nodes = [];
+    this.edges = [];
+    this.biases = [];
+    this.arrays = null;
+    this.featureCodes = null;
+    this.editing = null;
+    this._colors = new Map();
+    card.input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") this._commit();
+      if (e.key === "Escape") this._closeCard();
+    });
+    card.input.addEventListener("blur", () => this._closeCard());
+  }
+
+  /** Rebuild the diagram for a new structure (state message). */
+  build(state, allFeatures) {
+    this.state = state;
+    this.palette = state.palettes.node;
+    this._colors.clear();
+    for (const el of [...this.container.querySelectorAll(".node, .node-label, .layer-head, .output-label")]) {
+      el.remove();
+    }
+    this.svg.replaceChildren();
+    this.nodes = [];
+    this.edges = [];
+    this.biases = [];
+    const sizes = state.network.sizes;
+    const hidden = sizes.slice(1, -1);
+    const active = state.config.features;
+    const width = Math.max(this.container.clientWidth, 420);
+    const columns = hidden.length + 2;
+    const xFeatures = LABEL;
+    const xOutput = width - NODE - 40;
+    const step = (xOutput - xFeatures) / (columns - 1);
+    const xOf = (c) => (c === 0 ? xFeatures : c === columns - 1 ? xOutput : xFeatures + c * step);
+    const yOf = (k) => HEAD + k * SPACING;
+    const tallest = Math.max(allFeatures.length, ...sizes.slice(1));
+    const height = HEAD + tallest * SPACING;
+    this.container.style.height = `${height}px`;
+    this.svg.setAttribute("width", width);
+    this.svg.setAttribute("height", height);
+
+    // column 0: all nine features, the used ones in the network's input order
+    const columnNodes = [[]];
+    allFeatures.forEach((name, k) => {
+      const input = active.indexOf(name);
+      const node = this._node(xOf(0), yOf(k), {
+        kind: "input", name, title: featureLabel(name), codeIndex: input, feature: k,
+        active: input >= 0,
+      });
+      const label = document.createElement("div");
+      label.className = `node-label${input >= 0 ? "" : " inactive"}`;
+      label.textContent = featureLabel(name);
+      label.style.left = `${xOf(0) - LABEL - 4}px`;
+      label.style.top = `${yOf(k) + 7}px`;
+      label.addEventListener("click", () => this.hooks.toggleFeature(name));
+      this.container.append(label);
+      if (input >= 0) columnNodes[0][input] = node;
+    });
+
+    // hidden and output columns
+    let index = sizes[0];
+    for (let c = 1; c < columns; c++) {
+      const units = sizes[c];
+      const isOutput = c === columns - 1;
+      const nodes = [];
+      for (let i = 0; i < units; i++) {
+        const title = isOutput ? this._outputName(i) : `layer ${c}, neuron ${i + 1}`;
+        const node = this._node(xOf(c), yOf(i), {
+          kind: isOutput ? "output" : "hidden", title, codeIndex: index + i, active: true,
+        });
+        this._bias(node, c - 1, i);
+        nodes.push(node);
+      }
+      index += units;
+      columnNodes.push(nodes);
+      if (!isOutput) this._layerHead(xOf(c), c - 1, units, step >= 72, step);
+      else this._outputHead(xOf(c), units);
+    }
+
+    // edges, layer by layer: W{l}[i, j] joins input j of layer l to its unit i
+    for (let l = 0; l < columns - 1; l++) {
+      const sources = columnNodes[l];
+      const targets = columnNodes[l + 1];
+      targets.forEach((dst, i) => {
+        sources.forEach((src, j) => this._edge(src, dst, l, i, j, sources.length));
+      });
+    }
+    // the hit areas go on top of every visible edge
+    for (const e of this.edges) this.svg.append(e.hit);
+    this.arrays = null; // the old frame's arrays have the old shapes: wait for the next frame
+  }
+
+  _outputName(i) {
+    const n = this.state.network;
+    if (n.problem === "classification" && n.sizes.at(-1) > 1) return `output: ${n.class_names[i] ?? i}`;
+    return "output";
+  }
+
+  _node(x, y, info) {
+    const el = document.createElement("div");
+    el.className = `node ${info.kind}${info.active ? "" : " inactive"}`;
+    el.style.left = `${x}px`;
+    el.style.top = `${y}px`;
+    el.title = info.title;
+    const canvas = document.createElement("canvas");
+    const r = this.state.grid.node_resolution;
+    canvas.width = r;
+    canvas.height = r;
+    el.append(canvas);
+    this.container.append(el);
+    const node = { ...info, el, canvas, x, y };
+    el.addEventListener("mouseenter", () => this.hooks.hoverNode(node));
+    el.addEventListener("mouseleave", () => this.hooks.hoverNode(null));
+    if (info.kind === "input") el.addEventListener("click", () => this.hooks.toggleFeature(info.name));
+    this.nodes.push(node);
+    return node;
+  }
+
+  _bias(node, layer, unit) {
+    const el = document.createElement("div");
+    el.className = "bias";
+    node.el.append(el);
+    const bias = { el, layer, unit };
+    el.addEventListener("mouseenter", (e) => {
+      e.stopPropagation();
+      this._hoverCard(e, `Bias is ${formatValue(this._biasValue(bias))}`);
+    });
+    el.addEventListener("mouseleave", () => this._hideCard());
+    el.addEventListener("click", (e) => {
+      e.stopPropagation();
+      this._openCard(e, { layer, kind: "bias", index: [unit] }, this._biasValue(bias), "Bias");
+    });
+    this.biases.push(bias);
+  }
+
+  _layerHead(x, layer, units, roomy, step) {
+    const head = document.createElement("div");
+    head.className = "layer-head";
+    const w = roomy ? 80 : Math.max(step - 4, 30);
+    head.style.left = `${x + NODE / 2 - w / 2}px`;
+    head.style.width = `${w}px`;
+    head.style.top = "0px";
+    const pms = document.createElement("div");
+    pms.className = "pms";
+    const max = this.hooks.limits.neurons;
+    for (const [text, delta, disabled] of [["+", 1, units >= max], ["\u2212", -1, units <= 1]]) {
+      const b = document.createElement("button");
+      b.className = "pm small";
+      b.textContent = text;
+      b.disabled = disabled;
+      b.title = delta > 0 ? "Add a neuron" : "Remove a neuron";
+      b.addEventListener("click", () => this.hooks.resizeLayer(layer, delta));
+      pms.append(b);
+    }
+    const label = document.createElement("div");
+    label.textContent = roomy ? `${units} neuron${units === 1 ? "" : "s"}` : String(units);
+    label.title = `${units} neuron${units === 1 ? "" : "s"}`;
+    head.append(pms, label);
+    this.container.append(head);
+  }
+
+  _outputHead(x, units) {
+    const label = document.createElement("div");
+    label.className = "output-label";
+    label.style.left = `${x - 8}px`;
+    label.style.top = `${HEAD - 18}px`;
+    label.textContent = units > 1 ? `${units} outputs` : "output";
+    this.container.append(label);
+  }
+
+  _edge(src, dst, layer, i, j, fanIn) {
+    const x0 = src.x + NODE;
+    const y0 = src.y + NODE / 2;
+    const x1 = dst.x;
+    const y1 = dst.y + NODE / 2;
+    const mx = (x0 + x1) / 2;
+    const d = `M${x0},${y0} C${mx},${y0} ${mx},${y1} ${x1},${y1}`;
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", d);
+    path.setAttribute("class", "edge");
+    const hit = document.createElementNS(SVG, "path");
+    hit.setAttribute("d", d);
+    hit.setAttribute("class", "edge-hit");
+    this.svg.append(path);
+    const edge = { path, hit, layer, i, j, offset: i * fanIn + j };
+    hit.addEventListener("mouseenter", (e) => {
+      path.classList.add("hover");
+      this._hoverCard(e, `Weight is ${formatValue(this._weight(edge))}`);
+    });
+    hit.addEventListener("mousemove", (e) => this._moveCard(e));
+    hit.addEventListener("mouseleave", () => {
+      path.classList.remove("hover");
+      this._hideCard();
+    });
+    hit.addEventListener("click", (e) => {
+      this._openCard(e, { layer, kind: "weight", index: [i, j] }, this._weight(edge), "Weight");
+    });
+    this.edges.push(edge);
+  }
+
+  _weight(edge) {
+    const w = this.arrays?.[`W${edge.layer}`];
+    return w ? w.data[edge.offset] : NaN;
+  }
+
+  _biasValue(bias) {
+    const b = this.arrays?.[`b${bias.layer}`];
+    return b ? b.data[bias.unit] : NaN;
+  }
+
+  /** The current codes (r×r) of a node's map, or null before the first frame. */
+  codesOf(node) {
+    const r = this.state.grid.node_resolution;
+    const n = r * r;
+    if (node.kind === "input" && !node.active) {
+      return this.featureCodes ? this.featureCodes.data.subarray(node.feature * n, (node.feature + 1) * n) : null;
+    }
+    return this.arrays ? this.arrays.nodes.data.subarray(node.codeIndex * n, (node.codeIndex + 1) * n) : null;
+  }
+
+  _color(code) {
+    let c = this._colors.get(code);
+    if (c === undefined) {
+      c = cssColor(this.palette, code);
+      this._colors.set(code, c);
+    }
+    return c;
+  }
+
+  /** The feature maps of the data frame (for the features the network does not use). */
+  setFeatureCodes(codes) {
+    this.featureCodes = codes;
+    for (const node of this.nodes) {
+      if (node.kind === "input" && !node.active) {
+        const codes = this.codesOf(node);
+        if (codes) drawCodes(node.canvas, codes, this.palette);
+      }
+    }
+  }
+
+  /** Redraw from a frame's arrays: every node's map, every edge, every bias. */
+  update(arrays) {
+    this.arrays = arrays;
+    for (const node of this.nodes) {
+      if (node.kind === "input" && !node.active) continue;
+      const codes = this.codesOf(node);
+      if (codes) drawCodes(node.canvas, codes, this.palette);
+    }
+    for (const edge of this.edges) {
+      const w = this._weight(edge);
+      edge.path.setAttribute("stroke", this._color(valueCode(w)));
+      edge.path.setAttribute("stroke-width", edgeWidth(w).toFixed(2));
+    }
+    for (const bias of this.biases) {
+      bias.el.style.background = this._color(valueCode(this._biasValue(bias)));
+    }
+  }
+
+  // -- hover card and editing --------------------------------------------------------------
+  _hoverCard(e, text) {
+    if (this.editing) return;
+    this.card.text.textContent = text;
+    this.card.input.hidden = true;
+    this.card.el.hidden = false;
+    this._moveCard(e);
+  }
+
+  _moveCard(e) {
+    if (this.editing) return;
+    this.card.el.style.left = `${e.clientX + 14}px`;
+    this.card.el.style.top = `${e.clientY + 12}px`;
+  }
+
+  _hideCard() {
+    if (!this.editing) this.card.el.hidden = true;
+  }
+
+  _openCard(e, target, value, what) {
+    this.editing = target;
+    this.card.text.textContent = `${what} is`;
+    this.card.input.hidden = false;
+    this.card.input.value = Number.isFinite(value) ? String(Number(value.toPrecision(6))) : "";
+    this.card.el.hidden = false;
+    this.card.el.style.left = `${e.clientX + 14}px`;
+    this.card.el.style.top = `${e.clientY + 12}px`;
+    this.card.input.focus();
+    this.card.input.select();
+  }
+
+  _commit() {
+    const target = this.editing;
+    const value = Number(this.card.input.value);
+    this._closeCard();
+    if (target && this.card.input.value.trim() !== "" && Number.isFinite(value)) {
+      this.hooks.edit({ ...target, value });
+    }
+  }
+
+  _closeCard() {
+    this.editing = null;
+    this.card.input.hidden = true;
+    this.card.el.hidden = true;
+  }
+}

@@ -1,0 +1,48 @@
+"""Helpers for the playground tests: talk to the websocket the way the page does."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from depthlens.web.frames import decode_frame
+
+
+def receive(ws: Any) -> tuple[str, Any]:
+    """The next message: ('text', dict) or ('frame', (header, arrays))."""
+    message = ws.receive()
+    if message.get("text") is not None:
+        return "text", json.loads(message["text"])
+    if message.get("bytes") is not None:
+        return "frame", decode_frame(message["bytes"])
+    raise AssertionError(f"unexpected websocket message {message!r}")
+
+
+def until(ws: Any, kind: str, limit: int = 50) -> Any:
+    """Read messages until one of ``kind``: a text message's ``type`` ('state', 'error', …) or a
+    binary frame's ``kind`` ('frame', 'data', 'thumbnails'); return it (dict or (header,
+    arrays)). Fails after ``limit`` other messages."""
+    seen = []
+    for _ in range(limit):
+        what, payload = receive(ws)
+        name = payload["type"] if what == "text" else payload[0]["kind"]
+        if name == kind:
+            return payload
+        seen.append(name)
+    raise AssertionError(f"no {kind!r} message among {seen}")
+
+
+def send(ws: Any, **message: Any) -> None:
+    ws.send_text(json.dumps(message))
+
+
+def open_session(ws: Any, query: str = "", greet: bool = True) -> tuple[dict, tuple, tuple]:
+    """Read the greeting (unless ``greet`` is False: the socket was opened before), send a
+    Config query, return (state, data frame, first frame)."""
+    if greet:
+        until(ws, "thumbnails")
+    send(ws, type="config", query=query)
+    state = until(ws, "state")
+    data = until(ws, "data")
+    frame = until(ws, "frame")
+    return state, data, frame

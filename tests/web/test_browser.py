@@ -1,0 +1,284 @@
+"""The page in a real browser: Debian's headless Chromium driven by Playwright.
+
+The server runs in this process (uvicorn in a thread) on a free loopback port, so a test can read
+the server's own state (``app.state.sessions``) as well as the page's. A whole-page screenshot is
+kept in ``test-artifacts/playground.png``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Page, sync_playwright
+
+from depthlens.experiment.config import Config
+from depthlens.experiment.session import Session
+from depthlens.web import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PLAYGROUND = "loss=half_mse&output=tanh"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """(base URL, app) of a playground served on a free loopback port."""
+    app = create_app()
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the playground server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}/", app
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium "
+                    "(apt-get install chromium)", pytrace=False)
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
+            headless=True, args=ARGS, viewport={"width": 1280, "height": 900})
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh tab; fails the test if the page logged an error or a request failed."""
+    problems: list[str] = []
+    tab = browser.new_page()
+    tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+           if m.type in ("error", "warning") else None)
+    tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    tab.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    tab.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
+           if r.status >= 400 else None)
+    tab.problems = problems
+    yield tab
+    tab.close()
+    assert problems == []
+
+
+def load(page: Page, server, query: str = "") -> None:
+    """Open the page at ``#query`` and wait for its first drawn frame."""
+    url, _ = server
+    page.goto(f"{url}#{query}")
+    page.wait_for_function("() => window.depthlens && window.depthlens.drawn > 0",
+                           timeout=15_000)
+
+
+def wait_drawn(page: Page, epoch: int) -> None:
+    """Wait until a frame of ``epoch`` was drawn (numbers and pictures on the page)."""
+    page.wait_for_function(f"() => window.depthlens.frame?.header.epoch === {epoch} && "
+                           f"window.depthlens.drawnEpoch === {epoch}", timeout=10_000)
+
+
+def page_state(page: Page) -> dict:
+    return page.evaluate("() => window.depthlens.state")
+
+
+def counts(page: Page) -> tuple[int, int]:
+    return (page.locator("#network .node").count(), page.locator("#edges path.edge").count())
+
+
+def wait_config(page: Page, check: str) -> None:
+    """Wait until the page's state satisfies ``check`` (a JS expression over ``c``, the
+    Config) and a frame of it was drawn."""
+    page.wait_for_function(f"() => {{ const c = window.depthlens.state.config; return {check}; }}",
+                           timeout=10_000)
+
+
+def point_on(page: Page, selector: str, index: int = 0) -> tuple[float, float]:
+    """Viewport coordinates of the middle of the ``index``-th SVG path matching ``selector``
+    (a straight edge has an empty box, which Playwright's own hover refuses)."""
+    return tuple(page.evaluate(
+        """([selector, index]) => {
+            const path = document.querySelectorAll(selector)[index];
+            const p = path.getPointAtLength(path.getTotalLength() / 2);
+            const box = path.ownerSVGElement.getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }""", [selector, index]))
+
+
+def test_page_loads_with_no_console_errors(page, server):
+    load(page, server)
+    assert page.title() == "depthlens playground"
+    assert page.inner_text("#epoch") == "000,000"
+    assert page.locator(".dataset").count() >= 6
+    assert page.locator("#connection.ok").count() == 1
+    nodes, edges = counts(page)
+    assert (nodes, edges) == (9 + 4 + 2 + 1, 2 * 4 + 4 * 2 + 2 * 1)
+    assert page.evaluate("() => location.hash").startswith("#dataset=circle")
+    assert page.problems == []
+
+
+def test_play_brings_the_test_loss_on_circle_below_0_1(page, server):
+    load(page, server, PLAYGROUND)  # Playground's own head, its default network and lr 0.03
+    page.click("#play")
+    page.wait_for_function(
+        "() => Number(document.getElementById('test-loss').dataset.value) < 0.1",
+        timeout=30_000)
+    page.click("#play")
+    page.wait_for_function("() => !window.depthlens.state.playing", timeout=5_000)
+    epoch = int(page.inner_text("#epoch").replace(",", ""))
+    assert epoch > 20
+    assert page.evaluate("() => window.depthlens.chart.epochs.length") > 20
+
+
+def test_dataset_features_and_layers_redraw_the_network(page, server):
+    load(page, server)
+    page.click("#add-layer")
+    wait_config(page, "c.layers.length === 3")
+    page.wait_for_function("() => document.querySelectorAll('#edges path.edge').length === 22")
+    assert counts(page) == (9 + 4 + 2 + 2 + 1, 8 + 8 + 4 + 2)
+    page.locator(".node-label", has_text="X\u2081\u00b2").click()
+    wait_config(page, "c.features.length === 3")
+    page.wait_for_function("() => document.querySelectorAll('#edges path.edge').length === 26")
+    page.locator(".layer-head").first.locator("button", has_text="+").click()
+    wait_config(page, "c.layers[0] === 5")
+    assert counts(page) == (9 + 5 + 2 + 2 + 1, 3 * 5 + 5 * 2 + 4 + 2)
+    page.click("#remove-layer")
+    wait_config(page, "c.layers.length === 2")
+    page.locator(".dataset[data-name='xor']").click()
+    wait_config(page, "c.dataset === 'xor'")
+    assert page.locator(".dataset.selected").get_attribute("data-name") == "xor"
+    assert counts(page) == (9 + 5 + 2 + 1, 3 * 5 + 5 * 2 + 2)
+    page.select_option("#problem", "regression")
+    wait_config(page, "c.dataset === 'reg-plane'")
+    assert page_state(page)["network"]["problem"] == "regression"
+    page.locator("#network .node.hidden").first.hover()
+    assert page.inner_text("#heatmap-label").startswith("layer 1")
+
+
+def test_url_gives_the_same_config_and_the_same_loss_after_k_steps(page, server):
+    query = ("dataset=xor&noise=0.15&train_ratio=0.6&features=x1,x2,x1*x2&layers=5,3"
+             "&activation=relu&loss=half_mse&output=tanh&lr=0.1&batch_size=7&seed=42")
+    load(page, server, query)
+    state = page_state(page)
+    config = Config.from_query(query)
+    assert Config.from_query(state["query"]) == config
+    assert Config.from_dict(state["config"]) == config
+    k = 5
+    session = Session(config)
+    session.run(k)
+    for run in range(2):  # the link's run, then Reset: the same numbers again
+        for epoch in range(1, k + 1):
+            page.click("#step")
+            wait_drawn(page, epoch)
+        assert page.inner_text("#epoch") == f"000,00{k}"
+        shown = float(page.get_attribute("#test-loss", "data-value"))
+        assert shown == session.history.test_loss[-1], run
+        assert float(page.get_attribute("#train-loss", "data-value")) == \
+            session.history.train_loss[-1]
+        page.click("#reset")
+        wait_drawn(page, 0)
+
+
+def test_clicking_an_edge_and_a_bias_edits_them_on_the_server(page, server):
+    _, app = server
+    load(page, server, PLAYGROUND)
+    x, y = point_on(page, "#edges path.edge-hit", 0)  # X1 → neuron 1 of layer 1: W0[0, 0]
+    page.mouse.move(x, y)
+    assert page.inner_text("#hovercard-text").startswith("Weight is")
+    page.mouse.click(x, y)
+    page.fill("#hovercard-input", "1.5")
+    page.press("#hovercard-input", "Enter")
+    page.wait_for_function("() => window.depthlens.frame?.arrays.W0.data[0] === 1.5")
+    live = [s for s in app.state.sessions if s.session is not None]
+    assert any(s.session.net.weights[0][0, 0] == 1.5 for s in live)
+    page.locator("#network .node.output .bias").click()
+    page.fill("#hovercard-input", "-0.5")
+    page.press("#hovercard-input", "Enter")
+    page.wait_for_function("() => window.depthlens.frame?.arrays.b2.data[0] === -0.5")
+    assert any(s.session.net.biases[2][0] == -0.5 for s in live)
+
+
+def test_screenshot_of_the_whole_page(page, server):
+    load(page, server, PLAYGROUND + "&noise=0.1&layers=6,4,2&seed=4")
+    page.check("#show-test")
+    page.select_option("#speed", "5")
+    page.click("#play")
+    page.wait_for_function("() => window.depthlens.frame?.header.epoch >= 150", timeout=30_000)
+    page.click("#play")
+    page.wait_for_function("() => !window.depthlens.state.playing")
+    page.locator("#network .node.hidden").nth(2).hover()
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "playground.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 50_000
+
+
+def test_divergence_shows_a_banner_and_reset_recovers(page, server):
+    load(page, server, "dataset=reg-plane&activation=linear&lr=10")
+    page.click("#play")
+    page.wait_for_selector("#banner:not([hidden])", timeout=10_000)
+    assert "diverged at epoch 1" in page.inner_text("#banner-text")
+    assert "learning rate" in page.inner_text("#banner-text")
+    assert not page_state(page)["playing"]
+    page.click("#banner-reset")
+    page.wait_for_selector("#banner", state="hidden")
+    page.wait_for_function("() => window.depthlens.frame?.header.epoch === 0")
+    page.select_option("#lr", "0.01")
+    wait_config(page, "c.lr === 0.01")
+    page.click("#step")
+    wait_drawn(page, 1)
+    assert float(page.get_attribute("#train-loss", "data-value")) < 1
+
+
+def test_closing_the_tab_frees_its_session(browser, server):
+    _, app = server
+    before = set(app.state.sessions)
+    tab = browser.new_page()
+    load(tab, server)
+    tab.click("#play")
+    tab.wait_for_function("() => window.depthlens.frame?.header.epoch > 3")
+    (live,) = set(app.state.sessions) - before
+    tab.close()
+    deadline = time.monotonic() + 5
+    while live in app.state.sessions and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert live not in app.state.sessions and live.session is None
+
+
+def test_learning_rate_changes_live_and_keeps_the_picture(page, server):
+    load(page, server, PLAYGROUND)
+    page.click("#step")
+    wait_drawn(page, 1)
+    page.select_option("#lr", "0.3")
+    wait_config(page, "c.lr === 0.3")
+    state = page_state(page)
+    assert state["epoch"] == 1 and not state["fresh"]
+    assert "lr=0.3" in page.evaluate("() => location.hash")
+    alpha = page.evaluate("() => document.getElementById('heatmap').getContext('2d')"
+                          ".getImageData(50, 50, 1, 1).data[3]")
+    assert alpha > 0  # the output map is still drawn
+    page.click("#step")
+    wait_drawn(page, 2)
+    session = Session(Config.from_query(PLAYGROUND))
+    session.run(1)
+    session.trainer.optimizer.hyper["lr"] = 0.3
+    session.run(1)
+    assert float(page.get_attribute("#train-loss", "data-value")) == session.history.train_loss[-1]

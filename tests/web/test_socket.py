@@ -1,0 +1,282 @@
+"""The websocket protocol, through FastAPI's TestClient (no browser)."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from depthlens.experiment.config import Config
+from depthlens.experiment.session import Session
+from depthlens.web import create_app
+from depthlens.web.heatmaps import NODE_RESOLUTION, RESOLUTION
+from depthlens.web.palettes import NAN_CODE, SHADES
+from depthlens.web.protocol import MAX_HIDDEN_LAYERS, MAX_NEURONS, MAX_POINTS
+
+from .support import open_session, receive, send, until
+
+PLAYGROUND = "loss=half_mse&output=tanh"
+
+
+@pytest.fixture(scope="module")
+def client():
+    with TestClient(create_app()) as c:
+        yield c
+
+
+@pytest.fixture
+def ws(client):
+    with client.websocket_connect("/ws") as socket:
+        yield socket
+
+
+def test_hello_then_thumbnails_of_every_2d_dataset(ws):
+    kind, hello = receive(ws)
+    assert kind == "text" and hello["type"] == "hello"
+    assert hello["limits"]["hidden_layers"] >= 10 and hello["limits"]["neurons"] >= 16
+    assert hello["options"]["learning_rates"][5] == 0.03
+    assert len(hello["options"]["features"]) == 9
+    header, arrays = until(ws, "thumbnails")
+    names = header["datasets"]
+    assert {"circle", "xor", "gauss", "spiral", "reg-plane", "reg-gauss"} <= set(names)
+    for name in names:
+        assert arrays[f"{name}.x"].shape == (200, 2)
+        assert arrays[f"{name}.rgb"].shape == (200, 3)
+
+
+def test_config_then_step_gives_a_binary_frame(ws):
+    state, (_, data), _ = open_session(ws, PLAYGROUND)
+    assert state["config"]["loss"] == "half_mse"
+    assert Config.from_query(state["query"]) == Config.from_query(PLAYGROUND)
+    net = state["network"]
+    assert net["sizes"] == [2, 4, 2, 1] and net["activations"] == ["tanh", "tanh"]
+    assert net["problem"] == "classification" and net["class_names"] == ["orange", "blue"]
+    assert len(state["palettes"]["node"]) == 256 * 3
+    assert data["train_x"].shape == (250, 2) and data["test_c"].shape == (250,)
+    assert data["features"].shape == (9, NODE_RESOLUTION, NODE_RESOLUTION)
+
+    send(ws, type="step", unit="epoch")
+    header, arrays = until(ws, "frame")
+    assert header["epoch"] == 1 and header["steps"] == 25
+    assert len(header["rows"]) == 1 and header["columns"][:3] == ["epoch", "step", "train_loss"]
+    assert arrays["output"].shape == (RESOLUTION, RESOLUTION)
+    assert arrays["output"].dtype == np.uint8
+    n_nodes = 2 + 4 + 2 + 1
+    assert arrays["nodes"].shape == (n_nodes, NODE_RESOLUTION, NODE_RESOLUTION)
+    for name, shape in [("W0", (4, 2)), ("b0", (4,)), ("W1", (2, 4)), ("W2", (1, 2)),
+                        ("b2", (1,))]:
+        assert arrays[name].shape == shape and arrays[name].dtype == np.float32
+    for codes in (arrays["output"], arrays["nodes"], data["train_c"], data["features"]):
+        assert codes.max() <= SHADES  # codes index the 31 shades of the table
+    # the x1 input node: orange on the left of the plane, blue on the right
+    assert arrays["nodes"][0][:, 0].max() < 15 < arrays["nodes"][0][:, -1].min()
+
+
+def test_frames_over_the_socket_match_a_session_run_exactly(ws):
+    """k epochs through the socket = `depthlens train` (a Session, k epochs) to the last bit."""
+    query = PLAYGROUND + "&seed=7&noise=0.1"
+    open_session(ws, query)
+    rows = []
+    for _ in range(3):
+        send(ws, type="step", unit="epoch")
+        rows += until(ws, "frame")[0]["rows"]
+    send(ws, type="step", unit="epoch", count=4)
+    header, arrays = until(ws, "frame")
+    rows += header["rows"]
+    session = Session(Config.from_query(query))
+    session.run(7)
+    h = session.history
+    assert [r[0] for r in rows] == h.epoch == list(range(1, 8))
+    assert [r[2] for r in rows] == h.train_loss
+    assert [r[4] for r in rows] == h.test_loss
+    assert header["now"]["test_loss"] == h.test_loss[-1]
+    np.testing.assert_array_equal(arrays["W1"], session.net.weights[1].astype(np.float32))
+
+
+def test_batch_steps_and_epoch_steps_count(ws):
+    open_session(ws, PLAYGROUND + "&batch_size=25")
+    send(ws, type="step", unit="batch", count=3)
+    header, _ = until(ws, "frame")
+    assert header["steps"] == 3 and header["epoch"] == 0 and header["rows"] == []
+    send(ws, type="step", unit="epoch")  # finishes the epoch under way
+    header, _ = until(ws, "frame")
+    assert header["steps"] == 10 and header["epoch"] == 1
+
+
+def test_reset_gives_the_same_initial_weights(ws):
+    _, _, (_, first) = open_session(ws, PLAYGROUND + "&seed=3")
+    send(ws, type="step", count=5)
+    _, trained = until(ws, "frame")
+    assert not np.array_equal(trained["W0"], first["W0"])
+    send(ws, type="reset")
+    state = until(ws, "state")
+    assert state["fresh"] and state["epoch"] == 0
+    header, again = until(ws, "frame")
+    assert header["epoch"] == 0
+    for name in ("W0", "b0", "W1", "b1", "W2", "b2"):
+        np.testing.assert_array_equal(again[name], first[name])
+
+
+@pytest.mark.parametrize("message, field", [
+    ("not json", "message"),
+    ('["a list"]', "message"),
+    ('{"type": "fly"}', "type"),
+    ('{"type": "step", "unit": "year"}', "unit"),
+    ('{"type": "step", "count": 0}', "count"),
+    ('{"type": "speed", "epochs_per_frame": 0}', "epochs_per_frame"),
+    ('{"type": "edit", "layer": 0, "kind": "weight", "index": [0, 0], "value": "big"}', "value"),
+    ('{"type": "edit", "layer": 9, "kind": "weight", "index": [0, 0], "value": 1}', "layer"),
+    ('{"type": "edit", "layer": 0, "kind": "weight", "index": [4, 0], "value": 1}', "index"),
+    ('{"type": "edit", "layer": 0, "kind": "bias", "index": [0, 0], "value": 1}', "index"),
+    ('{"type": "play", "now": true}', "now"),
+    ('{"type": "config", "query": "optimizer=adamm"}', "optimizer"),
+    ('{"type": "config", "query": "lr=-1"}', "lr"),
+    ('{"type": "config", "config": {"layers": [4, 2], "colour": "red"}}', "config"),
+    ('{"type": "config", "query": "dataset=sequence"}', "dataset"),
+    ('{"type": "config", "query": "dataset=line-sign"}', "dataset"),
+    (f'{{"type": "config", "query": "layers={",".join(["2"] * (MAX_HIDDEN_LAYERS + 1))}"}}',
+     "layers"),
+    (f'{{"type": "config", "query": "layers={MAX_NEURONS + 1}"}}', "layers"),
+    (f'{{"type": "config", "query": "n_samples={MAX_POINTS + 1}"}}', "n_samples"),
+])
+def test_bad_messages_get_an_error_naming_the_field_and_the_session_goes_on(ws, message,
+                                                                            field):
+    open_session(ws, PLAYGROUND)
+    ws.send_text(message)
+    error = until(ws, "error")
+    assert error["field"] == field, error
+    assert error["message"]
+    send(ws, type="step")  # still answering, with the old Config
+    header, _ = until(ws, "frame")
+    assert header["epoch"] == 1
+
+
+def test_binary_message_is_refused_politely(ws):
+    open_session(ws)
+    ws.send_bytes(b"\x00\x01")
+    assert until(ws, "error")["field"] == "message"
+
+
+def test_edit_changes_the_weight_and_the_output_bias(ws, client):
+    open_session(ws, PLAYGROUND)
+    send(ws, type="edit", layer=1, kind="weight", index=[1, 3], value=2.5)
+    _, arrays = until(ws, "frame")
+    assert arrays["W1"][1, 3] == 2.5
+    send(ws, type="edit", layer=2, kind="bias", index=[0], value=-0.75)
+    _, arrays = until(ws, "frame")
+    assert arrays["b2"][0] == -0.75
+    (live,) = [s for s in client.app.state.sessions if s.session is not None]
+    assert live.session.net.biases[2][0] == -0.75
+
+
+def test_learning_rate_changes_live_without_a_reset(ws):
+    open_session(ws, PLAYGROUND)
+    send(ws, type="step", count=2)
+    until(ws, "frame")
+    send(ws, type="config", query=PLAYGROUND + "&lr=0.3")
+    state = until(ws, "state")
+    assert not state["fresh"] and state["epoch"] == 2 and state["config"]["lr"] == 0.3
+    send(ws, type="step")
+    header, _ = until(ws, "frame")
+    assert header["epoch"] == 3
+    # the same as a run that changed its learning rate after two epochs
+    session = Session(Config.from_query(PLAYGROUND))
+    session.run(2)
+    session.trainer.optimizer.hyper["lr"] = 0.3
+    session.run(1)
+    assert header["rows"][-1][2] == session.history.train_loss[-1]
+    # any other change is a new network
+    send(ws, type="config", query=PLAYGROUND + "&lr=0.3&layers=3")
+    state = until(ws, "state")
+    assert state["fresh"] and state["epoch"] == 0 and state["network"]["sizes"] == [2, 3, 1]
+
+
+def test_divergence_pauses_with_a_message_and_reset_recovers(ws):
+    query = "dataset=reg-plane&activation=linear&lr=10"
+    open_session(ws, query)
+    send(ws, type="play")
+    diverged = until(ws, "diverged", limit=500)
+    assert diverged["epoch"] == 1 and diverged["step"] >= 1
+    assert "learning rate" in diverged["message"]
+    status = until(ws, "status")
+    while status["playing"]:
+        status = until(ws, "status")
+    send(ws, type="reset")
+    assert until(ws, "state")["epoch"] == 0
+    header, arrays = until(ws, "frame")
+    assert all(np.isfinite(arrays[f"W{k}"]).all() for k in range(3))
+    assert math.isfinite(header["now"]["train_loss"])
+    send(ws, type="config", query=query.replace("lr=10", "lr=0.01"))
+    until(ws, "state")
+    send(ws, type="step", count=3)
+    header, _ = until(ws, "frame")
+    assert header["epoch"] == 3 and all(math.isfinite(r[2]) for r in header["rows"])
+
+
+def test_play_streams_frames_and_pause_stops_them(ws):
+    open_session(ws, PLAYGROUND)
+    send(ws, type="speed", epochs_per_frame="max")
+    send(ws, type="play")
+    start = time.perf_counter()
+    epochs, frames = 0, 0
+    while frames < 10:
+        header, arrays = until(ws, "frame")
+        frames += 1
+        epochs = header["epoch"]
+        assert arrays["output"].shape == (RESOLUTION, RESOLUTION)
+    elapsed = time.perf_counter() - start
+    assert epochs > 10 and elapsed < 5
+    send(ws, type="pause")
+    status = until(ws, "status")
+    while status["playing"]:
+        status = until(ws, "status")
+    send(ws, type="step")
+    header, _ = until(ws, "frame")
+    final = header["epoch"]
+    assert final > epochs
+
+
+def test_regenerate_gives_new_data_and_keeps_the_network(ws):
+    _, (_, data), _ = open_session(ws, PLAYGROUND)
+    send(ws, type="step", count=2)
+    _, trained = until(ws, "frame")
+    send(ws, type="regenerate", seed=12345)
+    state = until(ws, "state")
+    assert state["config"]["seed"] == 12345 and not state["fresh"] and state["epoch"] == 2
+    _, new_data = until(ws, "data")
+    assert not np.array_equal(new_data["train_x"], data["train_x"])
+    header, kept = until(ws, "frame")
+    assert header["epoch"] == 2
+    np.testing.assert_array_equal(kept["W0"], trained["W0"])
+
+
+def test_regression_and_multiclass_maps(ws):
+    state, _, (_, arrays) = open_session(ws, "dataset=reg-gauss")
+    assert state["network"]["problem"] == "regression" and state["output_scale"] > 0
+    assert arrays["output"].max() <= SHADES
+    state, _, (_, arrays) = open_session(ws, "dataset=spirals&layers=8,8", greet=False)
+    assert state["network"]["n_classes"] == 3 and state["network"]["sizes"][-1] == 3
+    codes = arrays["output"]
+    assert codes.max() < 3 * 25 and codes.max() != NAN_CODE
+    lut = np.array(state["palettes"]["output"], dtype=np.uint8).reshape(256, 3)
+    assert tuple(lut[24]) == (0xF5, 0x93, 0x22) and tuple(lut[2 * 25 + 24]) == (0x2C, 0xA0, 0x2C)
+
+
+def test_closing_the_socket_ends_the_session(client):
+    before = set(client.app.state.sessions)
+    with client.websocket_connect("/ws") as socket:
+        open_session(socket, PLAYGROUND)
+        send(socket, type="speed", epochs_per_frame="max")
+        send(socket, type="play")
+        until(socket, "frame")
+        (live,) = set(client.app.state.sessions) - before
+        assert live.session is not None and live.playing
+    for _ in range(100):
+        if live not in client.app.state.sessions:
+            break
+        time.sleep(0.02)
+    assert live not in client.app.state.sessions
+    assert live.session is None and not live.playing
