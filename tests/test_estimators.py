@@ -248,3 +248,14 @@ def test_a_bad_learning_rate_is_named_as_the_estimator_parameter():
     with pytest.raises(ConfigError) as err:
         MLPClassifier((4,), learning_rate=-1.0).fit(np.zeros((4, 2)), [0, 1, 0, 1])
     assert err.value.field == "learning_rate"
+
+
+def test_network_and_session_display_in_notebooks():
+    from depthlens import Config, Session
+
+    s = Session(Config(epochs=2))
+    s.run()
+    html = s.net._repr_html_()
+    assert "MLP 2 → 4 → 2 → 1" in html and "<table>" in html and "25 parameters" in html
+    png = s._repr_png_()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000

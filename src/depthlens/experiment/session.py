@@ -183,6 +183,13 @@ class Session:
             out[f"test_{name}"] = test_metric
         return out
 
+    def _repr_png_(self) -> bytes:
+        """The run picture (decision map or fit, and the loss curves), for notebooks."""
+        from depthlens.draw.figures import run_figure
+        from depthlens.draw.panels import png_bytes
+
+        return png_bytes(run_figure(self))
+
     def __repr__(self) -> str:
         return (f"Session({self.config.dataset}, {self.net!r}, epoch={self.epoch}, "
                 f"train={len(self.train_data.y)}, test={len(self.test_data.y)})")

@@ -228,6 +228,17 @@ class MLP:
         return (f"MLP({arch}, activation={acts}, output={self.head.output}, "
                 f"loss={self.head.loss}, params={self.n_params}, dtype={self.dtype.name})")
 
+    def _repr_html_(self) -> str:
+        """A table of the layers, for notebooks."""
+        import html
+
+        rows = "".join(f"<tr><td>{k + 1}</td><td>{i} → {o}</td><td>{html.escape(a)}</td>"
+                       f"<td>{o * i + o:,}</td></tr>"
+                       for k, ((o, i), a) in enumerate(zip(self.shapes, self.layer_activations)))
+        return (f"<div><b>MLP {' → '.join(map(str, self.sizes))}</b> · loss {self.head.loss} · "
+                f"{self.n_params:,} parameters<table><tr><th>layer</th><th>W·x + b</th>"
+                f"<th>activation</th><th>parameters</th></tr>{rows}</table></div>")
+
     # -- parameters ---------------------------------------------------------------------------
     def initialize(self, init: str = "torch", seed: int | np.random.Generator | None = 0,
                    **params: float) -> MLP:
