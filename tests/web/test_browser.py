@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
@@ -136,7 +137,8 @@ def test_page_loads_with_no_console_errors(page, server):
 
 
 def test_play_brings_the_test_loss_on_circle_below_0_1(page, server):
-    load(page, server, PLAYGROUND)  # Playground's own head, its default network and lr 0.03
+    # Playground's own head, its default network and lr 0.03; no stop at the Config's epochs
+    load(page, server, PLAYGROUND + "&epochs=0")
     page.click("#play")
     page.wait_for_function(
         "() => Number(document.getElementById('test-loss').dataset.value) < 0.1",
@@ -282,3 +284,114 @@ def test_learning_rate_changes_live_and_keeps_the_picture(page, server):
     session.trainer.optimizer.hyper["lr"] = 0.3
     session.run(1)
     assert float(page.get_attribute("#train-loss", "data-value")) == session.history.train_loss[-1]
+
+
+def test_optimizer_init_head_and_stop_pickers_drive_the_config_and_the_url(page, server):
+    load(page, server, PLAYGROUND)
+    page.select_option("#optimizer", "adam")
+    wait_config(page, "c.optimizer === 'adam'")
+    assert page.input_value("#optimizer-betas-0") == "0.9"
+    assert page.input_value("#optimizer-eps") == "1e-8"
+    page.fill("#optimizer-betas-1", "0.99")
+    page.press("#optimizer-betas-1", "Enter")
+    wait_config(page, "c.optimizer_params.betas?.[1] === 0.99")
+    page.select_option("#init", "gaussian")
+    wait_config(page, "c.init === 'gaussian'")
+    page.fill("#init-std", "0.5")
+    page.press("#init-std", "Enter")
+    wait_config(page, "c.init_params.std === 0.5")
+    page.select_option("#head", "bce|sigmoid")
+    wait_config(page, "c.loss === 'bce' && c.output === 'sigmoid'")
+    page.uncheck("#shuffle")
+    wait_config(page, "c.shuffle === false")
+    page.fill("#epochs", "4")
+    page.press("#epochs", "Enter")
+    wait_config(page, "c.epochs === 4")
+    page.fill("#target-loss", "0.001")
+    page.press("#target-loss", "Enter")
+    page.wait_for_function("() => window.depthlens.state.target_loss === 0.001")
+    query = page.evaluate("() => location.hash.slice(1)")
+    assert Config.from_query(query.replace("&target_loss=0.001", "")) == Config.from_dict(
+        page_state(page)["config"])
+    assert "optimizer=adam" in query and "target_loss=0.001" in query
+    page.click("#play")
+    page.wait_for_selector("#banner:not([hidden])", timeout=10_000)
+    assert "Paused at epoch 4" in page.inner_text("#banner-text")
+    assert not page_state(page)["playing"]
+    tab = page.context.new_page()  # the shared link gives the same Config and target
+    load(tab, server, query)
+    assert page_state(tab)["config"] == page_state(page)["config"]
+    assert tab.input_value("#optimizer-betas-1") == "0.99"
+    assert tab.input_value("#target-loss") == "0.001"
+    tab.close()
+    assert page.problems == []
+
+
+def test_a_layers_activation_menu_sets_that_layer_and_the_global_menu_sets_all(page, server):
+    load(page, server, PLAYGROUND)
+    assert page.locator("#network select.layer-act").count() == 2
+    page.select_option("#layer-act-1", "relu")
+    wait_config(page, "Array.isArray(c.activation) && c.activation.join() === 'tanh,relu'")
+    assert page_state(page)["network"]["activations"] == ["tanh", "relu"]
+    assert page.input_value("#layer-act-1") == "relu"
+    assert "activation=tanh,relu" in page.evaluate("() => decodeURIComponent(location.hash)")
+    page.select_option("#activation", "sigmoid")
+    wait_config(page, "c.activation === 'sigmoid'")
+    assert page.input_value("#layer-act-0") == "sigmoid"
+    assert page.input_value("#layer-act-1") == "sigmoid"
+    assert page.problems == []
+
+
+def test_penalty_curve_confusion_matrix_and_rmse_are_shown(page, server):
+    load(page, server, PLAYGROUND + "&regularization=l2&reg_rate=0.01")
+    page.click("#step")
+    wait_drawn(page, 1)
+    assert page.locator("#confusion tr").count() == 3
+    cells = [int(t) for t in page.locator("#confusion td").all_inner_texts()]
+    assert sum(cells) == page_state(page)["n_test"]
+    penalty = page.evaluate("() => window.depthlens.chart.series[2]")
+    assert len(penalty) == 1 and penalty[0] > 0
+    assert page.locator("#rmse-box").is_hidden()
+    page.select_option("#problem", "regression")
+    wait_config(page, "c.dataset === 'reg-plane'")
+    page.click("#step")
+    wait_drawn(page, 1)
+    assert page.locator("#confusion").is_hidden()
+    assert page.locator("#rmse-box").is_visible()
+    rmse = float(page.get_attribute("#test-rmse", "data-value"))
+    loss = float(page.get_attribute("#test-loss", "data-value"))
+    assert rmse == pytest.approx(loss ** 0.5, rel=1e-5)
+    assert page.problems == []
+
+
+def test_downloads_of_the_config_the_model_and_the_output_picture(page, server, tmp_path):
+    import json
+    import zipfile
+
+    from depthlens.nn.serialize import load_model
+
+    _, app = server
+    load(page, server, PLAYGROUND + "&seed=5")
+    page.click("#step")
+    wait_drawn(page, 1)
+    with page.expect_download() as info:
+        page.click("#export-config")
+    download = info.value
+    assert download.suggested_filename == "depthlens-config.json"
+    saved = json.loads(Path(download.path()).read_text())
+    assert Config.from_dict(saved) == Config.from_dict(page_state(page)["config"])
+    with page.expect_download() as info:
+        page.click("#export-model")
+    assert info.value.suggested_filename == "depthlens-model.zip"
+    with zipfile.ZipFile(info.value.path()) as z:
+        z.extractall(tmp_path)
+    session_id = page.evaluate("() => window.depthlens.hello.session")
+    (live,) = [s for s in app.state.sessions if s.id == session_id]
+    x = np.linspace(-6, 6, 40, dtype=np.float32).reshape(20, 2)
+    np.testing.assert_allclose(load_model(tmp_path).forward(x), live.session.net.forward(x),
+                               rtol=1e-6)
+    with page.expect_download() as info:
+        page.click("#export-png")
+    assert info.value.suggested_filename == "depthlens-output.png"
+    assert Path(info.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert page.problems == []

@@ -217,7 +217,7 @@ def test_divergence_pauses_with_a_message_and_reset_recovers(ws):
 
 
 def test_play_streams_frames_and_pause_stops_them(ws):
-    open_session(ws, PLAYGROUND)
+    open_session(ws, PLAYGROUND + "&epochs=0")  # no stop at the Config's epochs
     send(ws, type="speed", epochs_per_frame="max")
     send(ws, type="play")
     start = time.perf_counter()
@@ -268,7 +268,7 @@ def test_regression_and_multiclass_maps(ws):
 def test_closing_the_socket_ends_the_session(client):
     before = set(client.app.state.sessions)
     with client.websocket_connect("/ws") as socket:
-        open_session(socket, PLAYGROUND)
+        open_session(socket, PLAYGROUND + "&epochs=0")
         send(socket, type="speed", epochs_per_frame="max")
         send(socket, type="play")
         until(socket, "frame")
@@ -280,3 +280,138 @@ def test_closing_the_socket_ends_the_session(client):
         time.sleep(0.02)
     assert live not in client.app.state.sessions
     assert live.session is None and not live.playing
+
+
+def test_hello_offers_optimizers_initializers_and_valid_heads_with_registry_defaults(ws):
+    from depthlens.nn.initializers import INITIALIZERS, init_params
+    from depthlens.nn.losses import make_head
+
+    _, hello = receive(ws)
+    options = hello["options"]
+    optimizers = {o["name"]: o["params"] for o in options["optimizers"]}
+    assert list(optimizers) == ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta",
+                                "adam", "adamw"]
+    assert optimizers["adam"]["betas"] == [0.9, 0.999]
+    assert optimizers["adamw"]["weight_decay"] == 0.01
+    assert optimizers["momentum"]["momentum"] == 0.9 and optimizers["nesterov"]["nesterov"] is True
+    assert all("lr" not in p for p in optimizers.values())
+    inits = {i["name"]: i["params"] for i in options["initializers"]}
+    assert set(inits) == set(INITIALIZERS)
+    assert inits["gaussian"] == init_params("gaussian")
+    labels = [h["label"] for h in options["heads"]]
+    assert "\u00bd\u00b7MSE on tanh (Playground)" in labels
+    for head in options["heads"]:
+        if head["loss"] is not None:
+            make_head(head["output"], head["loss"])  # every offered pair is valid
+
+
+def test_optimizer_init_and_head_choices_land_in_the_config_and_its_query(ws):
+    state, _, _ = open_session(ws, PLAYGROUND)
+    config = {**state["config"], "optimizer": "adam", "optimizer_params": {"betas": [0.8, 0.99]},
+              "init": "gaussian", "init_params": {"std": 0.5}, "loss": "bce",
+              "output": "sigmoid", "shuffle": False}
+    send(ws, type="config", config=config)
+    state = until(ws, "state")
+    c = state["config"]
+    assert c["optimizer"] == "adam" and c["optimizer_params"] == {"betas": [0.8, 0.99]}
+    assert c["init"] == "gaussian" and c["init_params"] == {"std": 0.5}
+    assert (c["loss"], c["output"], c["shuffle"]) == ("bce", "sigmoid", False)
+    assert Config.from_query(state["query"]) == Config.from_dict(c)
+    send(ws, type="config", config={**c, "optimizer_params": {"betas": [0.8, 2.0]}})
+    error = until(ws, "error")
+    assert error["field"].startswith("optimizer")
+    send(ws, type="config", config={**c, "shuffle": True})  # a live change: the network is kept
+    state = until(ws, "state")
+    assert state["fresh"] is False and state["config"]["shuffle"] is True
+
+
+def test_play_pauses_at_the_configs_epochs_and_says_why(ws):
+    open_session(ws, PLAYGROUND + "&epochs=3")
+    send(ws, type="speed", epochs_per_frame=2)
+    send(ws, type="play")
+    stopped = until(ws, "stopped", limit=100)
+    assert stopped["reason"] == "epochs" and stopped["epoch"] == 3
+    assert "epoch 3" in stopped["message"]
+    assert until(ws, "status")["playing"] is False
+    send(ws, type="play")  # at the limit already: pauses at once
+    assert until(ws, "stopped")["epoch"] == 3
+
+
+def test_play_pauses_at_the_target_test_loss_which_is_in_the_query(ws):
+    state, _, _ = open_session(ws, PLAYGROUND + "&epochs=0&target_loss=0.2")
+    assert state["target_loss"] == 0.2 and state["query"].endswith("target_loss=0.2")
+    send(ws, type="speed", epochs_per_frame=5)
+    send(ws, type="play")
+    stopped = until(ws, "stopped", limit=2000)
+    assert stopped["reason"] == "target" and "target 0.2" in stopped["message"]
+    send(ws, type="config", config=state["config"], target_loss=None)
+    assert until(ws, "state")["target_loss"] is None
+    for bad in ("target_loss=-1", "target_loss=abc", "target_loss=nan"):
+        send(ws, type="config", query=f"{PLAYGROUND}&{bad}")
+        assert until(ws, "error")["field"] == "target_loss"
+    send(ws, type="config", config=state["config"], target_loss=0)
+    assert until(ws, "error")["field"] == "target_loss"
+
+
+def test_one_activation_per_hidden_layer(ws):
+    state, _, _ = open_session(ws, PLAYGROUND)
+    send(ws, type="config", config={**state["config"], "activation": ["relu", "tanh"]})
+    state = until(ws, "state")
+    assert state["network"]["activations"] == ["relu", "tanh"] and state["fresh"]
+    assert Config.from_query(state["query"]).activation == ("relu", "tanh")
+    send(ws, type="config", config={**state["config"], "activation": ["relu"]})
+    assert until(ws, "error")["field"] == "activation"
+
+
+def test_frames_carry_the_test_confusion_matrix_or_the_test_rmse(ws):
+    state, _, _ = open_session(ws, PLAYGROUND + "&regularization=l2&reg_rate=0.01")
+    send(ws, type="step", count=3)
+    header, arrays = until(ws, "frame")
+    confusion = arrays["confusion"]
+    assert confusion.shape == (2, 2) and confusion.dtype == np.int32
+    assert confusion.sum() == state["n_test"]
+    accuracy = np.trace(confusion) / confusion.sum()
+    assert accuracy == pytest.approx(header["now"]["test_metric"])
+    columns = header["columns"]
+    assert all(row[columns.index("penalty")] > 0 for row in header["rows"])
+    assert "test_rmse" not in header["now"]
+    for query, factor in [("dataset=reg-plane", 1.0),
+                          ("dataset=reg-plane&loss=half_mse&output=linear", 2.0)]:
+        open_session(ws, query, greet=False)
+        send(ws, type="step", count=2)
+        header, arrays = until(ws, "frame")
+        now = header["now"]
+        assert "confusion" not in arrays
+        assert now["test_rmse"] == pytest.approx(math.sqrt(factor * now["test_loss"]), rel=1e-5)
+
+
+def test_the_model_download_loads_with_load_model_and_predicts_the_same(client, tmp_path):
+    import io
+    import zipfile
+
+    from depthlens.nn.serialize import load_model
+
+    before = set(client.app.state.sessions)
+    with client.websocket_connect("/ws") as socket:
+        _, hello = receive(socket)
+        session_id = hello["session"]
+        assert len(session_id) >= 16
+        open_session(socket, PLAYGROUND + "&layers=3,2&seed=3")
+        send(socket, type="step", count=4)
+        until(socket, "frame")
+        (live,) = set(client.app.state.sessions) - before
+        response = client.get(f"/api/session/{session_id}/model.zip")
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/zip"
+        assert "attachment" in response.headers["content-disposition"]
+        with zipfile.ZipFile(io.BytesIO(response.content)) as z:
+            assert sorted(z.namelist()) == ["config.json", "model.json", "model.npz"]
+            z.extractall(tmp_path)
+        assert Config.from_json((tmp_path / "config.json").read_text()) == live.session.config
+        net = load_model(tmp_path, "model")
+        x = np.random.default_rng(0).uniform(-6, 6, (50, 2)).astype(np.float32)
+        np.testing.assert_allclose(net.forward(x), live.session.net.forward(x), rtol=1e-6)
+        for bad in ("x" * 24, "..%2F..%2Fpyproject.toml", "short", session_id + "%00"):
+            assert client.get(f"/api/session/{bad}/model.zip").status_code == 404
+        assert client.get(f"/api/session/{session_id}/model.json").status_code == 404
+    assert client.get(f"/api/session/{session_id}/model.zip").status_code == 404  # tab closed

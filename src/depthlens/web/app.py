@@ -5,6 +5,9 @@ Routes:
 - ``GET /``: ``static/index.html``.
 - ``GET /static/...``: files of the package's own ``static`` folder only (Starlette's
   ``StaticFiles`` refuses any path that leaves it).
+- ``GET /api/session/{id}/model.zip``: the current network of the live session named ``id``
+  (sent to its page in ``hello``) as ``model.json`` + ``model.npz`` + ``config.json``; an
+  unknown id is a 404, and no other file can be named.
 - ``WS /ws``: one :class:`~depthlens.web.live.LiveSession` per connection, ended (its training
   task cancelled, its memory freed) when the socket closes.
 
@@ -18,12 +21,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import mimetypes
+import re
+import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, WebSocket, WebSocketDisconnect
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,6 +46,8 @@ _HEADERS = [
     (b"cache-control", b"no-cache"),
     (b"referrer-policy", b"no-referrer"),
 ]
+
+SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 mimetypes.add_type("text/javascript", ".js")
 mimetypes.add_type("text/css", ".css")
@@ -75,6 +82,16 @@ def same_origin(websocket: WebSocket) -> bool:
     return urlsplit(origin).netloc.lower() == host.lower()
 
 
+def find_session(sessions: set[LiveSession], session_id: str) -> LiveSession | None:
+    """The live session named ``session_id`` (compared in constant time), or None."""
+    if not SESSION_ID.fullmatch(session_id):
+        return None
+    for live in list(sessions):
+        if secrets.compare_digest(live.id, session_id):
+            return live
+    return None
+
+
 def create_app(limit_blas_threads: bool = True) -> FastAPI:
     """The playground app. ``app.state.sessions`` holds the live sessions (one per tab).
 
@@ -104,6 +121,15 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    @app.get("/api/session/{session_id}/model.zip", include_in_schema=False)
+    async def model_zip(session_id: str) -> Response:
+        live = find_session(app.state.sessions, session_id)
+        data = await live.model_zip() if live is not None else None
+        if data is None:
+            return Response("no such session", status_code=404, media_type="text/plain")
+        return Response(data, media_type="application/zip", headers={
+            "content-disposition": 'attachment; filename="depthlens-model.zip"'})
 
     @app.websocket("/ws")
     async def playground_socket(websocket: WebSocket) -> None:

@@ -8,8 +8,8 @@ Layout (all offsets in bytes, integers little-endian)::
 The header is a JSON object; its ``arrays`` entry lists ``{name, dtype, shape, offset, nbytes}``
 for every array, ``offset`` counted from the start of the payload. The payload starts at a
 multiple of 4 and so does every array, so the page can make ``Float32Array`` / ``Uint8Array``
-views straight onto the message's ``ArrayBuffer`` without copying. Only ``uint8`` and
-``float32`` are sent (the two dtypes the page draws from).
+views straight onto the message's ``ArrayBuffer`` without copying. Only ``uint8``,
+``float32`` and ``int32`` (counts: the confusion matrix) are sent.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-DTYPES = ("uint8", "float32")
+DTYPES = ("uint8", "float32", "int32")
 _PREFIX = struct.Struct("<I")
 
 

@@ -9,10 +9,12 @@ or with ``'max'`` as many epochs as fit in ``TRAIN_BUDGET`` seconds.
 
 Server → page messages:
 
-- text ``hello`` (once: limits and the option lists), ``state`` (the Config, its URL query, the
+- text ``hello`` (once: limits and the option lists: optimizers, initializers and the valid
+  loss/output heads with their parameters' defaults), ``state`` (the Config, its URL query, the
   network's structure, counters, the colour tables; ``fresh`` when the network was rebuilt or
-  reset, so the page clears its loss chart), ``status`` (playing, speed), ``error`` (field,
-  message) and ``diverged`` (epoch, step, message);
+  reset, so the page clears its loss chart), ``status`` (playing, speed), ``stopped`` (reason:
+  play paused at Config.epochs or at the target test loss), ``error`` (field, message) and
+  ``diverged`` (epoch, step, message);
 - binary (``frames``) ``thumbnails`` (once: every dataset's picture), ``data`` (the points and
   the nine feature maps, when the data changes) and ``frame`` (epoch, steps, new history rows,
   current losses, weights and biases, the output map and every node's map).
@@ -25,10 +27,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
+import io
 import json
 import logging
 import random
+import secrets
 import time
+import zipfile
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -40,13 +46,17 @@ from depthlens.errors import ConfigError, DepthlensError, DivergenceError
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
 from depthlens.nn import ACTIVATIONS
+from depthlens.nn.initializers import INITIALIZERS, init_params
+from depthlens.nn.optimizers import OPTIMIZERS, PRESETS
 from depthlens.nn.regularization import REGULARIZATIONS
+from depthlens.nn.serialize import model_arrays, model_spec, npz_bytes
 from depthlens.web import palettes
 from depthlens.web.frames import encode_frame, json_safe
 from depthlens.web.heatmaps import NODE_RESOLUTION, RESOLUTION, PlaneView
 from depthlens.web.protocol import (
     LIMITS,
     PLAYGROUND_DATASETS,
+    TARGET_KEY,
     ConfigMessage,
     EditMessage,
     PauseMessage,
@@ -73,11 +83,44 @@ THUMBNAIL_POINTS = 200
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 REG_RATES = (0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, "max")
-LIVE_FIELDS = frozenset({"lr", "epochs"})
+LIVE_FIELDS = frozenset({"lr", "epochs", "shuffle"})
 """Config fields whose change needs no new network (Playground: the learning rate)."""
 
 SendText = Callable[[str], Awaitable[None]]
 SendBytes = Callable[[bytes], Awaitable[None]]
+
+
+HEADS = (
+    (None, None, "default for the problem"),
+    ("bce", "sigmoid", "cross-entropy (sigmoid)"),
+    ("cross_entropy", "softmax", "cross-entropy (softmax)"),
+    ("half_mse", "tanh", "\u00bd\u00b7MSE on tanh (Playground)"),
+    ("mse", "linear", "MSE (linear)"),
+    ("mse", "tanh", "MSE on tanh"),
+    ("half_mse", "linear", "\u00bd\u00b7MSE (linear)"),
+)
+"""The (loss, output) pairs the page offers, with their labels; None = the problem's default."""
+
+
+def _defaults(factory: Callable[..., Any], skip: int) -> dict[str, Any]:
+    sig = inspect.signature(factory)
+    return {p.name: (list(p.default) if isinstance(p.default, tuple) else p.default)
+            for p in list(sig.parameters.values())[skip:]
+            if p.default is not inspect.Parameter.empty}
+
+
+def optimizer_options() -> list[dict[str, Any]]:
+    """Every optimizer (and preset) with its parameters' defaults (``lr`` has its own menu)."""
+    out = []
+    for name, factory in OPTIMIZERS.items():
+        params = _defaults(factory, 0)
+        params.pop("lr", None)
+        out.append({"name": name, "params": params})
+    for name, (base, preset) in PRESETS.items():
+        params = {k: v for k, v in _defaults(OPTIMIZERS[base], 0).items() if k != "lr"}
+        out.append({"name": name, "params": {**params, **preset}})
+    order = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw"]
+    return sorted(out, key=lambda o: order.index(o["name"]) if o["name"] in order else 99)
 
 
 def hello() -> dict[str, Any]:
@@ -94,6 +137,10 @@ def hello() -> dict[str, Any]:
             "regularizations": list(REGULARIZATIONS),
             "reg_rates": list(REG_RATES),
             "speeds": list(SPEEDS),
+            "optimizers": optimizer_options(),
+            "initializers": [{"name": n, "params": init_params(n)} for n in INITIALIZERS],
+            "heads": [{"loss": loss, "output": out, "label": label}
+                      for loss, out, label in HEADS],
         },
         "fps": FPS,
     }
@@ -136,6 +183,8 @@ class LiveSession:
 
     def __init__(self, send_text: SendText, send_bytes: SendBytes,
                  disconnect_errors: tuple[type[BaseException], ...] = (OSError,)):
+        self.id = secrets.token_urlsafe(18)
+        """The session's unguessable name: the page's key to its model download."""
         self._send_text = send_text
         self._send_bytes = send_bytes
         self._gone = disconnect_errors
@@ -147,6 +196,8 @@ class LiveSession:
         self._send_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self._sent_rows = 0
+        self.target_loss: float | None = None
+        self._last_test_loss: float | None = None
 
     # -- sending ------------------------------------------------------------------------------
     async def send(self, message: dict[str, Any]) -> None:
@@ -176,7 +227,7 @@ class LiveSession:
     # -- life ---------------------------------------------------------------------------------
     async def start(self) -> None:
         """Greet the page: limits, options and the dataset thumbnails."""
-        await self.send(hello())
+        await self.send({**hello(), "session": self.id})
         await self.send_binary(await asyncio.to_thread(thumbnails))
 
     def close(self) -> None:
@@ -191,6 +242,23 @@ class LiveSession:
             task.cancel()
         self.session = None
         self.view = None
+
+    async def model_zip(self) -> bytes | None:
+        """A zip of ``model.json`` + ``model.npz`` (``depthlens.nn.serialize``'s format, for
+        ``load_model``) and the ``config.json`` of the network as it is now; None before the
+        first Config."""
+        async with self.lock:
+            s = self.session
+            if s is None:
+                return None
+            spec, arrays = model_spec(s.net), model_arrays(s.net)
+            config = s.config.to_json()
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("model.json", json.dumps(spec, indent=2))
+            z.writestr("model.npz", npz_bytes(arrays))
+            z.writestr("config.json", config)
+        return buf.getvalue()
 
     # -- messages -----------------------------------------------------------------------------
     async def handle(self, text: str | bytes) -> None:
@@ -234,17 +302,19 @@ class LiveSession:
 
     async def _on_config(self, message: ConfigMessage) -> None:
         try:
-            config = config_of(message)
+            config, target = config_of(message)
             check_limits(config)
         except ConfigError:
             if self.session is None:  # the page must get a state to draw: the defaults
                 await self._build(Config())
             raise
+        self.target_loss = target
         old = self.session
         if old is not None and _changed(old.config, config) <= LIVE_FIELDS:
             async with self.lock:
                 old.config = config
                 old.trainer.optimizer.hyper["lr"] = config.lr
+                old.trainer.shuffle = config.shuffle
                 await self.send(self._state(fresh=False))
             return
         self.playing = False
@@ -340,12 +410,20 @@ class LiveSession:
                 async with self.lock:
                     if not self.playing or self.session is None:
                         break
-                    frame, diverged = await asyncio.to_thread(self._chunk, self.session,
-                                                              self.view)
-                    await self.send_binary(frame)
-                    if diverged is not None:
+                    stop = self._stop_reason(self.session, None)
+                    if stop is None:
+                        frame, diverged, stop = await asyncio.to_thread(
+                            self._chunk, self.session, self.view)
+                        await self.send_binary(frame)
+                        if diverged is not None:
+                            self.playing = False
+                            await self._diverged(diverged)
+                            await self._status()
+                            break
+                    if stop is not None:
                         self.playing = False
-                        await self._diverged(diverged)
+                        await self.send({"type": "stopped", "reason": stop[0],
+                                         "message": stop[1], "epoch": self.session.epoch})
                         await self._status()
                         break
                 deadline += interval
@@ -360,21 +438,39 @@ class LiveSession:
             log.debug("play loop stopped", exc_info=True)
             self.playing = False
 
-    def _chunk(self, session: Session, view: PlaneView) -> tuple[bytes, DivergenceError | None]:
-        """Train one frame's worth (in a worker thread), then build the frame."""
+    def _chunk(self, session: Session, view: PlaneView
+               ) -> tuple[bytes, DivergenceError | None, tuple[str, str] | None]:
+        """Train one frame's worth (in a worker thread, never past Config.epochs), then build
+        the frame; also says why play must pause now (``_stop_reason``), if it must."""
         start = time.perf_counter()
+        limit = session.config.epochs
+        n = None if self.epochs_per_frame == "max" else int(self.epochs_per_frame)
+        done = 0
         try:
-            if self.epochs_per_frame == "max":
-                while True:
-                    session.train_epoch()
-                    if time.perf_counter() - start >= TRAIN_BUDGET:
-                        break
-            else:
-                for _ in range(int(self.epochs_per_frame)):
-                    session.train_epoch()
+            while limit <= 0 or session.epoch < limit:
+                session.train_epoch()
+                done += 1
+                if n is not None and done >= n:
+                    break
+                if n is None and time.perf_counter() - start >= TRAIN_BUDGET:
+                    break
         except DivergenceError as e:
-            return self._frame(session, view), e
-        return self._frame(session, view), None
+            return self._frame(session, view), e, None
+        frame = self._frame(session, view)
+        return frame, None, self._stop_reason(session, self._last_test_loss)
+
+    def _stop_reason(self, session: Session, test_loss: float | None
+                     ) -> tuple[str, str] | None:
+        """('epochs'|'target', message) when play must pause: Config.epochs reached, or the
+        test loss (of the last frame) at most the target; None to go on."""
+        limit = session.config.epochs
+        if limit > 0 and session.epoch >= limit:
+            return "epochs", (f"reached epoch {limit} (the Config's epochs; set it higher, or 0, "
+                              "to train on)")
+        target = self.target_loss
+        if target is not None and test_loss is not None and test_loss <= target:
+            return "target", f"test loss {test_loss:.4g} reached the target {target:g}"
+        return None
 
     async def _diverged(self, e: DivergenceError) -> None:
         await self.send({"type": "diverged", "epoch": e.epoch, "step": e.step,
@@ -393,7 +489,8 @@ class LiveSession:
             "type": "state",
             "fresh": fresh,
             "config": cfg.to_dict(),
-            "query": cfg.to_query(),
+            "query": self._query(cfg),
+            "target_loss": self.target_loss,
             "network": {
                 "sizes": s.sizes,
                 "activations": list(s.net.activations),
@@ -419,6 +516,14 @@ class LiveSession:
                          "output": view.output_palette().ravel().tolist()},
         }
 
+    def _query(self, cfg: Config) -> str:
+        """The Config's URL query, with the playground's ``target_loss`` when set."""
+        query = cfg.to_query()
+        if self.target_loss is None:
+            return query
+        return f"{query}&{TARGET_KEY}={self.target_loss!r}" if query else \
+            f"{TARGET_KEY}={self.target_loss!r}"
+
     def _data_frame(self, s: Session, view: PlaneView) -> bytes:
         """The points (raw inputs, colour codes) and the nine feature maps."""
         args = (s.problem, s.n_classes, view.scale)
@@ -441,8 +546,14 @@ class LiveSession:
         now = {"train_loss": train_loss, "train_metric": train_metric}
         if t.x_test is not None:
             now["test_loss"], now["test_metric"] = t.evaluate(t.x_test, t.y_test, t.t_test)
+        self._last_test_loss = now.get("test_loss")
         output, nodes = view.codes()
         arrays: dict[str, np.ndarray] = {"output": output, "nodes": nodes}
+        if t.x_test is not None:
+            extra, confusion = test_scores(s, now.get("test_loss"))
+            now.update(extra)
+            if confusion is not None:
+                arrays["confusion"] = confusion
         for k, (w, b) in enumerate(zip(s.net.weights, s.net.biases)):
             arrays[f"W{k}"] = w.astype(np.float32)
             arrays[f"b{k}"] = b.astype(np.float32)
@@ -450,6 +561,27 @@ class LiveSession:
                   "playing": self.playing, "columns": list(h.COLUMNS), "rows": rows,
                   "now": now}
         return encode_frame(header, arrays)
+
+
+def test_scores(s: Session, test_loss: float | None
+                ) -> tuple[dict[str, float], np.ndarray | None]:
+    """Scores of the test predictions: regression ``{'test_rmse'}`` (√ of the test loss when
+    the loss is MSE, else from the predictions); classification the (k, k) int32 confusion
+    matrix, rows the true class and columns the predicted one."""
+    t = s.trainer
+    assert t.x_test is not None and t.y_test is not None
+    if s.problem == "regression":
+        if s.loss == "mse" and test_loss is not None:
+            return {"test_rmse": float(np.sqrt(test_loss))}, None
+        out = s.net.forward(t.x_test)
+        err = np.asarray(out, np.float64).reshape(len(t.y_test), -1) - np.asarray(
+            t.y_test, np.float64).reshape(len(t.y_test), -1)
+        return {"test_rmse": float(np.sqrt(np.mean(err * err)))}, None
+    k = max(int(s.n_classes), 2)
+    predicted = s.net.head.decide(s.net.forward(t.x_test))
+    truth = np.asarray(t.y_test, np.int64)
+    confusion = np.bincount(truth * k + predicted, minlength=k * k).reshape(k, k)
+    return {}, confusion.astype(np.int32)
 
 
 def _make(config: Config) -> tuple[Session, PlaneView]:

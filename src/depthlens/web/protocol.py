@@ -4,7 +4,9 @@ Every message is a JSON object whose ``type`` picks its model (a pydantic discri
 
 ==============  ==============================================================================
 ``config``      ``{config: {...}}`` (a Config as a dict) or ``{query: "k=v&…"}`` (its URL form):
-                a new experiment; a change of ``lr`` (or ``epochs``) alone applies live.
+                a new experiment; a change of ``lr``, ``epochs`` (play pauses there when > 0) or
+                ``shuffle`` alone, or of ``target_loss`` (a number, or ``target_loss=`` in the
+                query: play pauses once the test loss is at most it), applies live.
 ``play``        train continuously, streaming frames.
 ``pause``       stop after the chunk under way.
 ``step``        ``{unit: 'epoch'|'batch', count: 1..1000}``: train and send one frame.
@@ -37,6 +39,9 @@ MAX_EPOCHS_PER_FRAME = 1000
 MAX_STEP_COUNT = 1000
 MAX_PARAM = 1000.0
 MAX_MESSAGE_BYTES = 64 * 1024
+MAX_TARGET_LOSS = 1e6
+TARGET_KEY = "target_loss"
+"""The playground's own URL key (not a Config field): pause once the test loss is at most it."""
 
 LIMITS = {
     "hidden_layers": MAX_HIDDEN_LAYERS,
@@ -72,6 +77,7 @@ class ConfigMessage(_Message):
     type: Literal["config"]
     config: dict[str, Any] | None = None
     query: str | None = Field(None, max_length=MAX_MESSAGE_BYTES)
+    target_loss: float | None = Field(None, gt=0, le=MAX_TARGET_LOSS)
 
 
 class PlayMessage(_Message):
@@ -151,13 +157,32 @@ def parse_message(text: str | bytes) -> Any:
         raise ProtocolError(field, f"{err['msg']} (got {err.get('input')!r})") from None
 
 
-def config_of(message: ConfigMessage) -> Config:
-    """The Config a ``config`` message carries (ConfigError naming the field if it is bad)."""
+def config_of(message: ConfigMessage) -> tuple[Config, float | None]:
+    """The Config a ``config`` message carries and its target test loss (``target_loss`` of
+    the message or ``target_loss=`` of its query); ConfigError naming the field if bad."""
     if message.config is not None and message.query is not None:
         raise ConfigError("config", "config and query", "one of the two")
     if message.config is not None:
-        return Config.from_dict(message.config)
-    return Config.from_query(message.query or "")
+        return Config.from_dict(message.config), message.target_loss
+    query, target = split_target(message.query or "")
+    return Config.from_query(query), target if target is not None else message.target_loss
+
+
+def split_target(query: str) -> tuple[str, float | None]:
+    """A page query without its ``target_loss=`` part, and that target (validated)."""
+    parts, target = [], None
+    for part in query.split("&"):
+        key, _, raw = part.partition("=")
+        if key != TARGET_KEY:
+            parts.append(part)
+            continue
+        try:
+            target = float(raw)
+        except ValueError:
+            raise ConfigError(TARGET_KEY, raw, "a number > 0") from None
+        if not (0 < target <= MAX_TARGET_LOSS):  # also refuses nan
+            raise ConfigError(TARGET_KEY, raw, f"a number in (0, {MAX_TARGET_LOSS:g}]")
+    return "&".join(p for p in parts if p), target
 
 
 def check_limits(config: Config) -> None:

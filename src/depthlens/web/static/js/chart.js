@@ -1,9 +1,11 @@
-// The loss chart: train (grey #777) and test (black) loss per epoch, as Playground's
+// The loss chart: train (grey #777) and test (black) data loss per epoch, and the
+// regularization penalty (dashed orange, only while it is > 0), as Playground's
 // AppendingLineChart, y autoscaled to the min/max seen. Long runs are thinned: past MAX_POINTS
 // every other point is dropped, so the chart costs the same after a million epochs.
 
 const MAX_POINTS = 2000;
-const COLORS = ["#777", "#000"];
+const COLORS = ["#777", "#000", "#e8a33d"];
+const DASHES = [[], [], [4, 3]];
 
 export class LossChart {
   constructor(canvas) {
@@ -20,11 +22,11 @@ export class LossChart {
 
   reset() {
     this.epochs = [];
-    this.series = [[], []];
+    this.series = [[], [], []];
     this.dirty = true;
   }
 
-  /** Add one row: epoch, [train loss, test loss]. */
+  /** Add one row: epoch, [train loss, test loss, penalty or null]. */
   add(epoch, values) {
     this.epochs.push(epoch);
     values.forEach((v, i) => this.series[i].push(v));
@@ -61,6 +63,7 @@ export class LossChart {
     this.series.forEach((s, i) => {
       ctx.beginPath();
       ctx.strokeStyle = COLORS[i];
+      ctx.setLineDash(DASHES[i]);
       ctx.lineWidth = 1.2;
       let started = false;
       for (let k = 0; k < n; k++) {

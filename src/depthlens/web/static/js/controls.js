@@ -19,6 +19,11 @@ const LABELS = {
   sine: "Sine",
 };
 
+/** A head's menu key: "loss|output" ("|" is the problem's default). */
+function headKey(h) {
+  return `${h.loss ?? ""}|${h.output ?? ""}`;
+}
+
 function fill(select, values, label = (v) => String(v)) {
   select.replaceChildren(
     ...values.map((v) => {
@@ -59,6 +64,11 @@ export class Controls {
     fill($("activation"), o.activations, (a) => LABELS[a] || a);
     fill($("regularization"), o.regularizations, (r) => LABELS[r] || r);
     fill($("reg-rate"), o.reg_rates);
+    fill($("optimizer"), o.optimizers.map((x) => x.name));
+    fill($("init"), o.initializers.map((x) => x.name));
+    fill($("head"), o.heads.map(headKey), (k) => o.heads.find((h) => headKey(h) === k).label);
+    this.optimizerDefaults = Object.fromEntries(o.optimizers.map((x) => [x.name, x.params]));
+    this.initDefaults = Object.fromEntries(o.initializers.map((x) => [x.name, x.params]));
     fill($("speed"), o.speeds, (s) => (s === "max" ? "as fast as possible" : `${s} epoch${s === 1 ? "" : "s"} / frame`));
     this.problemOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.problem]));
     this.descriptionOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.description]));
@@ -104,6 +114,16 @@ export class Controls {
     choose($("regularization"), c.regularization);
     choose($("reg-rate"), c.reg_rate);
     choose($("speed"), state.epochs_per_frame);
+    choose($("optimizer"), c.optimizer);
+    this._params($("optimizer-params"), "optimizer", this.optimizerDefaults[c.optimizer] || {},
+      c.optimizer_params, (params) => this.actions.config({ optimizer_params: params }));
+    choose($("init"), c.init);
+    this._params($("init-params"), "init", this.initDefaults[c.init] || {},
+      c.init_params, (params) => this.actions.config({ init_params: params }));
+    choose($("head"), headKey(c));
+    $("shuffle").checked = c.shuffle;
+    $("epochs").value = String(c.epochs);
+    $("target-loss").value = state.target_loss === null || state.target_loss === undefined ? "" : String(state.target_loss);
     $("problem").value = state.network.problem;
     const ratio = Math.round(c.train_ratio * 100);
     $("ratio").value = ratio;
@@ -123,6 +143,46 @@ export class Controls {
     $("layers-count").textContent = `${layers} hidden layer${layers === 1 ? "" : "s"}`;
     $("add-layer").disabled = layers >= this.hello.limits.hidden_layers;
     $("remove-layer").disabled = layers === 0;
+  }
+
+  /** Number inputs (checkboxes for flags) for a component's parameters: the Config's value or
+   * the registry's default; a change sends the Config's parameters with that one set. */
+  _params(box, prefix, defaults, current, send) {
+    const inputs = [];
+    for (const [key, def] of Object.entries(defaults)) {
+      const value = key in current ? current[key] : def;
+      const parts = Array.isArray(def) ? def.map((_, i) => [`${key}-${i}`, value[i]]) : [[key, value]];
+      for (const [name, v] of parts) {
+        const wrap = document.createElement("div");
+        wrap.className = "control";
+        const label = document.createElement("label");
+        label.textContent = name.replace(/_/g, " ").replace(/-(\d)$/, (_, i) => ` ${Number(i) + 1}`);
+        const input = document.createElement("input");
+        input.id = `${prefix}-${name}`;
+        label.htmlFor = input.id;
+        if (typeof def === "boolean") {
+          input.type = "checkbox";
+          input.checked = Boolean(v);
+        } else {
+          input.type = "number";
+          input.className = "number";
+          input.step = "any";
+          input.value = String(v);
+        }
+        input.addEventListener("change", () => {
+          let next;
+          if (typeof def === "boolean") next = input.checked;
+          else if (Array.isArray(def)) {
+            next = [...value];
+            next[Number(name.split("-").pop())] = Number(input.value);
+          } else next = Number(input.value);
+          send({ ...current, [key]: next });
+        });
+        wrap.append(label, input);
+        inputs.push(wrap);
+      }
+    }
+    box.replaceChildren(...inputs);
   }
 
   // -- changes -----------------------------------------------------------------------------
@@ -150,6 +210,14 @@ export class Controls {
     return { layers, activation: acts };
   }
 
+  /** One hidden layer's activation (the others kept; the global menu sets them all). */
+  setLayerActivation(layer, name) {
+    const c = this.state.config;
+    const acts = Array.isArray(c.activation) ? [...c.activation] : c.layers.map(() => c.activation);
+    acts[layer] = name;
+    this.actions.config({ activation: acts });
+  }
+
   resizeLayer(layer, delta) {
     const layers = [...this.state.config.layers];
     const n = layers[layer] + delta;
@@ -167,6 +235,18 @@ export class Controls {
     $("problem").addEventListener("change", (e) => {
       const dataset = e.target.value === "regression" ? "reg-plane" : "circle";
       a.config({ dataset, dataset_params: {}, loss: null, output: null });
+    });
+    $("optimizer").addEventListener("change", (e) => a.config({ optimizer: e.target.value, optimizer_params: {} }));
+    $("init").addEventListener("change", (e) => a.config({ init: e.target.value, init_params: {} }));
+    $("head").addEventListener("change", (e) => {
+      const [loss, output] = e.target.value.split("|");
+      a.config({ loss: loss || null, output: output || null });
+    });
+    $("shuffle").addEventListener("change", (e) => a.config({ shuffle: e.target.checked }));
+    $("epochs").addEventListener("change", (e) => a.config({ epochs: Math.max(0, Math.round(Number(e.target.value) || 0)) }));
+    $("target-loss").addEventListener("change", (e) => {
+      const v = e.target.value.trim();
+      a.config({}, v === "" ? null : Number(v));
     });
     $("speed").addEventListener("change", (e) => {
       const v = e.target.value;

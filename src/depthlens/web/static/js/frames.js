@@ -2,7 +2,7 @@
 // The header's `arrays` list {name, dtype, shape, offset, nbytes}; offsets count from the
 // payload's start and are multiples of 4, so each array is a typed-array view (no copy).
 
-const TYPES = { uint8: Uint8Array, float32: Float32Array };
+const TYPES = { uint8: Uint8Array, float32: Float32Array, int32: Int32Array };
 
 /** Decode one frame: {header, arrays: {name: {data: TypedArray, shape: number[]}}}. */
 export function decodeFrame(buffer) {

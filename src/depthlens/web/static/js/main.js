@@ -32,12 +32,13 @@ class Playground {
     this.drawn = 0;
     this.errors = [];
     this.diverged = null;
+    this.stopped = null;
     this._scheduled = false;
     this._retry = 500;
     this.chart = new LossChart($("chart"));
     this.output = new OutputView($("heatmap"), $("points"), $("heatmap-label"));
     this.controls = new Controls({
-      config: (patch) => this.sendConfig(patch),
+      config: (patch, target) => this.sendConfig(patch, target),
       send: (message) => this.send(message),
       redraw: () => this.redrawOutput(),
     });
@@ -45,11 +46,15 @@ class Playground {
     this.network = new NetworkView($("network"), $("edges"), card, {
       toggleFeature: (name) => this.controls.toggleFeature(name),
       resizeLayer: (layer, delta) => this.controls.resizeLayer(layer, delta),
+      setActivation: (layer, name) => this.controls.setLayerActivation(layer, name),
       hoverNode: (node) => this.hoverNode(node),
       edit: (target) => this.send({ type: "edit", ...target }),
       limits: { neurons: 16, hidden_layers: 10 },
     });
     $("banner-close").addEventListener("click", () => { $("banner").hidden = true; });
+    $("export-config").addEventListener("click", () => this.exportConfig());
+    $("export-model").addEventListener("click", () => this.exportModel());
+    $("export-png").addEventListener("click", () => this.exportPng());
     window.addEventListener("hashchange", () => {
       const query = location.hash.slice(1);
       if (this.state && query !== this.state.query) this.send({ type: "config", query });
@@ -88,9 +93,12 @@ class Playground {
     }
   }
 
-  sendConfig(patch) {
+  /** A new Config: the current one with `patch`; `target` the target test loss (undefined:
+   * keep the current one, null: none). */
+  sendConfig(patch, target) {
     if (!this.state) return;
-    this.send({ type: "config", config: { ...this.state.config, ...patch } });
+    const target_loss = target === undefined ? this.state.target_loss ?? null : target;
+    this.send({ type: "config", config: { ...this.state.config, ...patch }, target_loss });
   }
 
   // -- messages ----------------------------------------------------------------------------
@@ -99,6 +107,7 @@ class Playground {
       case "hello":
         this.hello = m;
         this.network.hooks.limits = m.limits;
+        this.network.hooks.activations = m.options.activations;
         this.controls.init(m);
         break;
       case "state":
@@ -112,6 +121,12 @@ class Playground {
         this.errors.push(m);
         this.toast(`${m.field}: ${m.message}`);
         if (this.state) this.controls.sync(this.state); // put the controls back
+        break;
+      case "stopped":
+        this.stopped = m;
+        this.setPlaying(false);
+        $("banner-text").textContent = `Paused at epoch ${m.epoch}: ${m.message}.`;
+        $("banner").hidden = false;
         break;
       case "diverged":
         this.diverged = m;
@@ -194,9 +209,9 @@ class Playground {
       this.frames += 1;
       const h = frame.header;
       const c = h.columns;
-      const [ie, itr, ite] = ["epoch", "train_loss", "test_loss"].map((name) => c.indexOf(name));
+      const [ie, itr, ite, ip] = ["epoch", "train_loss", "test_loss", "penalty"].map((name) => c.indexOf(name));
       for (const row of h.rows) {
-        this.chart.add(row[ie], [row[itr], row[ite]]);
+        this.chart.add(row[ie], [row[itr], row[ite], row[ip] > 0 ? row[ip] : null]);
         this.rows += 1;
       }
       this.frame = frame;
@@ -227,10 +242,75 @@ class Playground {
     formatLoss($("test-loss"), h.now.test_loss);
     formatLoss($("train-loss"), h.now.train_loss);
     formatLoss($("test-metric"), h.now.test_metric);
+    $("rmse-box").hidden = h.now.test_rmse === undefined;
+    formatLoss($("test-rmse"), h.now.test_rmse);
+    this.drawConfusion(frame.arrays.confusion);
     this.state.epoch = h.epoch;
     this.drawnEpoch = h.epoch;
     this.drawn += 1;
     this.lastDrawMs = performance.now() - t0;
+  }
+
+  /** The test confusion matrix (rows: true class, columns: predicted) as a small table. */
+  drawConfusion(matrix) {
+    const table = $("confusion");
+    table.hidden = !matrix;
+    if (!matrix) return;
+    const [k] = matrix.shape;
+    const names = this.state.network.class_names;
+    const cell = (tag, text, cls) => {
+      const el = document.createElement(tag);
+      el.textContent = text;
+      if (cls) el.className = cls;
+      return el;
+    };
+    const head = document.createElement("tr");
+    head.append(cell("th", "true \\ predicted"), ...names.slice(0, k).map((n) => cell("th", n)));
+    const rows = [head];
+    for (let i = 0; i < k; i++) {
+      const tr = document.createElement("tr");
+      tr.append(cell("th", names[i] ?? String(i)));
+      for (let j = 0; j < k; j++) tr.append(cell("td", String(matrix.data[i * k + j]), i === j ? "hit" : ""));
+      rows.push(tr);
+    }
+    table.replaceChildren(...rows);
+  }
+
+  // -- downloads ---------------------------------------------------------------------------
+  /** Save `blob` (or the URL `href`) as `name` through a temporary link. */
+  download(name, blob, href) {
+    const a = document.createElement("a");
+    a.download = name;
+    a.href = href ?? URL.createObjectURL(blob);
+    document.body.append(a);
+    a.click();
+    a.remove();
+    if (!href) setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+
+  /** The Config as JSON, from the page's state (what `Config.from_json` reads). */
+  exportConfig() {
+    if (!this.state) return;
+    const text = `${JSON.stringify(this.state.config, null, 2)}\n`;
+    this.download("depthlens-config.json", new Blob([text], { type: "application/json" }));
+  }
+
+  /** The network as it is now, zipped by the server (model.json + model.npz + config.json). */
+  exportModel() {
+    if (!this.hello?.session) return;
+    this.download("depthlens-model.zip", null, `/api/session/${encodeURIComponent(this.hello.session)}/model.zip`);
+  }
+
+  /** The output view (the map and the points, 300×300) as a PNG. */
+  exportPng() {
+    const points = $("points");
+    const canvas = document.createElement("canvas");
+    canvas.width = points.width;
+    canvas.height = points.height;
+    const ctx = canvas.getContext("2d");
+    ctx.drawImage($("heatmap"), 0, 0, canvas.width, canvas.height);
+    ctx.drawImage(points, 0, 0, canvas.width, canvas.height);
+    canvas.toBlob((blob) => this.download("depthlens-output.png", blob), "image/png");
   }
 
   redrawOutput() {

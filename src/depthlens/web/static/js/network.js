@@ -7,7 +7,7 @@ import { cssColor, drawCodes, valueCode } from "./colors.js";
 const SVG = "http://www.w3.org/2000/svg"; // the SVG namespace (a name, never fetched)
 const NODE = 30; // px, as Playground
 const SPACING = 40; // px between node tops in a column
-const HEAD = 46; // px above the first node: each layer's +/− and neuron count
+const HEAD = 66; // px above the first node: each layer's +/−, neuron count and activation
 const LABEL = 78; // px left of the feature column for the feature names
 
 /** Playground's edge width: |w| mapped from [0, 5] to 1–10 px, clamped. */
@@ -35,7 +35,7 @@ export class NetworkView {
    * @param {HTMLElement} container  the positioned box holding nodes and the SVG
    * @param {SVGElement} svg  the edge layer
    * @param {object} hooks  {toggleFeature(name), resizeLayer(l, delta), hoverNode(node | null),
-   *   edit({layer, kind, index, value}), limits}
+   *   edit({layer, kind, index, value}), setActivation(layer, name), limits, activations}
    */
   constructor(container, svg, card, hooks) {
     this.container = container;
@@ -200,7 +200,21 @@ export class NetworkView {
     const label = document.createElement("div");
     label.textContent = roomy ? `${units} neuron${units === 1 ? "" : "s"}` : String(units);
     label.title = `${units} neuron${units === 1 ? "" : "s"}`;
-    head.append(pms, label);
+    const act = document.createElement("select");
+    act.className = "layer-act";
+    act.id = `layer-act-${layer}`;
+    act.title = `Activation of hidden layer ${layer + 1}`;
+    act.setAttribute("aria-label", act.title);
+    const current = this.state.network.activations[layer];
+    for (const name of this.hooks.activations || [current]) {
+      const o = document.createElement("option");
+      o.value = name;
+      o.textContent = name;
+      act.append(o);
+    }
+    act.value = current;
+    act.addEventListener("change", () => this.hooks.setActivation(layer, act.value));
+    head.append(pms, label, act);
     this.container.append(head);
   }
 
