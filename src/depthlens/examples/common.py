@@ -21,7 +21,7 @@ import io
 import json
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,6 +133,17 @@ class ExampleResult:
     def __repr__(self) -> str:
         shown = ", ".join(f"{k}={format_number(v)}" for k, v in list(self.numbers.items())[:6])
         return f"ExampleResult({self.name}: {shown}{', …' if len(self.numbers) > 6 else ''})"
+
+
+def finish(name: str, title: str, numbers: dict[str, Any], start: float,
+           explain: Callable[[dict[str, Any]], str], pictures: dict[str, bytes],
+           objects: dict[str, Any]) -> ExampleResult:
+    """The usual end of an example: time it since ``start``, round the numbers, write the
+    explanation from them and name the command that makes it."""
+    numbers["elapsed_s"] = time.perf_counter() - start
+    numbers = rounded(numbers)
+    return ExampleResult(name, title, numbers, explain(numbers), pictures, objects,
+                         command=f"depthlens example {name}")
 
 
 def format_number(v: Number) -> str:

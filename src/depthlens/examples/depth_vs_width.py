@@ -20,7 +20,7 @@ import numpy as np
 
 from depthlens.draw import colors
 from depthlens.draw.panels import hexcolor
-from depthlens.examples.common import ExampleResult, png, rounded
+from depthlens.examples.common import ExampleResult, finish, png
 from depthlens.examples.plots import probe_dict, probe_results, strip_png
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
@@ -130,11 +130,8 @@ def run(quick: bool = False, budget: float | None = None, progress: bool = False
         "deep": strip_png(first["deep"], f"the deep net {names['deep']} (seed 0)",
                           results["deep"], per_row=4),
     }
-    numbers["elapsed_s"] = time.perf_counter() - start
-    numbers = rounded(numbers)
-    return ExampleResult(NAME, TITLE, numbers, explanation(numbers), pictures,
-                         {"wide": first["wide"], "deep": first["deep"]},
-                         command=f"depthlens example {NAME}")
+    return finish(NAME, TITLE, numbers, start, explanation,
+                  pictures, {"wide": first["wide"], "deep": first["deep"]})
 
 
 def explanation(n: dict[str, Any]) -> str:

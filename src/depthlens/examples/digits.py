@@ -27,7 +27,7 @@ from depthlens.data.preprocessing import PCA
 from depthlens.draw import colors
 from depthlens.draw.panels import hexcolor
 from depthlens.errors import DataError
-from depthlens.examples.common import ExampleResult, png, rounded
+from depthlens.examples.common import ExampleResult, finish, png
 from depthlens.lens.probes import probe
 from depthlens.lens.representations import represent, stages
 from depthlens.nn.network import MLP
@@ -180,10 +180,8 @@ def run(quick: bool = False, budget: float | None = None, progress: bool = False
     }
     pictures = {"": png(figure_stages(views, y_test, full, flat)),
                 "weights": png(figure_weights(net))}
-    numbers["elapsed_s"] = time.perf_counter() - start
-    numbers = rounded(numbers)
-    return ExampleResult(NAME, TITLE, numbers, explanation(numbers), pictures,
-                         {"net": net, "scaler": scaler}, command=f"depthlens example {NAME}")
+    return finish(NAME, TITLE, numbers, start, explanation,
+                  pictures, {"net": net, "scaler": scaler})
 
 
 def explanation(n: dict[str, Any]) -> str:

@@ -25,7 +25,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from depthlens.examples.common import ExampleResult, png, rounded
+from depthlens.examples.common import ExampleResult, finish, png
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
 
@@ -147,10 +147,7 @@ def run(quick: bool = False, budget: float | None = None, progress: bool = False
         numbers[f"{key}_accuracies"] = ", ".join(f"{a:.2f}" for a in r["accuracy"])
     numbers.update({"epochs": epochs, "starts": starts, "double_well_from_lab": use_lab})
     pictures["network" if use_lab else ""] = png(race_figure(race, epochs))
-    numbers["elapsed_s"] = time.perf_counter() - start
-    numbers = rounded(numbers)
-    return ExampleResult(NAME, TITLE, numbers, explanation(numbers), pictures, {"race": race},
-                         command=f"depthlens example {NAME}")
+    return finish(NAME, TITLE, numbers, start, explanation, pictures, {"race": race})
 
 
 def explanation(n: dict[str, Any]) -> str:

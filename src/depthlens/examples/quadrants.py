@@ -22,7 +22,7 @@ from depthlens.data import Dataset, make_dataset
 from depthlens.draw import colors
 from depthlens.draw.figures import draw_plane
 from depthlens.draw.panels import hexcolor
-from depthlens.examples.common import ExampleResult, png, rounded
+from depthlens.examples.common import ExampleResult, finish, png
 from depthlens.examples.plots import probe_dict
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
@@ -97,10 +97,7 @@ def run(quick: bool = False, budget: float | None = None, progress: bool = False
         "epochs": epochs,
     }
     pic = png(figure(session, numbers))
-    numbers["elapsed_s"] = time.perf_counter() - start
-    numbers = rounded(numbers)
-    return ExampleResult(NAME, TITLE, numbers, explanation(numbers), {"": pic},
-                         {"session": session}, command=f"depthlens example {NAME}")
+    return finish(NAME, TITLE, numbers, start, explanation, {"": pic}, {"session": session})
 
 
 def explanation(n: dict[str, Any]) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 
 from depthlens.draw import colors
 from depthlens.draw.panels import hexcolor
-from depthlens.examples.common import ExampleResult, png, rounded
+from depthlens.examples.common import ExampleResult, finish, png
 from depthlens.examples.plots import probe_dict, strip_png
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
@@ -112,10 +112,7 @@ def run(quick: bool = False, budget: float | None = None, progress: bool = False
     pictures = {"": png(figure(session, cuts, band)),
                 "strip": strip_png(session, "line-sign through 1 → 2 tanh → 3 softmax: the "
                                    "line, then the hidden layer's plane")}
-    numbers["elapsed_s"] = time.perf_counter() - start
-    numbers = rounded(numbers)
-    return ExampleResult(NAME, TITLE, numbers, explanation(numbers), pictures,
-                         {"session": session}, command=f"depthlens example {NAME}")
+    return finish(NAME, TITLE, numbers, start, explanation, pictures, {"session": session})
 
 
 def explanation(n: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from depthlens.examples.common import ExampleResult, png, rounded
+from depthlens.examples.common import ExampleResult, finish, png
 from depthlens.examples.plots import probe_dict, probe_results, stage_figure, strip_png
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
@@ -74,11 +74,8 @@ def run(quick: bool = False, budget: float | None = None, progress: bool = False
         "3-units": strip_png(nets[3], "3 units a layer: the disk is lifted out of the ring",
                              results[3], dims=3),
     }
-    numbers["elapsed_s"] = time.perf_counter() - start
-    numbers = rounded(numbers)
-    return ExampleResult(NAME, TITLE, numbers, explanation(numbers), pictures,
-                         {"two_units": nets[2], "three_units": nets[3]},
-                         command=f"depthlens example {NAME}")
+    return finish(NAME, TITLE, numbers, start, explanation,
+                  pictures, {"two_units": nets[2], "three_units": nets[3]})
 
 
 def explanation(n: dict[str, Any]) -> str:

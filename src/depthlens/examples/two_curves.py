@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from depthlens.examples.common import ExampleResult, png, rounded
+from depthlens.examples.common import ExampleResult, finish, png
 from depthlens.examples.plots import probe_dict, stage_figure
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
@@ -56,10 +56,7 @@ def run(quick: bool = False, budget: float | None = None, progress: bool = False
         "cells: the prediction over the input plane", size=(11.5, 5.4), elev=15.0, azim=30.0,
         surface_3d=False)
     pic = png(fig)
-    numbers["elapsed_s"] = time.perf_counter() - start
-    numbers = rounded(numbers)
-    return ExampleResult(NAME, TITLE, numbers, explanation(numbers), {"": pic},
-                         {"session": session}, command=f"depthlens example {NAME}")
+    return finish(NAME, TITLE, numbers, start, explanation, {"": pic}, {"session": session})
 
 
 def explanation(n: dict[str, Any]) -> str:
