@@ -1,0 +1,525 @@
+"""Speed of the browser playground (issue 4), recorded in RESULTS.md's web section.
+
+Usage (from the project root):
+
+    .venv/bin/python benchmarks/web.py [--quick] [--soak SECONDS] [--out benchmarks/RESULTS.md]
+
+A real uvicorn server (``create_app()``, in a child process so its memory can be read) listens
+on a free port of 127.0.0.1; clients are the ``websockets`` package and Debian's headless
+Chromium (Playwright). Nothing else is contacted; the script stops the server and the browser
+itself. Measurements, each against its goal, beside Playground's anchors in headless Chromium on
+this kind of machine (60 epochs/s at one epoch per animation frame, 116/s with the frame cap
+lifted, 24 epochs/s on 6×8 where its 100×100 grid costs 24 ms a frame):
+
+(1) epochs/s of ``Session.train_epoch`` in-process, no frames, on Playground's default network
+    (circle, 2-4-2-1 tanh, batch 10, 250 training points, ``loss=half_mse&output=tanh``; the
+    default ``Config()``'s head for reference): goal ≥ 3,000;
+(2) epochs/s seen by a websocket client while every frame (heatmaps included) is streamed at
+    speed 'max' (~60 frames/s), counted from the frames' ``epoch`` over a fixed wall time: goal
+    ≥ 600 on the default, ≥ 240 on 6×8 (six hidden layers of 8);
+(3) server work per frame: ``LiveSession._frame`` called directly (median, max): goal < 10 ms;
+(4) page draw time per frame in headless Chromium: the page's own ``draw()`` (``window.depthlens``)
+    wrapped from outside with ``performance.now()`` (nothing is added to the page): goal < 8 ms;
+(5) 20 websocket sessions playing at speed 'max' at once for ``--soak`` seconds: the minimum
+    frames/s over the tabs, the round-trip of ``config`` (a live learning-rate change, answered
+    by ``state``) on the playing tabs and of ``step`` (answered by a frame) on a 21st, idle tab
+    (goal < 200 ms), and the server's RSS sampled every few seconds (start, end, max, slope).
+
+Only the part of RESULTS.md between ``<!-- web:start -->`` and ``<!-- web:end -->`` is written
+(appended at the end if the markers are missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import fastapi
+import numba
+import numpy as np
+import uvicorn
+import websockets
+from websockets.asyncio.client import connect
+
+from depthlens.experiment.config import Config
+from depthlens.experiment.session import Session
+from depthlens.web.live import HISTORY_KEEP, LiveSession, _make
+
+HERE = Path(__file__).resolve().parent
+START, END = "<!-- web:start -->", "<!-- web:end -->"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+PLAYGROUND = "loss=half_mse&output=tanh&epochs=0"
+DEEP = "layers=8,8,8,8,8,8&loss=half_mse&output=tanh&epochs=0"
+NETWORKS = (("default 2-4-2-1", PLAYGROUND), ("6×8", DEEP))
+GOAL_TRAIN = 3000.0
+GOAL_STREAM = {"default 2-4-2-1": 600.0, "6×8": 240.0}
+GOAL_FRAME_MS = 10.0
+GOAL_DRAW_MS = 8.0
+GOAL_RTT_MS = 200.0
+TABS = 20
+_PREFIX = struct.Struct("<I")
+
+SERVER = """
+import sys, uvicorn
+from depthlens.web import create_app
+uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+@dataclass
+class Row:
+    what: str
+    value: str
+    goal: str = ""
+    met: bool | None = None
+    note: str = ""
+
+
+@dataclass
+class Tab:
+    """One websocket client: frames seen (time, epoch) and pending round-trips."""
+
+    ws: Any
+    frames: list[tuple[float, int]] = field(default_factory=list)
+    waiting: dict[str, asyncio.Future[float]] = field(default_factory=dict)
+
+
+# -- helpers ----------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def header_of(message: bytes) -> dict[str, Any]:
+    """The JSON header of a binary frame (the arrays are left alone: cheap for the client)."""
+    (n,) = _PREFIX.unpack_from(message, 0)
+    return json.loads(message[_PREFIX.size:_PREFIX.size + n])
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_server() -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)])
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc, port
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("the playground server did not start") from None
+            time.sleep(0.05)
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def machine() -> list[str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = os.getloadavg()
+    return [
+        f"- Date: {datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds')}",
+        f"- CPU: {cpu}, {os.cpu_count()} cores; load average at the start "
+        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}",
+        f"- Python {platform.python_version()}, numpy {np.__version__}, numba "
+        f"{numba.__version__}, fastapi {fastapi.__version__}, uvicorn {uvicorn.__version__}, "
+        f"websockets {websockets.__version__}",
+    ]
+
+
+# -- (1) and (3): in-process ------------------------------------------------------------------
+def train_rate(query: str, seconds: float) -> float:
+    """Epochs/s of Session.train_epoch (after a warm-up), no frames."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        s = Session(Config.from_query(query))
+        for _ in range(20):
+            s.train_epoch()
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            s.train_epoch()
+            n += 1
+        return n / (time.perf_counter() - t0)
+
+
+def frame_times(query: str, count: int) -> list[float]:
+    """Seconds of LiveSession._frame, an epoch trained between two frames (not timed)."""
+    from threadpoolctl import threadpool_limits
+
+    async def nothing(_: Any) -> None:
+        return None
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        live = LiveSession(nothing, nothing)
+        s, view = _make(Config.from_query(query))
+        for _ in range(5):
+            live._frame(s, view)
+        out = []
+        for _ in range(count):
+            s.train_epoch()
+            t0 = time.perf_counter()
+            live._frame(s, view)
+            out.append(time.perf_counter() - t0)
+        return out
+
+
+# -- (2) and (5): websocket clients -----------------------------------------------------------
+async def open_tab(url: str, query: str) -> Tab:
+    ws = await connect(url, max_size=16 * 2**20)
+    tab = Tab(ws)
+    while True:  # hello, then the thumbnails
+        m = await ws.recv()
+        if isinstance(m, bytes) and header_of(m)["kind"] == "thumbnails":
+            break
+    await ws.send(json.dumps({"type": "config", "query": query}))
+    while True:
+        m = await ws.recv()
+        if isinstance(m, bytes) and header_of(m)["kind"] == "frame":
+            return tab
+
+
+async def read_tab(tab: Tab) -> None:
+    """Record every frame; resolve a pending round-trip on its answer."""
+    loop = asyncio.get_running_loop()
+    try:
+        async for m in tab.ws:
+            now = loop.time()
+            if isinstance(m, bytes):
+                h = header_of(m)
+                if h["kind"] == "frame":
+                    tab.frames.append((now, int(h["epoch"])))
+                    fut = tab.waiting.pop("frame", None)
+                    if fut is not None and not fut.done():
+                        fut.set_result(now)
+            else:
+                kind = json.loads(m).get("type", "")
+                fut = tab.waiting.pop(kind, None)
+                if fut is not None and not fut.done():
+                    fut.set_result(now)
+    except websockets.ConnectionClosed:
+        pass
+
+
+async def round_trip(tab: Tab, message: dict[str, Any], answer: str) -> float:
+    """Seconds from sending ``message`` to its ``answer`` (a text type or 'frame')."""
+    loop = asyncio.get_running_loop()
+    fut: asyncio.Future[float] = loop.create_future()
+    tab.waiting[answer] = fut
+    t0 = loop.time()
+    await tab.ws.send(json.dumps(message))
+    return await asyncio.wait_for(fut, 10) - t0
+
+
+async def play(tab: Tab) -> None:
+    await tab.ws.send(json.dumps({"type": "speed", "epochs_per_frame": "max"}))
+    await tab.ws.send(json.dumps({"type": "play"}))
+
+
+def rate(frames: list[tuple[float, int]], t0: float, t1: float) -> tuple[float, float]:
+    """(epochs/s, frames/s) of the frames received in [t0, t1]."""
+    seen = [(t, e) for t, e in frames if t0 <= t <= t1]
+    if len(seen) < 2:
+        return 0.0, 0.0
+    span = seen[-1][0] - seen[0][0]
+    return (seen[-1][1] - seen[0][1]) / span, (len(seen) - 1) / span
+
+
+async def stream_rate(url: str, query: str, seconds: float) -> tuple[float, float]:
+    tab = await open_tab(url, query)
+    reader = asyncio.create_task(read_tab(tab))
+    await play(tab)
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(1.0)  # warm-up: the first chunks, the play loop's pace
+    t0 = loop.time()
+    await asyncio.sleep(seconds)
+    out = rate(tab.frames, t0, loop.time())
+    await tab.ws.close()
+    await reader
+    return out
+
+
+async def soak(url: str, pid: int, seconds: float, every: float) -> dict[str, Any]:
+    tabs = [await open_tab(url, PLAYGROUND) for _ in range(TABS)]
+    idle = await open_tab(url, PLAYGROUND)
+    readers = [asyncio.create_task(read_tab(t)) for t in [*tabs, idle]]
+    for t in tabs:
+        await play(t)
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(2.0)
+    t0 = loop.time()
+    memory = [(0.0, rss_mb(pid))]
+    config_rtt: list[float] = []
+    step_rtt: list[float] = []
+    next_sample = t0 + every
+    k = 0
+    while (now := loop.time()) < t0 + seconds:
+        tab = tabs[k % TABS]
+        lr = 0.01 if k % 2 else 0.03
+        config_rtt.append(await round_trip(
+            tab, {"type": "config", "query": f"{PLAYGROUND}&lr={lr}"}, "state"))
+        step_rtt.append(await round_trip(idle, {"type": "step", "unit": "epoch"}, "frame"))
+        k += 1
+        if now >= next_sample:
+            memory.append((now - t0, rss_mb(pid)))
+            next_sample += every
+        await asyncio.sleep(0.5)
+    t1 = loop.time()
+    memory.append((t1 - t0, rss_mb(pid)))
+    rates = [rate(t.frames, t0, t1) for t in tabs]
+    for t in [*tabs, idle]:
+        await t.ws.close()
+    await asyncio.gather(*readers)
+    ts, mb = np.array(memory).T
+    slope = float(np.polyfit(ts, mb, 1)[0]) * 60 if len(ts) > 2 else float("nan")
+    late = ts >= ts[-1] / 2
+    slope_late = float(np.polyfit(ts[late], mb[late], 1)[0]) * 60 if late.sum() > 2 \
+        else float("nan")
+    last_epochs = [t.frames[-1][1] if t.frames else 0 for t in tabs]
+    return {"fps": [r[1] for r in rates], "eps": [r[0] for r in rates],
+            "config_rtt": config_rtt, "step_rtt": step_rtt, "memory": memory,
+            "slope": slope, "slope_late": slope_late, "seconds": t1 - t0,
+            "epochs": last_epochs}
+
+
+# -- (4): the page in headless Chromium -------------------------------------------------------
+WRAP = """() => {
+  const d = window.depthlens;
+  const draw = d.draw.bind(d);
+  window.__bench = { draws: [], gaps: [], last: null };
+  d.draw = () => {
+    const t = performance.now();
+    draw();
+    window.__bench.draws.push(performance.now() - t);
+  };
+  const tick = (t) => {
+    const b = window.__bench;
+    if (b.last !== null) b.gaps.push(t - b.last);
+    b.last = t;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+def page_draws(base: str, seconds: float) -> tuple[list[dict[str, Any]], str]:
+    """Per network: draw times, rAF gaps and the epochs/s the page showed while playing."""
+    from playwright.sync_api import sync_playwright
+
+    out = []
+    with tempfile.TemporaryDirectory(prefix="depthlens-bench-") as profile, \
+            sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=ARGS,
+            viewport={"width": 1280, "height": 900})
+        try:
+            version = context.browser.version if context.browser else "?"
+            for name, query in NETWORKS:
+                page = context.new_page()
+                page.goto(f"{base}#{query}")
+                page.wait_for_function("() => window.depthlens && window.depthlens.drawn > 0 "
+                                       "&& window.depthlens.state", timeout=20_000)
+                page.evaluate("() => { window.depthlens.send({type: 'speed', "
+                              "epochs_per_frame: 'max'}); window.depthlens.send({type: "
+                              "'play'}); }")
+                page.wait_for_timeout(1000)
+                page.evaluate(WRAP)
+                e0 = page.evaluate("() => [performance.now(), window.depthlens.drawnEpoch]")
+                page.wait_for_timeout(seconds * 1000)
+                e1 = page.evaluate("() => [performance.now(), window.depthlens.drawnEpoch]")
+                bench = page.evaluate("() => window.__bench")
+                page.evaluate("() => window.depthlens.send({type: 'pause'})")
+                page.close()
+                out.append({"name": name, "draws": bench["draws"], "gaps": bench["gaps"],
+                            "eps": (e1[1] - e0[1]) / ((e1[0] - e0[0]) / 1000)})
+        finally:
+            context.close()
+    return out, version
+
+
+# -- report -----------------------------------------------------------------------------------
+def judge(value: float, goal: float, above: bool) -> bool:
+    return value >= goal if above else value < goal
+
+
+def write(out: Path, header: list[str], rows: list[Row], notes: list[str]) -> None:
+    lines = [START, "## Browser playground (`benchmarks/web.py`)", "",
+             "Written by `benchmarks/web.py` (issue 4's speed figures; Playground's anchors in "
+             "headless Chromium on this kind of machine: 60 epochs/s on its default network at "
+             "one epoch per animation frame, 116/s with the frame cap lifted, 24 epochs/s on 6×8 "
+             "where its 100×100 grid costs 24 ms a frame).", "", *header, "",
+             "| measurement | value | goal | met | note |", "|---|---|---|---|---|"]
+    for r in rows:
+        mark = "" if r.met is None else ("met" if r.met else "**not met**")
+        lines.append(f"| {r.what} | {r.value} | {r.goal} | {mark} | {r.note} |")
+    lines += ["", *notes, END]
+    section = "\n".join(lines)
+    text = out.read_text() if out.exists() else ""
+    if START in text and END in text:
+        before, rest = text.split(START, 1)
+        text = before + section + rest.split(END, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    out.write_text(text)
+    print(f"wrote the web section of {out}")
+
+
+def ms(xs: list[float], scale: float = 1e3) -> str:
+    return f"median {statistics.median(xs) * scale:.2f} ms, max {max(xs) * scale:.2f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs (about a minute)")
+    parser.add_argument("--soak", type=float, default=None,
+                        help="seconds of the 20-tab soak (default 60; 20 with --quick)")
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    quick = args.quick
+    window = 2.0 if quick else 5.0
+    soak_s = args.soak if args.soak is not None else (20.0 if quick else 60.0)
+    header = machine()
+    rows: list[Row] = []
+    notes: list[str] = []
+
+    # (1)
+    for label, query in (("`loss=half_mse&output=tanh` (Playground's head)", PLAYGROUND),
+                         ("`Config()` default head", "epochs=0")):
+        r = train_rate(query, 1.0 if quick else 3.0)
+        rows.append(Row(f"(1) epochs/s, `Session.train_epoch` in-process, no frames, default "
+                        f"2-4-2-1, {label}", f"{r:,.0f}", f"≥ {GOAL_TRAIN:,.0f}",
+                        judge(r, GOAL_TRAIN, True), f"{r / 60:.0f}× Playground's 60/s"))
+        print(rows[-1].what, rows[-1].value, flush=True)
+    # (3)
+    for name, query in NETWORKS:
+        ts = frame_times(query, 60 if quick else 300)
+        p95 = float(np.percentile(ts, 95))
+        rows.append(Row(f"(3) server work per frame, `LiveSession._frame`, {name}", ms(ts),
+                        f"< {GOAL_FRAME_MS:g} ms", judge(max(ts), GOAL_FRAME_MS / 1e3, False),
+                        f"judged on the max; p95 {p95 * 1e3:.2f} ms; {len(ts)} frames"))
+        print(rows[-1].what, rows[-1].value, flush=True)
+
+    proc, port = start_server()
+    try:
+        url, base = f"ws://127.0.0.1:{port}/ws", f"http://127.0.0.1:{port}/"
+        # (2)
+        for name, query in NETWORKS:
+            eps, fps = asyncio.run(stream_rate(url, query, window))
+            goal = GOAL_STREAM[name]
+            anchor = 60 if name.startswith("default") else 24
+            rows.append(Row(f"(2) epochs/s streamed, every frame, speed 'max', {name}",
+                            f"{eps:,.0f} ({fps:.0f} frames/s)", f"≥ {goal:g}",
+                            judge(eps, goal, True), f"{eps / anchor:.0f}× Playground's "
+                            f"{anchor}/s; counted from the frames' epoch over {window:g} s"))
+            print(rows[-1].what, rows[-1].value, flush=True)
+        # (4)
+        if shutil.which(CHROMIUM) is None:
+            rows.append(Row("(4) page draw per frame", f"not measured: {CHROMIUM} missing",
+                            f"< {GOAL_DRAW_MS:g} ms", False))
+        else:
+            pages, version = page_draws(base, window)
+            header.append(f"- Chromium {version} (headless, `--disable-gpu`)")
+            for p in pages:
+                d, g = p["draws"], p["gaps"]
+                if not d:
+                    rows.append(Row(f"(4) page draw per frame, {p['name']}", "no draws seen",
+                                    f"< {GOAL_DRAW_MS:g} ms", False))
+                    print(rows[-1].what, rows[-1].value, flush=True)
+                    continue
+                rows.append(Row(
+                    f"(4) page `draw()` per frame in headless Chromium, {p['name']}",
+                    f"{ms(d, 1.0)} ({len(d)} draws)", f"< {GOAL_DRAW_MS:g} ms",
+                    judge(statistics.median(d), GOAL_DRAW_MS, False),
+                    f"judged on the median; p95 {np.percentile(d, 95):.2f} ms; animation-frame "
+                    f"gap median {statistics.median(g):.1f} ms; page showed "
+                    f"{p['eps']:,.0f} epochs/s"))
+                print(rows[-1].what, rows[-1].value, flush=True)
+        # (5)
+        every = 2.0 if quick else 5.0
+        s = asyncio.run(soak(url, proc.pid, soak_s, every))
+        fps = s["fps"]
+        rows.append(Row(f"(5) {TABS} tabs playing at 'max' at once ({os.cpu_count()} cores, "
+                        f"{s['seconds']:.0f} s): frames/s per tab",
+                        f"min {min(fps):.1f}, median {statistics.median(fps):.1f}, "
+                        f"max {max(fps):.1f}", "every tab gets frames", min(fps) > 0,
+                        f"epochs/s per tab min {min(s['eps']):,.0f}, total "
+                        f"{sum(s['eps']):,.0f}"))
+        for what, rtt in (("`config` (live lr change → `state`) on a playing tab",
+                           s["config_rtt"]),
+                          ("`step` (1 epoch → frame) on a 21st, idle tab", s["step_rtt"])):
+            rows.append(Row(f"(5) round-trip of {what}, under the {TABS}-tab load",
+                            f"{ms(rtt)} ({len(rtt)} requests)", f"< {GOAL_RTT_MS:g} ms",
+                            judge(max(rtt), GOAL_RTT_MS / 1e3, False), "judged on the max"))
+        mem = s["memory"]
+        mb = [m for _, m in mem]
+        rows.append(Row(f"(5) server RSS over the soak ({len(mem)} samples every {every:g} s)",
+                        f"start {mb[0]:.1f} MB, end {mb[-1]:.1f} MB, max {max(mb):.1f} MB, "
+                        f"slope {s['slope']:+.2f} MB/min (second half {s['slope_late']:+.2f})",
+                        "flat", abs(s["slope_late"]) < 2,
+                        "flat = slope over the second half within ±2 MB/min; each session keeps "
+                        f"up to {2 * HISTORY_KEEP:,} history rows by design (trimmed to "
+                        f"{HISTORY_KEEP:,}), and a tab was at epoch "
+                        f"{min(s['epochs']):,}–{max(s['epochs']):,} at the end"))
+        for r in rows[-4:]:
+            print(r.what, r.value, flush=True)
+    finally:
+        stop_server(proc)
+
+    load = os.getloadavg()
+    header.append(f"- Load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
+    header.append(f"- Run: `benchmarks/web.py{' --quick' if quick else ''}"
+                  f"{f' --soak {args.soak:g}' if args.soak is not None else ''}`")
+    notes += [
+        "The server is `create_app()` under uvicorn in a child process (BLAS on one thread, as "
+        "it runs); the websocket clients (Python `websockets`, reading only each frame's JSON "
+        "header) and Chromium run on the same 2 cores, so they take CPU from the server in (2), "
+        "(4) and (5). Playground's head and endless play (`loss=half_mse&output=tanh&epochs=0`; "
+        "the Config's default `epochs=200` would pause play) are used for (2)–(5); 6×8 is "
+        "`layers=8,8,8,8,8,8`. At speed 'max' the server trains for 12 ms "
+        "(`TRAIN_BUDGET`) per frame at up to 60 frames/s. (4) wraps `window.depthlens.draw` "
+        "from outside (the page is unchanged); the time spent decoding a frame before `draw` "
+        "is not in it.",
+    ]
+    write(args.out, header, rows, notes)
+
+
+if __name__ == "__main__":
+    main()
