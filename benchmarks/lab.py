@@ -21,9 +21,6 @@ jobs may share the machine). Only the part of RESULTS.md between ``<!-- lab:star
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
@@ -31,6 +28,11 @@ from pathlib import Path
 
 import numba
 import numpy as np
+from machine import (  # benchmarks/machine.py (this folder is on sys.path)
+    load_average,
+    machine_lines,
+    write_section,
+)
 
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
@@ -44,7 +46,6 @@ from depthlens.lab import (
 )
 
 HERE = Path(__file__).resolve().parent
-START, END = "<!-- lab:start -->", "<!-- lab:end -->"
 RACE_GOAL_S = 1.0
 LANDSCAPE_GOAL_S = 5.0
 
@@ -61,22 +62,7 @@ def timings(fn: Callable[[], object], repeat: int) -> list[float]:
 
 
 def machine() -> list[str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()
-    return [
-        f"- Date: {datetime.datetime.now().isoformat(timespec='seconds')}",
-        f"- CPU: {cpu}, {os.cpu_count()} cores; load average at the start "
-        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}",
-        f"- Python {platform.python_version()}, numpy {np.__version__}, numba "
-        f"{numba.__version__}",
-    ]
+    return machine_lines(f"numpy {np.__version__}, numba {numba.__version__}")
 
 
 def fmt(ts: list[float]) -> str:
@@ -119,9 +105,8 @@ def main() -> None:
                  "same network", fmt(ts), "for reference", "", True))
     print(rows[-1][:2], flush=True)
 
-    load = os.getloadavg()
-    header.append(f"- Load average at the end {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}")
-    lines = [START, "## Training lab (`benchmarks/lab.py`)", "",
+    header.append(f"- Load average at the end {load_average()}")
+    lines = ["## Training lab (`benchmarks/lab.py`)", "",
              f"Written by `benchmarks/lab.py` (best of {args.repeat} after a warm-up, median in "
              "brackets; goals judged on the best).", "", *header, "",
              "| measurement | time | per unit | goal | met |", "|---|---|---|---|---|"]
@@ -130,17 +115,8 @@ def main() -> None:
         lines.append(f"| {what} | {value} | {per} | {goal} | {mark} |")
     lines += ["", "A race step is one Python-level gradient of the analytic surface and one "
               "compiled optimizer update on a 2-number buffer; a landscape point is one copy of "
-              "the parameters and one compiled `MLP.loss` call over the 250 training points.",
-              END]
-    section = "\n".join(lines)
-    text = args.out.read_text() if args.out.exists() else ""
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        after = rest.split(END, 1)[1]
-        text = before + section + after
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    args.out.write_text(text)
+              "the parameters and one compiled `MLP.loss` call over the 250 training points."]
+    write_section(args.out, "lab", lines)
     print(f"wrote the lab section of {args.out}")
 
 

@@ -570,12 +570,9 @@ def machine() -> list[str]:
     import sklearn
     import threadpoolctl
     import torch
+    from machine import cpu_name  # benchmarks/machine.py (this folder is on sys.path)
 
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
+    cpu = cpu_name()
     blas = [f"{Path(i['filepath']).parent.name}: {i.get('internal_api')} {i.get('version')} "
             f"({i.get('architecture')} kernel, {i.get('num_threads')} threads)"
             for i in threadpoolctl.threadpool_info() if i.get("user_api") == "blas"]

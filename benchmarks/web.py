@@ -33,10 +33,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime
 import json
 import os
-import platform
 import shutil
 import socket
 import statistics
@@ -54,6 +52,10 @@ import numba
 import numpy as np
 import uvicorn
 import websockets
+from machine import (  # benchmarks/machine.py (this folder is on sys.path)
+    machine_lines,
+    write_section,
+)
 from websockets.asyncio.client import connect
 
 from depthlens.experiment.config import Config
@@ -61,7 +63,6 @@ from depthlens.experiment.session import Session
 from depthlens.web.live import HISTORY_KEEP, LiveSession, _make
 
 HERE = Path(__file__).resolve().parent
-START, END = "<!-- web:start -->", "<!-- web:end -->"
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -146,26 +147,11 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 def machine() -> list[str]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()
-    return [
-        f"- Date: {datetime.datetime.now(datetime.UTC).isoformat(timespec='seconds')}",
-        f"- CPU: {cpu}, {os.cpu_count()} cores; load average at the start "
-        f"{load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f}",
-        f"- Python {platform.python_version()}, numpy {np.__version__}, numba "
-        f"{numba.__version__}, fastapi {fastapi.__version__}, uvicorn {uvicorn.__version__}, "
-        f"websockets {websockets.__version__}",
-    ]
+    return machine_lines(f"numpy {np.__version__}, numba {numba.__version__}, fastapi "
+                         f"{fastapi.__version__}, uvicorn {uvicorn.__version__}, websockets "
+                         f"{websockets.__version__}")
 
 
-# -- (1) and (3): in-process ------------------------------------------------------------------
 def train_rate(query: str, seconds: float) -> float:
     """Epochs/s of Session.train_epoch (after a warm-up), no frames."""
     from threadpoolctl import threadpool_limits
@@ -381,7 +367,7 @@ def judge(value: float, goal: float, above: bool) -> bool:
 
 
 def write(out: Path, header: list[str], rows: list[Row], notes: list[str]) -> None:
-    lines = [START, "## Browser playground (`benchmarks/web.py`)", "",
+    lines = ["## Browser playground (`benchmarks/web.py`)", "",
              "Written by `benchmarks/web.py` (issue 4's speed figures; Playground's anchors in "
              "headless Chromium on this kind of machine: 60 epochs/s on its default network at "
              "one epoch per animation frame, 116/s with the frame cap lifted, 24 epochs/s on 6×8 "
@@ -390,15 +376,8 @@ def write(out: Path, header: list[str], rows: list[Row], notes: list[str]) -> No
     for r in rows:
         mark = "" if r.met is None else ("met" if r.met else "**not met**")
         lines.append(f"| {r.what} | {r.value} | {r.goal} | {mark} | {r.note} |")
-    lines += ["", *notes, END]
-    section = "\n".join(lines)
-    text = out.read_text() if out.exists() else ""
-    if START in text and END in text:
-        before, rest = text.split(START, 1)
-        text = before + section + rest.split(END, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    out.write_text(text)
+    lines += ["", *notes]
+    write_section(out, "web", lines)
     print(f"wrote the web section of {out}")
 
 
