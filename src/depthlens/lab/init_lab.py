@@ -31,16 +31,16 @@ Python::
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from depthlens.errors import ConfigError, DivergenceError
+from depthlens.errors import ConfigError
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
+from depthlens.lab.curves import train_curves
 from depthlens.nn.initializers import init_name, init_params
 from depthlens.nn.network import MLP
 
@@ -216,18 +216,9 @@ def init_lab(activations: Sequence[str] = ("tanh", "relu"),
             stats = init_statistics(session.net, tr.x, tr.t)
             run = InitRun(act, spec, stats, session.net.params.copy(), session,
                           spread_init=unit_spread(session.net))
-            _, metric0 = (tr.evaluate(tr.x_test, tr.y_test, tr.t_test)
-                              if tr.x_test is not None else (math.nan, math.nan))
-            run.train_loss.append(tr.evaluate(tr.x, tr.y, tr.t)[0])
-            run.test_metric.append(metric0)
-            for _ in range(int(epochs)):
-                try:
-                    row = session.train_epoch()
-                except DivergenceError as err:
-                    run.diverged = str(err)
-                    break
-                run.train_loss.append(row["train_loss"])
-                run.test_metric.append(row[f"test_{metric}"])
+            curves = train_curves(session, epochs)
+            run.train_loss, run.test_metric = curves.train_loss, curves.test_metric
+            run.diverged = curves.diverged
             run.spread_trained = unit_spread(session.net)
             runs[act, spec.label] = run
             if progress is not None:

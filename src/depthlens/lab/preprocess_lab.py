@@ -41,9 +41,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from depthlens.data.dataset import TWO_CLASS_NAMES, Dataset
-from depthlens.errors import ConfigError, DivergenceError
+from depthlens.errors import ConfigError
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
+from depthlens.lab.curves import train_curves
 
 Array = np.ndarray
 
@@ -139,20 +140,11 @@ def preprocess_lab(transforms: Sequence[str] = TRANSFORMS, dataset: Dataset | No
             x_raw, y = session.train_data.x, session.train_data.y
         run = PreprocessRun(name, session.x_train, condition_number(session.x_train),
                             hessian_condition(session.x_train))
-        tr = session.trainer
-        run.train_loss.append(tr.evaluate(tr.x, tr.y, tr.t)[0])
-        if tr.x_test is not None:
-            run.test_metric.append(tr.evaluate(tr.x_test, tr.y_test, tr.t_test)[1])
-        for e in range(int(epochs)):
-            try:
-                row = session.train_epoch()
-            except DivergenceError as err:
-                run.diverged = str(err)
-                break
-            run.train_loss.append(row["train_loss"])
-            run.test_metric.append(row[f"test_{session.history.metric}"])
-            if run.epochs_to_target is None and row["train_loss"] <= target:
-                run.epochs_to_target = e + 1
+        curves = train_curves(session, epochs)
+        run.train_loss, run.test_metric = curves.train_loss, curves.test_metric
+        run.diverged = curves.diverged
+        run.epochs_to_target = next((e for e, loss in enumerate(run.train_loss)
+                                     if e > 0 and loss <= target), None)
         runs[name] = run
         if progress is not None:
             progress(name)
