@@ -1,127 +1,30 @@
 """The page in a real browser: Debian's headless Chromium driven by Playwright.
 
-The server runs in this process (uvicorn in a thread) on a free loopback port, so a test can read
-the server's own state (``app.state.sessions``) as well as the page's. A whole-page screenshot is
+The fixtures (``conftest.py``) serve the page from this process, so a test can read the
+server's own state (``app.state.sessions``) as well as the page's. A whole-page screenshot is
 kept in ``test-artifacts/playground.png``.
 """
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-import uvicorn
-from playwright.sync_api import Page, sync_playwright
 
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
-from depthlens.web import create_app
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PLAYGROUND = "loss=half_mse&output=tanh"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server():
-    """(base URL, app) of a playground served on a free loopback port."""
-    app = create_app()
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the playground server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/", app
-    srv.should_exit = True
-    thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium "
-                    "(apt-get install chromium)", pytrace=False)
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
-            headless=True, args=ARGS, viewport={"width": 1280, "height": 900})
-        yield context
-        context.close()
-
-
-@pytest.fixture
-def page(browser, server):
-    """A fresh tab; fails the test if the page logged an error or a request failed."""
-    problems: list[str] = []
-    tab = browser.new_page()
-    tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
-           if m.type in ("error", "warning") else None)
-    tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    tab.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
-    tab.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
-           if r.status >= 400 else None)
-    tab.problems = problems
-    yield tab
-    tab.close()
-    assert problems == []
-
-
-def load(page: Page, server, query: str = "") -> None:
-    """Open the page at ``#query`` and wait for its first drawn frame."""
-    url, _ = server
-    page.goto(f"{url}#{query}")
-    page.wait_for_function("() => window.depthlens && window.depthlens.drawn > 0",
-                           timeout=15_000)
-
-
-def wait_drawn(page: Page, epoch: int) -> None:
-    """Wait until a frame of ``epoch`` was drawn (numbers and pictures on the page)."""
-    page.wait_for_function(f"() => window.depthlens.frame?.header.epoch === {epoch} && "
-                           f"window.depthlens.drawnEpoch === {epoch}", timeout=10_000)
-
-
-def page_state(page: Page) -> dict:
-    return page.evaluate("() => window.depthlens.state")
-
-
-def counts(page: Page) -> tuple[int, int]:
-    return (page.locator("#network .node").count(), page.locator("#edges path.edge").count())
-
-
-def wait_config(page: Page, check: str) -> None:
-    """Wait until the page's state satisfies ``check`` (a JS expression over ``c``, the
-    Config) and a frame of it was drawn."""
-    page.wait_for_function(f"() => {{ const c = window.depthlens.state.config; return {check}; }}",
-                           timeout=10_000)
-
-
-def point_on(page: Page, selector: str, index: int = 0) -> tuple[float, float]:
-    """Viewport coordinates of the middle of the ``index``-th SVG path matching ``selector``
-    (a straight edge has an empty box, which Playwright's own hover refuses)."""
-    return tuple(page.evaluate(
-        """([selector, index]) => {
-            const path = document.querySelectorAll(selector)[index];
-            const p = path.getPointAtLength(path.getTotalLength() / 2);
-            const box = path.ownerSVGElement.getBoundingClientRect();
-            return [box.left + p.x, box.top + p.y];
-        }""", [selector, index]))
+from tests.web.pages import (
+    ARTIFACTS,
+    PLAYGROUND,
+    counts,
+    load,
+    page_state,
+    point_on,
+    wait_config,
+    wait_drawn,
+)
 
 
 def test_page_loads_with_no_console_errors(page, server):

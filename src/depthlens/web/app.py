@@ -27,12 +27,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from fastapi import FastAPI, WebSocket, WebSocketDisconnect
-from fastapi.responses import FileResponse, Response
+from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from depthlens.errors import DepthlensError
 from depthlens.web.live import LiveSession
+from depthlens.web.protocol import MAX_UPLOAD_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +133,29 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
         return Response(data, media_type="application/zip", headers={
             "content-disposition": 'attachment; filename="depthlens-model.zip"'})
 
+    @app.post("/api/session/{session_id}/upload", include_in_schema=False)
+    async def upload(session_id: str, request: Request) -> JSONResponse:
+        """A CSV file as the request body (``?name=`` its file name): the session's new data."""
+        live = find_session(app.state.sessions, session_id)
+        if live is None:
+            return JSONResponse({"field": "session", "message": "no such session"}, 404)
+        name = request.query_params.get("name", "upload.csv")[:200]
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > MAX_UPLOAD_BYTES:
+            return _too_large(int(declared))
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > MAX_UPLOAD_BYTES:
+                return _too_large(len(body))
+        try:
+            summary = await live.upload(name, bytes(body))
+        except DepthlensError as e:
+            field = getattr(e, "field", "file")
+            await live.error(str(field), str(e))
+            return JSONResponse({"field": field, "message": str(e)}, 400)
+        return JSONResponse(summary)
+
     @app.websocket("/ws")
     async def playground_socket(websocket: WebSocket) -> None:
         if not same_origin(websocket):
@@ -161,3 +186,8 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
             live.close()
 
     return app
+
+
+def _too_large(size: int) -> JSONResponse:
+    return JSONResponse({"field": "file", "message": f"{size} bytes is more than the upload "
+                         f"limit of {MAX_UPLOAD_BYTES} bytes"}, 413)

@@ -91,3 +91,8 @@ class PlaneView:
                                 dtype=np.float32)
         return (out_codes.reshape(RESOLUTION, RESOLUTION),
                 palettes.value_codes(block_mean(values)))
+
+
+def make_view(session: Session, extent: tuple[float, float]) -> PlaneView:
+    """The view of a Session's input space over ``extent``: the plane for 2 inputs."""
+    return PlaneView(session, extent)

@@ -19,6 +19,14 @@ Server → page messages:
   the nine feature maps, when the data changes) and ``frame`` (epoch, steps, new history rows,
   current losses, weights and biases, the output map and every node's map).
 
+Panels (``panels``: the hidden space, probes, gradients, the operation player, the backprop
+stepper) answer their own messages with a binary frame of their kind; live ones are re-sent
+after training chunks while subscribed. Your own data (points added by clicking, an uploaded
+CSV: ``userdata``) replaces the Config's generated data until another dataset is picked.
+
+Steps, edits and panel requests run on their own small thread pool (``INTERACTIVE``), so a
+click is not queued behind the training chunks of every other tab.
+
 Every state change happens under one asyncio lock, so a frame never mixes two networks and an
 edit lands between two chunks (within one frame's time) even while training.
 """
@@ -26,6 +34,7 @@ edit lands between two chunks (within one frame's time) even while training.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import inspect
 import io
@@ -40,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from depthlens.data import DATASETS, make_dataset
+from depthlens.data import DATASETS, Dataset, make_dataset
 from depthlens.data.features import FEATURES
 from depthlens.errors import ConfigError, DepthlensError, DivergenceError
 from depthlens.experiment.config import Config
@@ -50,9 +59,10 @@ from depthlens.nn.initializers import INITIALIZERS, init_params
 from depthlens.nn.optimizers import OPTIMIZERS, PRESETS
 from depthlens.nn.regularization import REGULARIZATIONS
 from depthlens.nn.serialize import model_arrays, model_spec, npz_bytes
-from depthlens.web import palettes
+from depthlens.web import backprop, palettes, player, space, userdata  # noqa: F401 (panels)
 from depthlens.web.frames import encode_frame, json_safe
-from depthlens.web.heatmaps import NODE_RESOLUTION, RESOLUTION, PlaneView
+from depthlens.web.heatmaps import NODE_RESOLUTION, RESOLUTION, PlaneView, make_view
+from depthlens.web.panels import PANELS, models
 from depthlens.web.protocol import (
     LIMITS,
     PLAYGROUND_DATASETS,
@@ -61,6 +71,7 @@ from depthlens.web.protocol import (
     EditMessage,
     PauseMessage,
     PlayMessage,
+    PointsMessage,
     ProtocolError,
     RegenerateMessage,
     ResetMessage,
@@ -85,6 +96,16 @@ REG_RATES = (0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, "max")
 LIVE_FIELDS = frozenset({"lr", "epochs", "shuffle"})
 """Config fields whose change needs no new network (Playground: the learning rate)."""
+
+INTERACTIVE = concurrent.futures.ThreadPoolExecutor(max_workers=2,
+                                                 thread_name_prefix="depthlens-interactive")
+"""Threads for what a user waits on (steps, edits, panels), apart from the training chunks."""
+
+
+async def interactive(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run ``fn(*args)`` on the interactive pool and wait for it."""
+    return await asyncio.get_running_loop().run_in_executor(INTERACTIVE, fn, *args)
+
 
 SendText = Callable[[str], Awaitable[None]]
 SendBytes = Callable[[bytes], Awaitable[None]]
@@ -198,6 +219,12 @@ class LiveSession:
         self._sent_rows = 0
         self.target_loss: float | None = None
         self._last_test_loss: float | None = None
+        self.subscriptions: dict[str, Any] = {}
+        """Live panels' requests by kind."""
+        self._panel_sent: dict[str, float] = {}
+        self.user_data: Dataset | None = None
+        """The user's own points (clicked or uploaded), used instead of the Config's data."""
+        self.user_data_name: str | None = None
 
     # -- sending ------------------------------------------------------------------------------
     async def send(self, message: dict[str, Any]) -> None:
@@ -210,10 +237,32 @@ class LiveSession:
             await self._send_bytes(data)
 
     async def _send_frame(self) -> None:
-        """Build (in a worker thread) and send a frame of the network as it is."""
+        """Build (in a worker thread) and send a frame of the network as it is, then every
+        subscribed panel."""
         s, view = self.session, self.view
         assert s is not None and view is not None
-        await self.send_binary(await asyncio.to_thread(self._frame, s, view))
+        await self.send_binary(await interactive(self._frame, s, view))
+        await self._send_panels(force=True)
+
+    async def _send_panels(self, force: bool = False) -> None:
+        """Send the subscribed live panels that are due (all of them with ``force``); call
+        with the lock held."""
+        s, view = self.session, self.view
+        if s is None or view is None or not self.subscriptions:
+            return
+        now = time.monotonic()
+        for kind, request in list(self.subscriptions.items()):
+            panel = PANELS[kind]
+            if not force and now - self._panel_sent.get(kind, -1e9) < panel.interval:
+                continue
+            self._panel_sent[kind] = now
+            try:
+                data = await interactive(panel.build, s, view, request)
+            except DepthlensError as e:
+                self.subscriptions.pop(kind, None)
+                await self.error(kind, str(e))
+                continue
+            await self.send_binary(data)
 
     async def _send_data(self) -> None:
         """Build and send the data frame (points and feature maps)."""
@@ -264,7 +313,7 @@ class LiveSession:
     async def handle(self, text: str | bytes) -> None:
         """Answer one message from the page; a bad one gets an ``error`` and changes nothing."""
         try:
-            message = parse_message(text)
+            message = parse_message(text, models())
             if self.session is None and not isinstance(message, ConfigMessage):
                 await self._build(Config())
             await self._dispatch(message)
@@ -299,6 +348,43 @@ class LiveSession:
             await self._status()
         elif isinstance(message, EditMessage):
             await self._on_edit(message)
+        elif isinstance(message, PointsMessage):
+            await self._on_points(message)
+        elif getattr(message, "type", None) in PANELS:
+            await self._on_panel(message)
+
+    async def _on_panel(self, message: Any) -> None:
+        """A panel's request: answer it now; a live panel stays subscribed (``on: false``
+        unsubscribes)."""
+        panel = PANELS[message.type]
+        if panel.live and getattr(message, "on", True) is False:
+            self.subscriptions.pop(panel.kind, None)
+            return
+        async with self.lock:
+            s, view = self.session, self.view
+            assert s is not None and view is not None
+            data = await interactive(panel.build, s, view, message)
+            if panel.live:
+                self.subscriptions[panel.kind] = message
+                self._panel_sent[panel.kind] = time.monotonic()
+            await self.send_binary(data)
+
+    async def _on_points(self, message: PointsMessage) -> None:
+        """Add the page's points to the user's own data (the current data becomes theirs)."""
+        s = self.session
+        assert s is not None
+        base = self.user_data if self.user_data is not None else s.dataset
+        data = userdata.add_points(base, message.add, clear=message.clear)
+        await self._build(s.config, data, self.user_data_name or "your points")
+
+    async def upload(self, name: str, body: bytes) -> dict[str, Any]:
+        """A CSV upload (HTTP): the session's data becomes the file's; returns a summary, or
+        raises DataError/ConfigError naming what is wrong (the session is unchanged)."""
+        data = await interactive(userdata.parse_upload, name, body)
+        config = self.session.config if self.session is not None else Config()
+        await self._build(config, data, name)
+        return {"name": name, "points": len(data.y), "problem": data.problem,
+                "n_classes": int(data.n_classes), "inputs": int(data.x.shape[1])}
 
     async def _on_config(self, message: ConfigMessage) -> None:
         try:
@@ -310,6 +396,8 @@ class LiveSession:
             raise
         self.target_loss = target
         old = self.session
+        if old is not None and self.user_data is not None and config.dataset != old.config.dataset:
+            self.user_data = self.user_data_name = None  # another dataset picked: theirs go
         if old is not None and _changed(old.config, config) <= LIVE_FIELDS:
             async with self.lock:
                 old.config = config
@@ -318,14 +406,17 @@ class LiveSession:
                 await self.send(self._state(fresh=False))
             return
         self.playing = False
-        await self._build(config)
+        await self._build(config, self.user_data, self.user_data_name)
 
-    async def _build(self, config: Config) -> None:
-        """A new Session (new data and network) for ``config``; the old one stays on error."""
+    async def _build(self, config: Config, dataset: Dataset | None = None,
+                     name: str | None = None) -> None:
+        """A new Session (new data and network) for ``config`` (on ``dataset``, the user's own
+        data, when given); the old one stays on error."""
         self.playing = False
         async with self.lock:
-            session, view = await asyncio.to_thread(_make, config)
+            session, view = await interactive(_make, config, dataset)
             self.session, self.view = session, view
+            self.user_data, self.user_data_name = dataset, (name if dataset is not None else None)
             self._sent_rows = 0
             await self.send(self._state(fresh=True))
             await self._send_data()
@@ -356,8 +447,9 @@ class LiveSession:
                     return self._frame(session, view), e
                 return self._frame(session, view), None
 
-            frame, diverged = await asyncio.to_thread(work)
+            frame, diverged = await interactive(work)
             await self.send_binary(frame)
+            await self._send_panels(force=True)
             if diverged is not None:
                 await self._diverged(diverged)
         await self._status()
@@ -367,7 +459,7 @@ class LiveSession:
         async with self.lock:
             session = self.session
             assert session is not None
-            await asyncio.to_thread(session.reset)
+            await interactive(session.reset)
             self._sent_rows = 0
             await self.send(self._state(fresh=True))
             await self._send_frame()
@@ -375,11 +467,14 @@ class LiveSession:
     async def _on_regenerate(self, message: RegenerateMessage) -> None:
         """New data from a new seed, the network kept (Playground: new data, no reset)."""
         seed = message.seed if message.seed is not None else random.randrange(100_000)
+        if self.user_data is not None:
+            raise ProtocolError("regenerate", "your own data has no seed to draw again; pick a "
+                                "dataset to go back to generated data")
         async with self.lock:
             old = self.session
             assert old is not None
             config = old.config.replace(seed=seed)
-            session, view = await asyncio.to_thread(_make, config)
+            session, view = await interactive(_make, config, None)
             session.net.params[...] = old.net.params
             session.trainer.epochs_done = old.trainer.epochs_done
             session.trainer.steps_done = old.trainer.steps_done
@@ -415,6 +510,7 @@ class LiveSession:
                         frame, diverged, stop = await asyncio.to_thread(
                             self._chunk, self.session, self.view)
                         await self.send_binary(frame)
+                        await self._send_panels()
                         if diverged is not None:
                             self.playing = False
                             await self._diverged(diverged)
@@ -514,6 +610,9 @@ class LiveSession:
             "output_scale": view.scale,
             "palettes": {"node": palettes.node_palette().ravel().tolist(),
                          "output": view.output_palette().ravel().tolist()},
+            "user_data": None if self.user_data is None else {
+                "name": self.user_data_name, "points": len(self.user_data.y),
+                "inputs": int(self.user_data.x.shape[1])},
         }
 
     def _query(self, cfg: Config) -> str:
@@ -584,10 +683,11 @@ def test_scores(s: Session, test_loss: float | None
     return {}, confusion.astype(np.int32)
 
 
-def _make(config: Config) -> tuple[Session, PlaneView]:
-    session = Session(config)
-    extent = DATASETS[config.dataset].domain or (-6.0, 6.0)
-    return session, PlaneView(session, extent)
+def _make(config: Config, dataset: Dataset | None = None) -> tuple[Session, PlaneView]:
+    session = Session(config, dataset)
+    extent = (DATASETS[config.dataset].domain if dataset is None and not config.is_csv
+              else None) or userdata.extent_of(session.dataset)
+    return session, make_view(session, extent)
 
 
 def _changed(a: Config, b: Config) -> set[str]:

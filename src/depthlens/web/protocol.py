@@ -14,7 +14,13 @@ Every message is a JSON object whose ``type`` picks its model (a pydantic discri
 ``regenerate``  ``{seed?: int}``: new data (a new Config seed), the network kept.
 ``speed``       ``{epochs_per_frame: 1..1000 | 'max'}``; 'max' trains for a time budget a frame.
 ``edit``        ``{layer, kind: 'weight'|'bias', index: [i, j] | [i], value}``: set one parameter.
+``points``      ``{add: [[x1, (x2,) value], …], clear?}``: your own data — points added to the
+                data (the session's points become the user's own; ``clear`` empties them first).
 ==============  ==============================================================================
+
+The panels of ``panels`` (``space``, ``probes``, ``operations``, ``gradients``, ``backprop``)
+bring their own message models; ``parse_message`` takes them as ``extra``. A CSV upload is an
+HTTP POST (``/api/session/{id}/upload``), not a websocket message: it is larger than one.
 
 A message that does not parse or validate raises :class:`ProtocolError` with the field at fault
 and a message; the server sends it back as ``{"type": "error", "field", "message"}``.
@@ -23,6 +29,7 @@ and a message; the server sends it back as ``{"type": "error", "field", "message
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
@@ -40,6 +47,8 @@ MAX_STEP_COUNT = 1000
 MAX_PARAM = 1000.0
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_TARGET_LOSS = 1e6
+MAX_UPLOAD_BYTES = 1024 * 1024
+MAX_POINTS_PER_MESSAGE = 200
 TARGET_KEY = "target_loss"
 """The playground's own URL key (not a Config field): pause once the test loss is at most it."""
 
@@ -52,6 +61,7 @@ LIMITS = {
     "step_count": MAX_STEP_COUNT,
     "param": MAX_PARAM,
     "message_bytes": MAX_MESSAGE_BYTES,
+    "upload_bytes": MAX_UPLOAD_BYTES,
 }
 
 PLAYGROUND_DATASETS = tuple(
@@ -69,8 +79,13 @@ class ProtocolError(Exception):
         super().__init__(f"{field}: {message}")
 
 
-class _Message(BaseModel):
+class PageMessage(BaseModel):
+    """A message from the page: unknown fields and non-finite numbers are refused."""
+
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+_Message = PageMessage
 
 
 class ConfigMessage(_Message):
@@ -123,17 +138,36 @@ class EditMessage(_Message):
     value: float = Field(ge=-MAX_PARAM, le=MAX_PARAM)
 
 
+class PointsMessage(_Message):
+    type: Literal["points"]
+    add: list[list[float]] = Field(default_factory=list, max_length=MAX_POINTS_PER_MESSAGE)
+    clear: bool = False
+
+    @field_validator("add")
+    @classmethod
+    def _rows(cls, rows: list[list[float]]) -> list[list[float]]:
+        for row in rows:
+            if not 2 <= len(row) <= 3:
+                raise ValueError("each point is [x1, value] or [x1, x2, value]")
+            if any(abs(v) > MAX_PARAM for v in row):
+                raise ValueError(f"coordinates and values must lie in [-{MAX_PARAM:g}, "
+                                 f"{MAX_PARAM:g}]")
+        return rows
+
+
 Message = Annotated[
     ConfigMessage | PlayMessage | PauseMessage | StepMessage | ResetMessage | RegenerateMessage
-    | SpeedMessage | EditMessage,
+    | SpeedMessage | EditMessage | PointsMessage,
     Field(discriminator="type"),
 ]
-TYPES = ("config", "play", "pause", "step", "reset", "regenerate", "speed", "edit")
+TYPES = ("config", "play", "pause", "step", "reset", "regenerate", "speed", "edit", "points")
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Message)
 
 
-def parse_message(text: str | bytes) -> Any:
-    """Text of one websocket message → its validated model, or ProtocolError."""
+def parse_message(text: str | bytes,
+                  extra: Mapping[str, type[PageMessage]] | None = None) -> Any:
+    """Text of one websocket message → its validated model, or ProtocolError. ``extra`` adds
+    message types (the panels') with their models."""
     if isinstance(text, bytes):
         raise ProtocolError("message", "binary messages are not accepted; send JSON text")
     if len(text) > MAX_MESSAGE_BYTES:
@@ -145,14 +179,18 @@ def parse_message(text: str | bytes) -> Any:
         raise ProtocolError("message", f"not valid JSON ({e.msg})") from None
     if not isinstance(data, dict):
         raise ProtocolError("message", "a JSON object with a 'type' is expected")
-    if data.get("type") not in TYPES:
-        raise ProtocolError("type", f"{data.get('type')!r} is not allowed; expected one of "
-                            + ", ".join(TYPES))
+    extra = extra or {}
+    kind = data.get("type")
+    if kind not in TYPES and kind not in extra:
+        raise ProtocolError("type", f"{kind!r} is not allowed; expected one of "
+                            + ", ".join([*TYPES, *extra]))
     try:
+        if kind in extra:
+            return extra[kind].model_validate(data)
         return _ADAPTER.validate_python(data)
     except ValidationError as e:
         err = e.errors()[0]
-        loc = err["loc"][1:]  # [0] is the message type
+        loc = err["loc"] if kind in extra else err["loc"][1:]  # [0]: the union's tag
         field = str(loc[0]) if loc else "message"
         raise ProtocolError(field, f"{err['msg']} (got {err.get('input')!r})") from None
 

@@ -6,6 +6,11 @@ import { drawLegend, OutputView } from "./heatmap.js";
 import { Controls } from "./controls.js";
 import { decodeFrame } from "./frames.js";
 import { featureLabel, NetworkView } from "./network.js";
+import { BackpropStepper } from "./backprop.js";
+import { LabTab } from "./lab.js";
+import { OperationPlayer } from "./player.js";
+import { ProbeBars, SpacePanel } from "./space.js";
+import { UserData } from "./userdata.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -51,6 +56,19 @@ class Playground {
       edit: (target) => this.send({ type: "edit", ...target }),
       limits: { neurons: 16, hidden_layers: 10 },
     });
+    // Panels: each draws into its own box and hears what concerns it (see `panelsDo`).
+    const api = { send: (m) => this.send(m), playground: this, toast: (t) => this.toast(t) };
+    this.panels = [
+      new SpacePanel($("space-panel"), api),
+      new ProbeBars($("probes-panel"), api),
+      new OperationPlayer($("player-panel"), api),
+      new BackpropStepper($("backprop-panel"), api),
+      new UserData($("userdata-panel"), api),
+    ];
+    this.lab = null;
+    for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
+      tab.addEventListener("click", () => this.showTab(tab.dataset.tab));
+    }
     $("banner-close").addEventListener("click", () => { $("banner").hidden = true; });
     $("export-config").addEventListener("click", () => this.exportConfig());
     $("export-model").addEventListener("click", () => this.exportModel());
@@ -59,6 +77,25 @@ class Playground {
       const query = location.hash.slice(1);
       if (this.state && query !== this.state.query) this.send({ type: "config", query });
     });
+  }
+
+  /** Call `method(...args)` on every panel that has it. Panel hooks: onHello(hello),
+   * onState(state), onData(dataFrame), onFrame(frame) (each drawn training frame),
+   * onPanel(frame) (binary frames of a kind in the panel's `kinds`), onMessage(m) (text
+   * messages of a type in its `types`), onError(m) (errors whose field is one of its kinds). */
+  panelsDo(method, ...args) {
+    for (const panel of this.panels) panel[method]?.(...args);
+  }
+
+  /** Show the Playground or the Lab tab (the Lab is built the first time it is shown). */
+  showTab(name) {
+    for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
+      tab.classList.toggle("active", tab.dataset.tab === name);
+    }
+    $("playground-tab").hidden = name !== "playground";
+    $("lab-tab").hidden = name !== "lab";
+    if (name === "lab" && !this.lab) this.lab = new LabTab($("lab-tab"), { toast: (t) => this.toast(t) });
+    if (name === "lab") this.lab.show?.();
   }
 
   // -- connection --------------------------------------------------------------------------
@@ -109,6 +146,7 @@ class Playground {
         this.network.hooks.limits = m.limits;
         this.network.hooks.activations = m.options.activations;
         this.controls.init(m);
+        this.panelsDo("onHello", m);
         break;
       case "state":
         this.onState(m);
@@ -121,6 +159,7 @@ class Playground {
         this.errors.push(m);
         this.toast(`${m.field}: ${m.message}`);
         if (this.state) this.controls.sync(this.state); // put the controls back
+        for (const panel of this.panels) if (panel.kinds?.includes(m.field)) panel.onError?.(m);
         break;
       case "stopped":
         this.stopped = m;
@@ -137,6 +176,7 @@ class Playground {
         $("banner").hidden = false;
         break;
       default:
+        for (const panel of this.panels) if (panel.types?.includes(m.type)) panel.onMessage(m);
         break;
     }
   }
@@ -174,6 +214,7 @@ class Playground {
     $("network-summary").textContent =
       `${n.sizes.join("-")} ${acts} · output ${n.output} · loss ${n.loss} · ` +
       `${state.config.optimizer} lr ${state.config.lr} · ${state.n_train} train / ${state.n_test} test points`;
+    this.panelsDo("onState", state);
   }
 
   /** Legend ticks: −1 0 1 (two classes), ±scale (regression) or the class names. */
@@ -205,6 +246,7 @@ class Playground {
       this.data = frame;
       this.output.setData(frame.arrays);
       this.network.setFeatureCodes(frame.arrays.features);
+      this.panelsDo("onData", frame);
     } else if (kind === "frame") {
       this.frames += 1;
       const h = frame.header;
@@ -216,6 +258,8 @@ class Playground {
       }
       this.frame = frame;
       this.schedule();
+    } else {
+      for (const panel of this.panels) if (panel.kinds?.includes(kind)) panel.onPanel(frame);
     }
   }
 
@@ -249,6 +293,7 @@ class Playground {
     this.drawnEpoch = h.epoch;
     this.drawn += 1;
     this.lastDrawMs = performance.now() - t0;
+    this.panelsDo("onFrame", frame);
   }
 
   /** The test confusion matrix (rows: true class, columns: predicted) as a small table. */

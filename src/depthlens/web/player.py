@@ -1,0 +1,1 @@
+"""Playground panel module (being written)."""

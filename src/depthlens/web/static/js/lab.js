@@ -1,0 +1,2 @@
+// The Lab tab (being written).
+export class LabTab { constructor(root, hooks) { this.root = root; this.hooks = hooks; } }

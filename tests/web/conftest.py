@@ -1,0 +1,72 @@
+"""Fixtures of the browser tests: the playground served on a free loopback port (uvicorn in a
+thread of this process, so a test can read the server's own state, ``app.state.sessions``) and
+Debian's headless Chromium driven by Playwright; helpers to wait for the page live in
+``tests/web/pages.py``."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+from playwright.sync_api import sync_playwright
+
+from depthlens.web import create_app
+from tests.web.pages import ARGS, CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """(base URL, app) of a playground served on a free loopback port."""
+    app = create_app()
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the playground server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}/", app
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium "
+                    "(apt-get install chromium)", pytrace=False)
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
+            headless=True, args=ARGS, viewport={"width": 1280, "height": 900})
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    """A fresh tab; fails the test if the page logged an error or a request failed."""
+    problems: list[str] = []
+    tab = browser.new_page()
+    tab.on("console", lambda m: problems.append(f"console {m.type}: {m.text}")
+           if m.type in ("error", "warning") else None)
+    tab.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    tab.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    tab.on("response", lambda r: problems.append(f"HTTP {r.status}: {r.url}")
+           if r.status >= 400 else None)
+    tab.problems = problems
+    yield tab
+    tab.close()
+    assert problems == []

@@ -1,0 +1,54 @@
+"""Helpers of the browser tests: open the page, wait for what it draws, read its state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PLAYGROUND = "loss=half_mse&output=tanh"
+
+
+def load(page: Page, server, query: str = "") -> None:
+    """Open the page at ``#query`` and wait for its first drawn frame."""
+    url, _ = server
+    page.goto(f"{url}#{query}")
+    page.wait_for_function("() => window.depthlens && window.depthlens.drawn > 0",
+                           timeout=15_000)
+
+
+def wait_drawn(page: Page, epoch: int) -> None:
+    """Wait until a frame of ``epoch`` was drawn (numbers and pictures on the page)."""
+    page.wait_for_function(f"() => window.depthlens.frame?.header.epoch === {epoch} && "
+                           f"window.depthlens.drawnEpoch === {epoch}", timeout=10_000)
+
+
+def page_state(page: Page) -> dict:
+    return page.evaluate("() => window.depthlens.state")
+
+
+def counts(page: Page) -> tuple[int, int]:
+    return (page.locator("#network .node").count(), page.locator("#edges path.edge").count())
+
+
+def wait_config(page: Page, check: str) -> None:
+    """Wait until the page's state satisfies ``check`` (a JS expression over ``c``, the
+    Config) and a frame of it was drawn."""
+    page.wait_for_function(f"() => {{ const c = window.depthlens.state.config; return {check}; }}",
+                           timeout=10_000)
+
+
+def point_on(page: Page, selector: str, index: int = 0) -> tuple[float, float]:
+    """Viewport coordinates of the middle of the ``index``-th SVG path matching ``selector``
+    (a straight edge has an empty box, which Playwright's own hover refuses)."""
+    return tuple(page.evaluate(
+        """([selector, index]) => {
+            const path = document.querySelectorAll(selector)[index];
+            const p = path.getPointAtLength(path.getTotalLength() / 2);
+            const box = path.ownerSVGElement.getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }""", [selector, index]))
