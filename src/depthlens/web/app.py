@@ -33,6 +33,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from depthlens.errors import DepthlensError
+from depthlens.web import lab
 from depthlens.web.live import LiveSession
 from depthlens.web.protocol import MAX_UPLOAD_BYTES
 
@@ -119,6 +120,7 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
     app.state.sessions = set()
     app.add_middleware(_SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(lab.router)
 
     @app.get("/", include_in_schema=False)
     async def index() -> FileResponse:
