@@ -20,7 +20,7 @@ from depthlens.data import DATASETS
 from depthlens.experiment import Config
 
 RUN_FILES = {"config.json", "model.json", "model.npz", "history.csv", "metrics.json",
-             "picture.png"}
+             "picture.png", "trainer.json", "trainer.npz"}
 
 
 def _train(*flags: str) -> int:

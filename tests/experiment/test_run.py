@@ -11,7 +11,8 @@ import pytest
 from depthlens.errors import DataError
 from depthlens.experiment import Config, Session, load_run, save_run
 
-FILES = {"config.json", "model.json", "model.npz", "history.csv", "metrics.json", "picture.png"}
+FILES = {"config.json", "model.json", "model.npz", "history.csv", "metrics.json", "picture.png",
+         "trainer.json", "trainer.npz"}
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +109,32 @@ def test_saving_again_replaces_the_files_atomically(tmp_path):
     assert {p.name for p in folder.iterdir()} == FILES - {"picture.png"}
     assert json.loads((folder / "metrics.json").read_text())["epochs"] == 1
     assert not list(folder.glob(".*"))
+
+
+@pytest.mark.parametrize("optimizer,batch", [("adam", 7), ("sgd", 10), ("rmsprop", "all")])
+def test_a_loaded_run_trains_on_exactly_as_if_it_had_never_stopped(optimizer, batch, tmp_path):
+    config = Config(dataset="spiral", layers=(6, 4), optimizer=optimizer, lr=0.01,
+                    batch_size=batch, shuffle=True, n_samples=120, epochs=5)
+    straight = Session(config)
+    straight.run(5)
+    first = Session(config)
+    first.run(3)
+    first.step()  # stop in the middle of an epoch
+    save_run(first, tmp_path, picture=False)
+    resumed = load_run(tmp_path)
+    while resumed.epoch < 5:
+        resumed.train_epoch()
+    np.testing.assert_array_equal(resumed.net.params, straight.net.params)
+    assert resumed.trainer.steps_done == straight.trainer.steps_done
+    assert resumed.history.train_loss[-1] == straight.history.train_loss[-1]
+
+
+def test_trainer_state_from_another_optimizer_is_refused(tmp_path):
+    session = Session(Config(dataset="xor", optimizer="adam", n_samples=40, epochs=1))
+    session.run(1)
+    save_run(session, tmp_path, picture=False)
+    config = json.loads((tmp_path / "config.json").read_text())
+    config["optimizer"] = "sgd"
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(DataError, match="optimizer 'adam' saved"):
+        load_run(tmp_path)

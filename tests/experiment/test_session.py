@@ -244,3 +244,14 @@ def test_a_dataset_passed_in_replaces_the_named_one():
     assert s.dataset is base
     np.testing.assert_array_equal(np.sort(np.concatenate([s.train_data.y, s.test_data.y])),
                                   np.sort(base.y))
+
+
+def test_regenerated_keeps_the_network_and_counters_and_draws_new_data():
+    session = Session(Config(dataset="circle", n_samples=100))
+    session.run(3)
+    other = session.regenerated(7)
+    np.testing.assert_array_equal(other.net.params, session.net.params)
+    assert (other.epoch, other.trainer.steps_done) == (3, session.trainer.steps_done)
+    assert other.config.seed == 7
+    assert not np.array_equal(other.dataset.x, session.dataset.x)
+    assert other.dataset.x.shape == session.dataset.x.shape

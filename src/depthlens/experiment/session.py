@@ -119,6 +119,18 @@ class Session:
             x_test=self.x_test, y_test=self.test_data.y,
         )
 
+    def regenerated(self, seed: int) -> Session:
+        """A Session on new data drawn with ``seed`` (the Config with that seed) that keeps this
+        one's network: its parameters and its epoch and step counters (Playground's
+        "Regenerate": new points, training goes on). The optimizer state starts afresh."""
+        other = Session(self.config.replace(seed=seed))
+        if other.sizes != self.sizes:
+            raise ConfigError("seed", seed, "a seed whose data has the same inputs and outputs")
+        other.net.params[...] = self.net.params
+        other.trainer.epochs_done = self.trainer.epochs_done
+        other.trainer.steps_done = self.trainer.steps_done
+        return other
+
     # -- data ---------------------------------------------------------------------------------
     def _expand(self, x: np.ndarray) -> np.ndarray:
         return x if self.features is None else expand_features(x, self.features)

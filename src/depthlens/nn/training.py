@@ -22,12 +22,14 @@ reset. The snapshot is one copy of the parameters, taken as each epoch starts.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numba
 import numpy as np
 
-from depthlens.errors import ConfigError, DivergenceError
+from depthlens.errors import ConfigError, DataError, DivergenceError
 from depthlens.nn import regularization
 from depthlens.nn.kernels import run_batch
 from depthlens.nn.network import MLP
@@ -69,6 +71,13 @@ class History:
 
     def _label(self, column: str) -> str:
         return column.replace("metric", self.metric)
+
+    def drop_oldest(self, count: int) -> None:
+        """Forget the ``count`` oldest rows (a long-running live session keeps a bounded
+        history; its page keeps its own chart)."""
+        count = max(0, min(int(count), len(self)))
+        for name in self.COLUMNS:
+            del getattr(self, name)[:count]
 
     def to_csv(self) -> str:
         """CSV text with a header; metric columns are named train_accuracy/test_r2 etc."""
@@ -218,6 +227,48 @@ class Trainer:
     @property
     def steps_per_epoch(self) -> int:
         return -(-self.n_train // self.batch_size)
+
+    # -- saving and resuming -------------------------------------------------------------------
+    def resume_state(self) -> tuple[dict[str, Array], dict[str, Any]]:
+        """What training needs besides the parameters to go on exactly where it is: the
+        optimizer's state arrays, the batch order and where the epoch under way stands (arrays),
+        and the counters and the batch-order generator's state (JSON-safe dict)."""
+        arrays = {f"optimizer.{k}": np.asarray(v) for k, v in self.state.items()}
+        arrays["order"] = self._order.copy()
+        arrays["snapshot"] = self._snapshot.copy()
+        meta = {"epochs_done": self.epochs_done, "steps_done": self.steps_done,
+                "cursor": self._cursor, "in_order": self._in_order,
+                "epoch_start_steps": self._epoch_start_steps,
+                "optimizer": self.optimizer.name, "rng": self.rng.bit_generator.state}
+        return arrays, meta
+
+    def restore(self, arrays: Mapping[str, Array], meta: Mapping[str, Any]) -> None:
+        """Put back what :meth:`resume_state` returned (for this network and optimizer);
+        DataError naming what does not fit."""
+        if meta.get("optimizer") != self.optimizer.name:
+            raise DataError(f"trainer state: optimizer {meta.get('optimizer')!r} saved, "
+                            f"{self.optimizer.name!r} configured")
+        fresh = self.optimizer.init(self.net.params)
+        for key, value in fresh.items():
+            saved = arrays.get(f"optimizer.{key}")
+            if saved is None or np.shape(saved) != value.shape:
+                raise DataError(f"trainer state: optimizer.{key} is missing or has shape "
+                                f"{None if saved is None else np.shape(saved)}, expected "
+                                f"{value.shape}")
+            value[...] = saved
+        order = np.asarray(arrays.get("order", ()), dtype=np.int64)
+        if order.shape != (self._n,) or not np.array_equal(np.sort(order), np.arange(self._n)):
+            raise DataError(f"trainer state: the batch order is not a permutation of the "
+                            f"{self._n} training rows")
+        self.state = fresh
+        self._order = order
+        self._snapshot[...] = arrays.get("snapshot", self.net.params)
+        self.epochs_done = int(meta["epochs_done"])
+        self.steps_done = int(meta["steps_done"])
+        self._cursor = int(meta["cursor"])
+        self._in_order = bool(meta["in_order"])
+        self._epoch_start_steps = int(meta["epoch_start_steps"])
+        self.rng.bit_generator.state = meta["rng"]
 
     # -- training -----------------------------------------------------------------------------
     def step(self) -> float:
