@@ -333,8 +333,15 @@ def test_play_pauses_at_the_configs_epochs_and_says_why(ws):
     assert stopped["reason"] == "epochs" and stopped["epoch"] == 3
     assert "epoch 3" in stopped["message"]
     assert until(ws, "status")["playing"] is False
-    send(ws, type="play")  # at the limit already: pauses at once
-    assert until(ws, "stopped")["epoch"] == 3
+    send(ws, type="play")  # play again: the Config's epochs were a pause, training goes on
+    epoch = 3
+    while epoch <= 6:
+        epoch = until(ws, "frame", limit=100)[0]["epoch"]
+    send(ws, type="pause")
+    send(ws, type="reset")  # a reset brings the pause at the Config's epochs back
+    until(ws, "state")
+    send(ws, type="play")
+    assert until(ws, "stopped", limit=100)["epoch"] == 3
 
 
 def test_play_pauses_at_the_target_test_loss_which_is_in_the_query(ws):

@@ -1,6 +1,12 @@
 // The network diagram: a thumbnail per node (every input feature, hidden unit and output unit),
 // edges coloured and sized by weight (SVG), a small square per bias. Hover a node to see its
 // map large; hover an edge or a bias to read it; click to edit it.
+//
+// Other views can draw on it (the gradient view, the backprop stepper): `setOverlay` colours
+// and sizes the edges (and biases) by other numbers than the weights, `setNodeLabels` writes a
+// small value on nodes, `setHighlight` marks nodes and dims the edges of other layers, and
+// `listeners` hear which node or edge the pointer is on. `clearDecorations` restores the plain
+// weight view.
 
 import { cssColor, drawCodes, valueCode } from "./colors.js";
 
@@ -15,6 +21,12 @@ export function edgeWidth(w) {
   return 1 + (Math.min(Math.abs(w), 5) / 5) * 9;
 }
 
+/** An overlay's edge width: |v|/scale mapped from [0, 1] to 1–10 px (scale 0: 1 px). */
+export function overlayWidth(v, scale) {
+  if (!(scale > 0) || !Number.isFinite(v)) return 1;
+  return 1 + Math.min(Math.abs(v) / scale, 1) * 9;
+}
+
 /** A readable name of a canonical feature: x1 → X₁, x1^2 → X₁², sin(x2) → sin(X₂). */
 export function featureLabel(name) {
   return name
@@ -24,10 +36,17 @@ export function featureLabel(name) {
     .replace(/\*/g, "");
 }
 
-function formatValue(v) {
+export function formatValue(v) {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
   return a !== 0 && (a < 0.001 || a >= 1000) ? v.toExponential(2) : v.toFixed(3);
+}
+
+/** Three significant digits (gradients and updates are often small): 0.00501, −1.2e-5. */
+export function formatSignificant(v) {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  return a !== 0 && (a < 1e-4 || a >= 1e4) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
 }
 
 export class NetworkView {
@@ -49,6 +68,10 @@ export class NetworkView {
     this.featureCodes = null;
     this.editing = null;
     this._colors = new Map();
+    this.overlay = null; // {label, scale, weights: [flat (out·in) | null per layer], biases?: [...]}
+    this.labels = null; // per unit (the nodes' codeIndex order: inputs, hidden…, outputs): text
+    this.highlight = null; // {nodes: Set of codeIndex, layers: Set of edge layers}
+    this.listeners = new Set(); // f({kind: 'node'|'edge', item} | null) on pointer enter/leave
     card.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter") this._commit();
       if (e.key === "Escape") this._closeCard();
@@ -68,6 +91,9 @@ export class NetworkView {
     this.nodes = [];
     this.edges = [];
     this.biases = [];
+    this.overlay = null; // decorations belong to the old structure
+    this.labels = null;
+    this.highlight = null;
     const sizes = state.network.sizes;
     const hidden = sizes.slice(1, -1);
     const active = state.config.features;
@@ -154,8 +180,14 @@ export class NetworkView {
     el.append(canvas);
     this.container.append(el);
     const node = { ...info, el, canvas, x, y };
-    el.addEventListener("mouseenter", () => this.hooks.hoverNode(node));
-    el.addEventListener("mouseleave", () => this.hooks.hoverNode(null));
+    el.addEventListener("mouseenter", () => {
+      this.hooks.hoverNode(node);
+      this._tell({ kind: "node", item: node });
+    });
+    el.addEventListener("mouseleave", () => {
+      this.hooks.hoverNode(null);
+      this._tell(null);
+    });
     if (info.kind === "input") el.addEventListener("click", () => this.hooks.toggleFeature(info.name));
     this.nodes.push(node);
     return node;
@@ -168,7 +200,9 @@ export class NetworkView {
     const bias = { el, layer, unit };
     el.addEventListener("mouseenter", (e) => {
       e.stopPropagation();
-      this._hoverCard(e, `Bias is ${formatValue(this._biasValue(bias))}`);
+      const o = this._overlayBias(bias);
+      this._hoverCard(e, o === undefined ? `Bias is ${formatValue(this._biasValue(bias))}`
+        : `${this.overlay.label} of the bias is ${formatSignificant(o)}`);
     });
     el.addEventListener("mouseleave", () => this._hideCard());
     el.addEventListener("click", (e) => {
@@ -244,12 +278,16 @@ export class NetworkView {
     const edge = { path, hit, layer, i, j, offset: i * fanIn + j };
     hit.addEventListener("mouseenter", (e) => {
       path.classList.add("hover");
-      this._hoverCard(e, `Weight is ${formatValue(this._weight(edge))}`);
+      const o = this._overlayValue(edge);
+      this._hoverCard(e, o === undefined ? `Weight is ${formatValue(this._weight(edge))}`
+        : `${this.overlay.label} is ${formatSignificant(o)} (weight ${formatValue(this._weight(edge))})`);
+      this._tell({ kind: "edge", item: edge });
     });
     hit.addEventListener("mousemove", (e) => this._moveCard(e));
     hit.addEventListener("mouseleave", () => {
       path.classList.remove("hover");
       this._hideCard();
+      this._tell(null);
     });
     hit.addEventListener("click", (e) => {
       this._openCard(e, { layer, kind: "weight", index: [i, j] }, this._weight(edge), "Weight");
@@ -305,14 +343,108 @@ export class NetworkView {
       const codes = this.codesOf(node);
       if (codes) drawCodes(node.canvas, codes, this.palette);
     }
+    this.paintEdges();
+  }
+
+  /** Colour and size every edge and bias: by the overlay's numbers when there is one (sign
+   * colour of v/scale, width by |v|/scale; layers it leaves out are drawn faint), else by the
+   * weights as Playground does. */
+  paintEdges() {
+    const overlay = this.overlay;
+    const layers = this.highlight?.layers;
     for (const edge of this.edges) {
-      const w = this._weight(edge);
-      edge.path.setAttribute("stroke", this._color(valueCode(w)));
-      edge.path.setAttribute("stroke-width", edgeWidth(w).toFixed(2));
+      let color, width, faint = false;
+      const o = this._overlayValue(edge);
+      if (overlay && o === undefined) {
+        faint = true;
+      }
+      if (o !== undefined) {
+        const s = overlay.scale > 0 ? overlay.scale : 1;
+        color = this._color(valueCode(o / s));
+        width = overlayWidth(o, overlay.scale);
+      } else {
+        const w = this._weight(edge);
+        color = this._color(valueCode(w));
+        width = edgeWidth(w);
+      }
+      if (layers && !layers.has(edge.layer)) faint = true;
+      edge.path.setAttribute("stroke", color);
+      edge.path.setAttribute("stroke-width", width.toFixed(2));
+      edge.path.classList.toggle("faint", faint);
+      edge.path.classList.toggle("overlay", o !== undefined);
     }
     for (const bias of this.biases) {
-      bias.el.style.background = this._color(valueCode(this._biasValue(bias)));
+      const o = this._overlayBias(bias);
+      const s = overlay?.scale > 0 ? overlay.scale : 1;
+      bias.el.style.background = this._color(valueCode(o === undefined ? this._biasValue(bias) : o / s));
     }
+  }
+
+  // -- decorations (gradient view, backprop stepper) ------------------------------------------
+  /** The overlay's number for an edge, or undefined where the overlay has none. */
+  _overlayValue(edge) {
+    const values = this.overlay?.weights?.[edge.layer];
+    if (!values) return undefined;
+    const v = values[edge.offset];
+    return v === undefined || v === null ? undefined : v;
+  }
+
+  _overlayBias(bias) {
+    const values = this.overlay?.biases?.[bias.layer];
+    if (!values) return undefined;
+    const v = values[bias.unit];
+    return v === undefined || v === null ? undefined : v;
+  }
+
+  /** Colour edges by other numbers: `overlay` = {label (hover text), scale (|v| that gets the
+   * full width and colour), weights: per layer a flat row-major (out·in) array or null (that
+   * layer drawn faint), biases?: per layer (out) or null}; null restores the weights. */
+  setOverlay(overlay) {
+    this.overlay = overlay;
+    this.paintEdges();
+  }
+
+  /** Small value labels on nodes: `labels[codeIndex]` a string (or null/undefined: none) for
+   * every unit in the network's order (inputs, hidden layers, outputs); null removes them all. */
+  setNodeLabels(labels) {
+    this.labels = labels;
+    for (const node of this.nodes) {
+      const text = labels && node.active && node.codeIndex >= 0 ? labels[node.codeIndex] : null;
+      let el = node.valueEl;
+      if (text === null || text === undefined) {
+        if (el) el.hidden = true;
+        continue;
+      }
+      if (!el) {
+        el = document.createElement("div");
+        el.className = "node-value";
+        node.el.append(el);
+        node.valueEl = el;
+      }
+      el.hidden = false;
+      el.textContent = text;
+    }
+  }
+
+  /** Mark nodes (`nodes`: a Set of codeIndex) and keep only the edges of `layers` (a Set of
+   * layer indices, or null for all) at full strength; null clears both. */
+  setHighlight(highlight) {
+    this.highlight = highlight;
+    for (const node of this.nodes) {
+      node.el.classList.toggle("lit", Boolean(highlight?.nodes?.has(node.codeIndex) && node.active));
+    }
+    this.paintEdges();
+  }
+
+  /** Back to the plain diagram: weights on the edges, no labels, no highlight. */
+  clearDecorations() {
+    this.overlay = null;
+    this.setNodeLabels(null);
+    this.setHighlight(null);
+  }
+
+  _tell(what) {
+    for (const f of this.listeners) f(what);
   }
 
   // -- hover card and editing --------------------------------------------------------------

@@ -1,0 +1,134 @@
+"""The five-operation player in a real browser (headless Chromium through Playwright): it asks
+for a layer, draws it, scrubs, plays and asks again for another layer or fresh weights. A
+screenshot of the panel is kept in ``test-artifacts/player.png``."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page
+
+from tests.web.pages import ARTIFACTS, PLAYGROUND, load
+
+PLAYER = "window.depthlens.panels.find((p) => p.kinds?.includes('operations'))"
+
+
+def player(page: Page, expression: str):
+    """Evaluate ``expression`` over ``p``, the page's OperationPlayer."""
+    return page.evaluate(f"() => {{ const p = {PLAYER}; return {expression}; }}")
+
+
+def wait_player(page: Page, check: str, timeout: int = 15_000) -> None:
+    page.wait_for_function(f"() => {{ const p = {PLAYER}; return !!p && ({check}); }}",
+                           timeout=timeout)
+
+
+READ = """() => {
+    // a copy on a canvas made for reading, so the player's own canvas is never read back
+    const c = document.getElementById('player-canvas');
+    const copy = document.createElement('canvas');
+    copy.width = c.width;
+    copy.height = c.height;
+    const ctx = copy.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(c, 0, 0);
+    return ctx.getImageData(0, 0, c.width, c.height).data;
+}"""
+
+
+def inked(page: Page) -> int:
+    """Pixels of the player's canvas that are not white."""
+    return page.evaluate(f"""() => {{
+        const px = ({READ})();
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4) {{
+          if (px[i] < 245 || px[i + 1] < 245 || px[i + 2] < 245) n += 1;
+        }}
+        return n;
+    }}""")
+
+
+def pixels(page: Page) -> list[int]:
+    return page.evaluate(f"() => Array.from(({READ})())")
+
+
+def scrub(page: Page, frame: int) -> None:
+    """Move the slider to ``frame`` as a user's drag does (value + an input event)."""
+    page.evaluate("""(f) => {
+        const s = document.getElementById('player-slider');
+        s.value = String(f);
+        s.dispatchEvent(new Event('input', { bubbles: true }));
+    }""", frame)
+
+
+def open_player(page: Page, server, query: str = PLAYGROUND) -> None:
+    load(page, server, query)
+    wait_player(page, "p.header !== null && p.drawn > 0")
+
+
+def test_the_player_draws_the_first_layer_and_scrubbing_changes_picture_and_caption(page,
+                                                                                     server):
+    open_player(page, server)
+    assert page.inner_text("#player-panel h4").lower() == "five operations"
+    assert player(page, "p.header.layer") == 0
+    assert player(page, "p.frameIndex") == 0
+    assert inked(page) > 500
+    labels = page.locator("#player-layer option").all_inner_texts()
+    assert labels == ["Layer 1: 2\u21924 tanh", "Layer 2: 4\u21922 tanh", "Output: 2\u21921 tanh"]
+    chips = page.locator("#player-steps .player-chip").all_inner_texts()
+    assert chips == ["1 rotate", "2 lift", "3 scale", "4 rotate", "5 translate", "6 bend"]
+
+    n_frames = player(page, "p.header.n_frames")
+    scrub(page, n_frames - 1)
+    assert player(page, "p.frameIndex") == n_frames - 1
+    end_caption = page.inner_text("#player-caption")
+    end_picture = pixels(page)
+    assert "bend by tanh" in end_caption
+    assert page.locator("#player-steps .player-chip.active").inner_text() == "6 bend"
+
+    scrub(page, n_frames // 2)
+    middle_caption = page.inner_text("#player-caption")
+    middle_picture = pixels(page)
+    assert middle_caption != end_caption and middle_caption.startswith("Step ")
+    changed = sum(a != b for a, b in zip(end_picture, middle_picture))
+    assert changed > 1000
+    assert inked(page) > 500
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator("#player-panel").screenshot(path=str(ARTIFACTS / "player.png"))
+
+
+def test_picking_another_layer_asks_for_it_and_draws_it(page, server):
+    open_player(page, server)
+    asked = player(page, "p.requests")
+    page.select_option("#player-layer", "1")
+    wait_player(page, "p.header.layer === 1 && !p.pending")
+    assert player(page, "p.requests") == asked + 1
+    assert player(page, "p.header.title") == "Layer 2: 4\u21922 tanh"
+    assert "lower 4-D to 2-D" in player(page, "p.header.steps[1].caption")
+    assert player(page, "p.frameIndex") == 0
+    assert inked(page) > 500
+    page.select_option("#player-layer", "2")
+    wait_player(page, "p.header.layer === 2")
+    assert page.locator("#player-steps .player-chip").count() == 5
+
+
+def test_play_advances_the_frames_and_a_step_chip_plays_that_step(page, server):
+    open_player(page, server)
+    page.click("#player-play")
+    wait_player(page, "p.frameIndex > 3")
+    page.click("#player-play")
+    wait_player(page, "!p.playing")
+    paused_at = player(page, "p.frameIndex")
+    assert paused_at > 3
+    page.locator("#player-steps .player-chip").nth(2).click()  # scale
+    start, count = player(page, "[p.header.steps[2].start, p.header.steps[2].count]")
+    wait_player(page, f"!p.playing && p.frameIndex === {start + count - 1}")
+    assert "scale by" in page.inner_text("#player-caption")
+
+
+def test_refresh_takes_the_weights_trained_since(page, server):
+    open_player(page, server)
+    assert player(page, "p.header.epoch") == 0
+    page.click("#step")
+    page.wait_for_function("() => window.depthlens.drawnEpoch === 1", timeout=10_000)
+    assert player(page, "p.header.epoch") == 0  # a training frame does not ask again
+    page.click("#player-refresh")
+    wait_player(page, "p.header.epoch === 1")
+    assert inked(page) > 500
