@@ -1,3 +1,521 @@
-// The hidden-space panel and the separability bars (being written).
-export class SpacePanel { constructor(root, api) { this.root = root; this.api = api; this.kinds = ["space"]; } }
-export class ProbeBars { constructor(root, api) { this.root = root; this.api = api; this.kinds = ["probes"]; } }
+// The hidden-space panel and the separability bars.
+//
+// SpacePanel subscribes to `space` frames: the data and a grid of lines of the input window,
+// carried by the server through the network to one stage (input, a hidden layer, the output)
+// and projected there on 2 chosen units, 2 principal axes, or 3 of either for a rotatable 3-D
+// view (orthographic, drag to turn). ProbeBars subscribes to `probes` frames: the score of a
+// linear read-out of every stage, as bars. Both re-subscribe on every state (the network's
+// shape may have changed); the server re-sends them while training plays.
+
+import { cssColor } from "./colors.js";
+
+const SIZE = 300;
+const MODES = [
+  ["units", "2 units", 2],
+  ["pca", "PCA (2 axes)", 2],
+  ["3d", "3-D: 3 units", 3],
+  ["pca3", "3-D: PCA", 3],
+];
+const EASE = 0.35; // fraction of the way to the new bounds per animation frame
+const PAD = 28; // pixels kept free around the picture (axis labels)
+
+function el(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  Object.assign(node, props);
+  node.append(...children);
+  return node;
+}
+
+function option(value, text) {
+  return el("option", { value: String(value), textContent: text });
+}
+
+/** Stage names of a network of layer `sizes`: Input, Layer 1.., Output (with widths). */
+function stageLabels(sizes) {
+  const last = sizes.length - 1;
+  return sizes.map((w, k) => `${k === 0 ? "Input" : k === last ? "Output" : `Layer ${k}`} (${w})`);
+}
+
+function dimsOf(mode) {
+  return MODES.find((m) => m[0] === mode)?.[2] ?? 2;
+}
+
+/** Bounding box [lo[], hi[]] of the finite rows of a flat (n, d) array (null if none). */
+function bounds(data, d, into = null) {
+  const lo = into ? into[0] : new Array(d).fill(Infinity);
+  const hi = into ? into[1] : new Array(d).fill(-Infinity);
+  for (let i = 0; i + d <= data.length; i += d) {
+    let ok = true;
+    for (let j = 0; j < d; j++) if (!Number.isFinite(data[i + j])) ok = false;
+    if (!ok) continue;
+    for (let j = 0; j < d; j++) {
+      const v = data[i + j];
+      if (v < lo[j]) lo[j] = v;
+      if (v > hi[j]) hi[j] = v;
+    }
+  }
+  return [lo, hi];
+}
+
+export class SpacePanel {
+  constructor(root, api) {
+    this.root = root;
+    this.api = api;
+    this.kinds = ["space"];
+    this.state = null;
+    this.choice = { stage: null, mode: "pca", units: [0, 1, 2], show: "train" };
+    this.drawn = 0;
+    this.lastFrame = null;
+    this.error = null;
+    this.box = null; // eased [lo[], hi[]] of what is drawn
+    this.target = null;
+    this.key = ""; // what is shown (stage, mode, units): a change snaps the bounds
+    this.yaw = -0.6;
+    this.pitch = 0.35;
+    this._raf = 0;
+    this.build();
+  }
+
+  build() {
+    this.stageSelect = el("select", { className: "space-stage", title: "Which layer's space" });
+    this.modeSelect = el("select", { className: "space-mode", title: "How the space is drawn" },
+      MODES.map(([v, t]) => option(v, t)));
+    this.showSelect = el("select", { className: "space-show", title: "Which points" },
+      [option("train", "train points"), option("test", "test points"), option("both", "train + test")]);
+    this.unitSelects = [0, 1, 2].map((i) => el("select", { className: "space-unit", title: `Unit on axis ${i + 1}` }));
+    this.unitBox = el("span", { className: "space-units" }, this.unitSelects);
+    this.canvas = el("canvas", { className: "space-canvas" });
+    const ratio = window.devicePixelRatio || 1;
+    this.canvas.width = SIZE * ratio;
+    this.canvas.height = SIZE * ratio;
+    this.canvas.style.width = `${SIZE}px`;
+    this.canvas.style.height = `${SIZE}px`;
+    this.ctx = this.canvas.getContext("2d");
+    this.ctx.scale(ratio, ratio);
+    this.caption = el("p", { className: "hint space-caption" });
+    this.root.replaceChildren(
+      el("h4", { textContent: "Hidden space" }),
+      el("p", { className: "hint", textContent: "The data and the grid of the input plane, as a layer sees them." }),
+      el("div", { className: "space-controls" }, [this.stageSelect, this.modeSelect, this.unitBox, this.showSelect]),
+      this.canvas,
+      this.caption,
+    );
+    this.stageSelect.addEventListener("change", () => { this.choice.stage = Number(this.stageSelect.value); this.sync(); this.subscribe(); });
+    this.modeSelect.addEventListener("change", () => { this.choice.mode = this.modeSelect.value; this.sync(); this.subscribe(); });
+    this.showSelect.addEventListener("change", () => { this.choice.show = this.showSelect.value; this.subscribe(); });
+    this.unitSelects.forEach((select, i) => select.addEventListener("change", () => {
+      const units = this.choice.units.slice();
+      const v = Number(select.value);
+      const j = units.indexOf(v);
+      if (j >= 0 && j !== i) units[j] = units[i]; // picking a unit shown on another axis swaps them
+      units[i] = v;
+      this.choice.units = units;
+      this.sync();
+      this.subscribe();
+    }));
+    this.dragging = null;
+    this.canvas.addEventListener("pointerdown", (e) => {
+      if (this.dims() !== 3) return;
+      this.dragging = { x: e.clientX, y: e.clientY };
+      this.canvas.setPointerCapture?.(e.pointerId);
+    });
+    this.canvas.addEventListener("pointermove", (e) => {
+      if (!this.dragging) return;
+      this.yaw += (e.clientX - this.dragging.x) * 0.01;
+      this.pitch = Math.max(-1.5, Math.min(1.5, this.pitch + (e.clientY - this.dragging.y) * 0.01));
+      this.dragging = { x: e.clientX, y: e.clientY };
+      this.draw();
+    });
+    const stop = () => { this.dragging = null; };
+    this.canvas.addEventListener("pointerup", stop);
+    this.canvas.addEventListener("pointercancel", stop);
+  }
+
+  dims() {
+    return dimsOf(this.choice.mode);
+  }
+
+  /** The width of the chosen stage in the current network. */
+  width() {
+    return this.state ? this.state.network.sizes[this.choice.stage] : 0;
+  }
+
+  /** Menus from the state's network; keep the choices that are still valid. */
+  onState(state) {
+    this.state = state;
+    const sizes = state.network.sizes;
+    const last = sizes.length - 1;
+    if (this.choice.stage === null || this.choice.stage > last) this.choice.stage = Math.max(0, last - 1);
+    this.stageSelect.replaceChildren(...stageLabels(sizes).map((t, k) => option(k, t)));
+    this.sync();
+    this.subscribe();
+  }
+
+  /** Put the menus in line with `choice` (units pickers only when units are chosen). */
+  sync() {
+    const dims = this.dims();
+    const width = this.width();
+    let units = this.choice.units.filter((u) => u < width);
+    units = [...new Set(units)];
+    for (let u = 0; units.length < 3 && u < width; u++) if (!units.includes(u)) units.push(u);
+    this.choice.units = units;
+    this.stageSelect.value = String(this.choice.stage);
+    this.modeSelect.value = this.choice.mode;
+    this.showSelect.value = this.choice.show;
+    const pick = (this.choice.mode === "units" || this.choice.mode === "3d") && width > dims;
+    this.unitBox.hidden = !pick;
+    this.unitSelects.forEach((select, i) => {
+      select.hidden = i >= dims;
+      if (!pick || i >= dims) return;
+      select.replaceChildren(...Array.from({ length: width }, (_, u) => option(u, `unit ${u + 1}`)));
+      select.value = String(units[i]);
+    });
+  }
+
+  subscribe() {
+    if (!this.state) return;
+    const dims = this.dims();
+    const message = { type: "space", stage: this.choice.stage, mode: this.choice.mode, show: this.choice.show };
+    if ((this.choice.mode === "units" || this.choice.mode === "3d") && this.width() > dims) {
+      message.units = this.choice.units.slice(0, dims);
+    }
+    this.error = null;
+    this.api.send(message);
+  }
+
+  onError(m) {
+    this.error = m;
+    this.caption.textContent = `${m.field}: ${m.message}`;
+  }
+
+  onPanel(frame) {
+    const h = frame.header;
+    this.lastFrame = frame;
+    const d = h.dims;
+    const key = `${h.stage}|${h.mode}|${(h.units || []).join(",")}|${h.show}|${this.state?.network.sizes.join("-")}`;
+    let target = bounds(frame.arrays.points.data, d);
+    target = bounds(frame.arrays.grid.data, d, target);
+    if (!target[0].every(Number.isFinite)) target = [new Array(d).fill(-1), new Array(d).fill(1)];
+    this.target = target;
+    if (key !== this.key || !this.box || this.box[0].length !== d) {
+      this.key = key;
+      this.box = [target[0].slice(), target[1].slice()];
+    }
+    const expl = h.explained?.length
+      ? ` · explained ${h.explained.map((e) => `${(100 * e).toFixed(0)}%`).join(" + ")}` : "";
+    const plane = h.hyperplane === "exact" ? " · dashed: the output's decision line"
+      : h.hyperplane === "slice" ? " · dashed: a slice of the output's decision boundary" : "";
+    const drag = d === 3 ? " · drag to turn" : "";
+    this.caption.textContent = `${h.stage_name} (${h.width} units)${expl}${plane}${drag}`;
+    this.drawn += 1;
+    this.animate();
+  }
+
+  /** Ease the bounds toward the frame's and redraw until they arrive. */
+  animate() {
+    if (this._raf) return;
+    const tick = () => {
+      this._raf = 0;
+      if (!this.box || !this.target) return;
+      let moving = false;
+      for (let s = 0; s < 2; s++) {
+        for (let j = 0; j < this.box[s].length; j++) {
+          const gap = this.target[s][j] - this.box[s][j];
+          const span = Math.abs(this.target[1][j] - this.target[0][j]) || 1;
+          if (Math.abs(gap) > 1e-3 * span) {
+            this.box[s][j] += EASE * gap;
+            moving = true;
+          } else {
+            this.box[s][j] = this.target[s][j];
+          }
+        }
+      }
+      this.draw();
+      if (moving) this._raf = requestAnimationFrame(tick);
+    };
+    this.draw();
+    this._raf = requestAnimationFrame(tick);
+  }
+
+  draw() {
+    const frame = this.lastFrame;
+    const ctx = this.ctx;
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, SIZE, SIZE);
+    if (!frame || !this.state || !this.box) return;
+    if (frame.header.dims === 3) this.draw3d(frame);
+    else this.draw2d(frame);
+  }
+
+  /** Colours of the points: the output table indexed by their codes. */
+  colour(code) {
+    return cssColor(this.state.palettes.output, code);
+  }
+
+  draw2d(frame) {
+    const ctx = this.ctx;
+    const h = frame.header;
+    const [lo, hi] = this.box;
+    const cx = (lo[0] + hi[0]) / 2;
+    const cy = (lo[1] + hi[1]) / 2;
+    const dx = hi[0] - lo[0];
+    const dy = hi[1] - lo[1];
+    const span = Math.max(dx, dy) || 1; // equal scales on both axes: scaling by W stays visible
+    const k = (SIZE - 2 * PAD) / span;
+    const X = (x) => SIZE / 2 + (x - cx) * k;
+    const Y = (y) => SIZE / 2 - (y - cy) * k;
+    // axes through 0 when 0 is in view
+    ctx.strokeStyle = "#ddd";
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    if (X(0) > 0 && X(0) < SIZE) { ctx.moveTo(X(0), 0); ctx.lineTo(X(0), SIZE); }
+    if (Y(0) > 0 && Y(0) < SIZE) { ctx.moveTo(0, Y(0)); ctx.lineTo(SIZE, Y(0)); }
+    ctx.stroke();
+    // the warped grid
+    const g = frame.arrays.grid.data;
+    ctx.strokeStyle = "rgba(120,120,120,0.55)";
+    ctx.lineWidth = 0.7;
+    let at = 0;
+    for (const n of h.lines) {
+      ctx.beginPath();
+      let pen = false;
+      for (let i = at; i < at + n; i++) {
+        const x = g[2 * i];
+        const y = g[2 * i + 1];
+        if (!Number.isFinite(x) || !Number.isFinite(y)) { pen = false; continue; }
+        if (pen) ctx.lineTo(X(x), Y(y));
+        else ctx.moveTo(X(x), Y(y));
+        pen = true;
+      }
+      ctx.stroke();
+      at += n;
+    }
+    // the output's decision line a·p + c = 0
+    const plane = frame.arrays.hyperplane?.data;
+    if (plane) this.line2d(plane, X, Y, cx, cy, span);
+    // the points
+    const p = frame.arrays.points.data;
+    const codes = frame.arrays.codes.data;
+    for (let i = 0; i < codes.length; i++) {
+      const x = p[2 * i];
+      const y = p[2 * i + 1];
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      ctx.beginPath();
+      ctx.arc(X(x), Y(y), 3, 0, 2 * Math.PI);
+      ctx.fillStyle = this.colour(codes[i]);
+      ctx.fill();
+      ctx.strokeStyle = i < h.n_train ? "#fff" : "#000";
+      ctx.lineWidth = 1;
+      ctx.stroke();
+    }
+    // axis labels
+    ctx.fillStyle = "#555";
+    ctx.font = "11px sans-serif";
+    ctx.textAlign = "center";
+    ctx.fillText(h.axis_labels[0] || "", SIZE / 2, SIZE - 8);
+    if (h.axis_labels[1]) {
+      ctx.save();
+      ctx.translate(11, SIZE / 2);
+      ctx.rotate(-Math.PI / 2);
+      ctx.fillText(h.axis_labels[1], 0, 0);
+      ctx.restore();
+    }
+  }
+
+  /** The line a₁x + a₂y + c = 0 across the view (dashed). */
+  line2d([a1, a2, c], X, Y, cx, cy, span) {
+    const r = span; // far enough beyond the view on both sides
+    let p0;
+    let p1;
+    if (Math.abs(a2) >= Math.abs(a1)) {
+      if (a2 === 0) return;
+      const y = (x) => -(a1 * x + c) / a2;
+      p0 = [cx - r, y(cx - r)];
+      p1 = [cx + r, y(cx + r)];
+    } else {
+      const x = (y) => -(a2 * y + c) / a1;
+      p0 = [x(cy - r), cy - r];
+      p1 = [x(cy + r), cy + r];
+    }
+    if (![...p0, ...p1].every(Number.isFinite)) return;
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.setLineDash([6, 4]);
+    ctx.strokeStyle = "#222";
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    ctx.moveTo(X(p0[0]), Y(p0[1]));
+    ctx.lineTo(X(p1[0]), Y(p1[1]));
+    ctx.stroke();
+    ctx.restore();
+  }
+
+  /** Orthographic view of the box's content turned by yaw (about the vertical) and pitch. */
+  projector() {
+    const [lo, hi] = this.box;
+    const c = [0, 1, 2].map((j) => (lo[j] + hi[j]) / 2);
+    const half = Math.max(...[0, 1, 2].map((j) => (hi[j] - lo[j]) / 2)) || 1;
+    const k = (SIZE / 2 - PAD) / (half * Math.sqrt(3)); // the whole cube stays in view
+    const [cyw, syw, cp, sp] = [Math.cos(this.yaw), Math.sin(this.yaw), Math.cos(this.pitch), Math.sin(this.pitch)];
+    return (x, y, z) => {
+      const u = x - c[0];
+      const v = y - c[1];
+      const w = z - c[2];
+      const x1 = cyw * u + syw * w; // turn about the vertical (y) axis
+      const z1 = -syw * u + cyw * w;
+      const y2 = cp * v - sp * z1; // then tilt about the screen's x axis
+      const z2 = sp * v + cp * z1;
+      return [SIZE / 2 + x1 * k, SIZE / 2 - y2 * k, z2];
+    };
+  }
+
+  draw3d(frame) {
+    const ctx = this.ctx;
+    const h = frame.header;
+    const P = this.projector();
+    const [lo, hi] = this.box;
+    // the box's three axes from its low corner, labelled
+    ctx.lineWidth = 1;
+    ctx.font = "11px sans-serif";
+    ctx.textAlign = "center";
+    const o = P(lo[0], lo[1], lo[2]);
+    const ends = [P(hi[0], lo[1], lo[2]), P(lo[0], hi[1], lo[2]), P(lo[0], lo[1], hi[2])];
+    ends.forEach((e, j) => {
+      ctx.strokeStyle = "#999";
+      ctx.beginPath();
+      ctx.moveTo(o[0], o[1]);
+      ctx.lineTo(e[0], e[1]);
+      ctx.stroke();
+      ctx.fillStyle = "#555";
+      ctx.fillText(h.axis_labels[j] || "", e[0] + (e[0] - o[0]) * 0.08, e[1] + (e[1] - o[1]) * 0.08);
+    });
+    // grid lines
+    const g = frame.arrays.grid.data;
+    ctx.strokeStyle = "rgba(120,120,120,0.5)";
+    ctx.lineWidth = 0.7;
+    let at = 0;
+    for (const n of h.lines) {
+      ctx.beginPath();
+      let pen = false;
+      for (let i = at; i < at + n; i++) {
+        const q = P(g[3 * i], g[3 * i + 1], g[3 * i + 2]);
+        if (!Number.isFinite(q[0]) || !Number.isFinite(q[1])) { pen = false; continue; }
+        if (pen) ctx.lineTo(q[0], q[1]);
+        else ctx.moveTo(q[0], q[1]);
+        pen = true;
+      }
+      ctx.stroke();
+      at += n;
+    }
+    const plane = frame.arrays.hyperplane?.data;
+    if (plane) this.plane3d(plane, P);
+    // the points, far ones first
+    const p = frame.arrays.points.data;
+    const codes = frame.arrays.codes.data;
+    const order = [];
+    for (let i = 0; i < codes.length; i++) {
+      const q = P(p[3 * i], p[3 * i + 1], p[3 * i + 2]);
+      if (q.every(Number.isFinite)) order.push([q[2], q[0], q[1], i]);
+    }
+    order.sort((a, b) => a[0] - b[0]);
+    for (const [, x, y, i] of order) {
+      ctx.beginPath();
+      ctx.arc(x, y, 3, 0, 2 * Math.PI);
+      ctx.fillStyle = this.colour(codes[i]);
+      ctx.fill();
+      ctx.strokeStyle = i < h.n_train ? "#fff" : "#000";
+      ctx.lineWidth = 1;
+      ctx.stroke();
+    }
+  }
+
+  /** The plane a·p + c = 0 cut to the box: where it crosses the box's 12 edges. */
+  plane3d([a1, a2, a3, c], P) {
+    const [lo, hi] = this.box;
+    const a = [a1, a2, a3];
+    const f = (q) => a[0] * q[0] + a[1] * q[1] + a[2] * q[2] + c;
+    const corner = (m) => [0, 1, 2].map((j) => ((m >> j) & 1 ? hi[j] : lo[j]));
+    const cuts = [];
+    for (let m = 0; m < 8; m++) {
+      for (let j = 0; j < 3; j++) {
+        if ((m >> j) & 1) continue;
+        const p = corner(m);
+        const q = corner(m | (1 << j));
+        const fp = f(p);
+        const fq = f(q);
+        if (fp === fq || fp * fq > 0) continue;
+        const t = fp / (fp - fq);
+        cuts.push(p.map((v, i) => v + t * (q[i] - v)));
+      }
+    }
+    if (cuts.length < 3) return;
+    const screen = cuts.map((q) => P(q[0], q[1], q[2]));
+    const mx = screen.reduce((s, q) => s + q[0], 0) / screen.length;
+    const my = screen.reduce((s, q) => s + q[1], 0) / screen.length;
+    screen.sort((u, v) => Math.atan2(u[1] - my, u[0] - mx) - Math.atan2(v[1] - my, v[0] - mx));
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.fillStyle = "rgba(40,40,40,0.08)";
+    ctx.strokeStyle = "#222";
+    ctx.setLineDash([6, 4]);
+    ctx.beginPath();
+    screen.forEach((q, i) => (i ? ctx.lineTo(q[0], q[1]) : ctx.moveTo(q[0], q[1])));
+    ctx.closePath();
+    ctx.fill();
+    ctx.stroke();
+    ctx.restore();
+  }
+}
+
+export class ProbeBars {
+  constructor(root, api) {
+    this.root = root;
+    this.api = api;
+    this.kinds = ["probes"];
+    this.drawn = 0;
+    this.scores = null;
+    this.rows = el("div", { className: "probe-rows" });
+    this.note = el("p", { className: "hint", textContent: "How well a straight line (plane) through each layer's space separates the classes: a linear probe's score." });
+    this.root.replaceChildren(
+      el("h4", { textContent: "Linear separability" }),
+      this.note,
+      el("div", { className: "probe-key" }, [
+        el("span", { className: "key train", textContent: "train" }),
+        el("span", { className: "key test", textContent: "test" }),
+      ]),
+      this.rows,
+    );
+  }
+
+  onState() {
+    this.api.send({ type: "probes" });
+  }
+
+  onPanel(frame) {
+    const h = frame.header;
+    this.scores = { stages: h.stages, metric: h.metric, train: h.train, test: h.test };
+    const metric = h.metric === "r2" ? "R\u00b2" : "accuracy";
+    this.note.textContent = `How well a linear read-out of each layer predicts the target: a linear probe's ${metric} (train and test).`;
+    const width = (v) => `${Math.max(0, Math.min(1, v ?? 0)) * 100}%`;
+    const text = (v) => (v === null || v === undefined ? "–" : v.toFixed(2));
+    const bar = (cls, v) => {
+      const fill = el("div", { className: "probe-fill" });
+      fill.style.width = width(v);
+      return el("div", { className: `probe-bar ${cls}`, title: `${cls}: ${text(v)}` }, [
+        el("div", { className: "probe-track" }, [fill]),
+        el("span", { className: "probe-value", textContent: text(v) }),
+      ]);
+    };
+    const rows = h.stages.map((name, k) => {
+      const train = bar("train", h.train[k]);
+      const test = bar("test", h.test[k]);
+      const label = `${name[0].toUpperCase()}${name.slice(1)}`;
+      return el("div", { className: "probe-row" }, [
+        el("span", { className: "probe-name", textContent: `${label} (${h.widths[k]})` }),
+        el("div", { className: "probe-bars" }, [train, test]),
+      ]);
+    });
+    this.rows.replaceChildren(...rows);
+    this.drawn += 1;
+  }
+}
