@@ -8,6 +8,11 @@ blocks; Playground averages 10×10 blocks into 10×10 thumbnails). Values become
 its k-class winner and confidence, or its regression value over ``scale``.
 
 Row 0 of every map is the top of the plane (largest x2), as on screen.
+
+Data with one input (the 1-D sets, a one-column upload) gets a :class:`LineView` with the same
+interface: R points on the line, every map a stripe picture (column j is x_j, all rows equal)
+so the page draws it as it draws a plane's, and ``curve()``, the output y = f(x) at those R
+points for the page's plot.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ class PlaneView:
     def __init__(self, session: Session, extent: tuple[float, float]):
         self.session = session
         self.extent = extent
-        self.points = grid(extent, RESOLUTION)
+        self.points = self._grid()
         self.inputs = session.transform(self.points)
         if session.problem == "regression":
             y = np.asarray(session.dataset.y, dtype=np.float64)
@@ -49,6 +54,10 @@ class PlaneView:
             self.scale = top if top > 0 else 1.0
         else:
             self.scale = 1.0
+
+    def _grid(self) -> np.ndarray:
+        """The raw inputs the maps are drawn at: the R×R plane in image order."""
+        return grid(self.extent, RESOLUTION)
 
     @property
     def multiclass(self) -> bool:
@@ -93,6 +102,76 @@ class PlaneView:
                 palettes.value_codes(block_mean(values)))
 
 
+def line_points(extent: tuple[float, float], resolution: int = RESOLUTION) -> np.ndarray:
+    """Centres of ``resolution`` equal cells over ``extent`` (left to right), as (R,)."""
+    lo, hi = extent
+    step = (hi - lo) / resolution
+    return lo + step * (np.arange(resolution) + 0.5)
+
+
+def stripes(values: np.ndarray, resolution: int) -> np.ndarray:
+    """Values (R, w) along the line → (w, r, r): means over R/r neighbours, each column one x,
+    every row the same (a 1-D response drawn as a picture)."""
+    n, w = values.shape
+    f = n // resolution
+    means = values.reshape(resolution, f, w).mean(axis=1).T  # (w, r)
+    return np.repeat(means[:, None, :], resolution, axis=1)
+
+
+class LineView(PlaneView):
+    """The line of a Session with one raw input: :class:`PlaneView`'s interface over R points
+    of x.
+
+    ``points`` are the (R, 1) raw inputs, ``xs`` the same as (R,). Maps are stripes: the
+    output codes (R, R) and the node codes (n_nodes, r, r) have every row equal, column j the
+    value at x_j. Features of x2 do not exist on a line; their maps are code 255 (grey).
+
+    Args:
+        session: the experiment (its features and preprocessing turn x into inputs).
+        extent: the window (lo, hi) of x.
+    """
+
+    def __init__(self, session: Session, extent: tuple[float, float]):
+        self.xs = line_points(extent, RESOLUTION)
+        super().__init__(session, extent)
+
+    def _grid(self) -> np.ndarray:
+        return self.xs[:, None]
+
+    def feature_maps(self) -> np.ndarray:
+        """(9, r, r) codes of every input feature's value along the line (x2's: NaN)."""
+        names = list(FEATURES)
+        values = np.full((len(self.xs), len(names)), np.nan)
+        ones = [j for j, n in enumerate(names) if not FEATURES[n].uses_x2]
+        values[:, ones] = expand_features(self.points, [names[j] for j in ones])
+        return palettes.value_codes(stripes(values, NODE_RESOLUTION))
+
+    def codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(output codes (R, R), node codes (n_nodes, r, r)) along the line: stripes."""
+        trace = self.session.net.trace(self.inputs)
+        out = np.asarray(trace.output, dtype=np.float64)
+        out_codes, out_units = self._output_values(out)
+        values = np.concatenate([trace.inputs, *trace.post[:-1], out_units], axis=1,
+                                dtype=np.float32)
+        picture = np.repeat(out_codes[None, :], RESOLUTION, axis=0)
+        return picture, palettes.value_codes(stripes(values, NODE_RESOLUTION))
+
+    def curve(self) -> np.ndarray:
+        """The output along the line, (R, m) float32 at ``xs``: regression the predicted y
+        (m targets), two classes p(class 1) (m = 1), k classes every p(class c) (m = k)."""
+        s = self.session
+        out = np.asarray(s.net.forward(self.inputs), dtype=np.float64)
+        if s.problem == "regression":
+            return out.astype(np.float32)
+        p = s.net.head.probabilities(out)
+        if not self.multiclass:
+            return p[:, 1:2].astype(np.float32)
+        return p[:, : s.n_classes].astype(np.float32)
+
+
 def make_view(session: Session, extent: tuple[float, float]) -> PlaneView:
-    """The view of a Session's input space over ``extent``: the plane for 2 inputs."""
+    """The view of a Session's input space over ``extent``: the line for data with one raw
+    input (:class:`LineView`), else the plane (:class:`PlaneView`)."""
+    if session.dataset.x.shape[1] == 1:
+        return LineView(session, extent)
     return PlaneView(session, extent)

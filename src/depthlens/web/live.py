@@ -151,7 +151,10 @@ def hello() -> dict[str, Any]:
         "limits": LIMITS,
         "options": {
             "datasets": [{"name": n, "problem": DATASETS[n].problem,
-                          "description": DATASETS[n].description} for n in PLAYGROUND_DATASETS],
+                          "description": DATASETS[n].description,
+                          "inputs": DATASETS[n].n_features} for n in PLAYGROUND_DATASETS],
+            "user_data": {"min_points": userdata.MIN_POINTS, "max_classes": palettes.MAX_CLASSES,
+                          "max_value": userdata.MAX_VALUE},
             "features": list(FEATURES),
             "activations": list(ACTIVATIONS),
             "learning_rates": list(LEARNING_RATES),
@@ -170,14 +173,40 @@ def hello() -> dict[str, Any]:
 @functools.cache
 def thumbnails() -> bytes:
     """A binary frame with each offered dataset's points (noise 0) and their colours (made
-    once per process)."""
+    once per process).
+
+    Every set's points are (n, 2) in the header's ``extent``: a 1-D set's are laid out as a
+    plot — x stretched over the window, and as height the target (y = f(x), scaled to 80 % of
+    the half window) or one row per class (``inputs`` says which sets are 1-D)."""
+    extent = DATASETS["circle"].domain or (-6.0, 6.0)
     arrays: dict[str, np.ndarray] = {}
     for name in PLAYGROUND_DATASETS:
         d = make_dataset(name, n_samples=THUMBNAIL_POINTS, noise=0.0, seed=0)
-        arrays[f"{name}.x"] = d.x.astype(np.float32)
+        x = d.x if d.x.shape[1] == 2 else _line_thumbnail(d, DATASETS[name].domain or extent,
+                                                          extent)
+        arrays[f"{name}.x"] = x.astype(np.float32)
         arrays[f"{name}.rgb"] = palettes.rgb_of_labels(d.y, d.problem, d.n_classes)
     return encode_frame({"kind": "thumbnails", "datasets": list(PLAYGROUND_DATASETS),
-                         "extent": list(DATASETS["circle"].domain or (-6.0, 6.0))}, arrays)
+                         "extent": list(extent),
+                         "inputs": {n: DATASETS[n].n_features for n in PLAYGROUND_DATASETS}},
+                        arrays)
+
+
+def _line_thumbnail(d: Dataset, domain: tuple[float, float],
+                    extent: tuple[float, float]) -> np.ndarray:
+    """A 1-D set's points as (n, 2) in ``extent``: x from ``domain`` stretched over the window,
+    height the target (regression) or the class's row (classification)."""
+    lo, hi = extent
+    mid, half = (lo + hi) / 2, (hi - lo) / 2
+    x = lo + (d.x[:, 0] - domain[0]) / (domain[1] - domain[0]) * (hi - lo)
+    if d.problem == "regression":
+        y = np.asarray(d.y, dtype=np.float64).reshape(len(d.y), -1)[:, 0]
+        top = float(np.abs(y).max()) or 1.0
+        h = mid + 0.8 * half * y / top
+    else:
+        k = max(d.n_classes, 2)
+        h = mid + 0.6 * half * ((np.asarray(d.y) + 0.5) / k * 2 - 1)
+    return np.column_stack([x, h])
 
 
 def trim_history(session: Session, sent: int, keep: int = HISTORY_KEEP) -> int:
@@ -187,8 +216,7 @@ def trim_history(session: Session, sent: int, keep: int = HISTORY_KEEP) -> int:
     if len(h) <= 2 * keep or sent < len(h) - keep:
         return sent
     cut = len(h) - keep
-    for column in h.COLUMNS:
-        del getattr(h, column)[:cut]
+    h.drop_oldest(cut)
     return sent - cut
 
 
@@ -219,6 +247,8 @@ class LiveSession:
         self._sent_rows = 0
         self.target_loss: float | None = None
         self._last_test_loss: float | None = None
+        self.past_epochs = False
+        """Play was pressed again after pausing at Config.epochs: train on until paused."""
         self.subscriptions: dict[str, Any] = {}
         """Live panels' requests by kind."""
         self._panel_sent: dict[str, float] = {}
@@ -258,9 +288,10 @@ class LiveSession:
             self._panel_sent[kind] = now
             try:
                 data = await interactive(panel.build, s, view, request)
-            except DepthlensError as e:
+            except (DepthlensError, ProtocolError) as e:  # e.g. a layer the network lost
+                # A rebuilt network can orphan a request; the page asks again on its new state.
                 self.subscriptions.pop(kind, None)
-                await self.error(kind, str(e))
+                log.debug("panel %s dropped: %s", kind, e)
                 continue
             await self.send_binary(data)
 
@@ -270,8 +301,9 @@ class LiveSession:
         assert s is not None and view is not None
         await self.send_binary(await asyncio.to_thread(self._data_frame, s, view))
 
-    async def error(self, field: str, message: str) -> None:
-        await self.send({"type": "error", "field": field, "message": message})
+    async def error(self, field: str, message: str, panel: str | None = None) -> None:
+        error = {"type": "error", "field": field, "message": message}
+        await self.send(error if panel is None else {**error, "panel": panel})
 
     # -- life ---------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -311,18 +343,22 @@ class LiveSession:
 
     # -- messages -----------------------------------------------------------------------------
     async def handle(self, text: str | bytes) -> None:
-        """Answer one message from the page; a bad one gets an ``error`` and changes nothing."""
+        """Answer one message from the page; a bad one gets an ``error`` and changes nothing
+        (an error answering a panel's request also names the ``panel``)."""
+        panel = None
         try:
             message = parse_message(text, models())
+            panel = message.type if message.type in PANELS or message.type == "points" \
+                else None
             if self.session is None and not isinstance(message, ConfigMessage):
                 await self._build(Config())
             await self._dispatch(message)
         except ProtocolError as e:
-            await self.error(e.field, e.message)
+            await self.error(e.field, e.message, panel)
         except ConfigError as e:
-            await self.error(e.field, str(e))
+            await self.error(e.field, str(e), panel)
         except DepthlensError as e:
-            await self.error("config", str(e))
+            await self.error("config", str(e), panel)
         except self._gone:
             raise
         except Exception as e:  # a bug must not end the tab's session: report it, go on
@@ -417,6 +453,7 @@ class LiveSession:
             session, view = await interactive(_make, config, dataset)
             self.session, self.view = session, view
             self.user_data, self.user_data_name = dataset, (name if dataset is not None else None)
+            self.past_epochs = False
             self._sent_rows = 0
             await self.send(self._state(fresh=True))
             await self._send_data()
@@ -425,6 +462,9 @@ class LiveSession:
     async def _on_play(self) -> None:
         if self.playing:
             return
+        s = self.session
+        if s is not None and 0 < s.config.epochs <= s.epoch:
+            self.past_epochs = True  # the Config's epochs are a pause, not a wall
         self.playing = True
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._play())
@@ -461,6 +501,7 @@ class LiveSession:
             assert session is not None
             await interactive(session.reset)
             self._sent_rows = 0
+            self.past_epochs = False
             await self.send(self._state(fresh=True))
             await self._send_frame()
 
@@ -473,11 +514,8 @@ class LiveSession:
         async with self.lock:
             old = self.session
             assert old is not None
-            config = old.config.replace(seed=seed)
-            session, view = await interactive(_make, config, None)
-            session.net.params[...] = old.net.params
-            session.trainer.epochs_done = old.trainer.epochs_done
-            session.trainer.steps_done = old.trainer.steps_done
+            session = await interactive(old.regenerated, seed)
+            view = await interactive(_view_of, session, None)
             self.session, self.view = session, view
             self._sent_rows = 0
             await self.send(self._state(fresh=False))
@@ -539,7 +577,7 @@ class LiveSession:
         """Train one frame's worth (in a worker thread, never past Config.epochs), then build
         the frame; also says why play must pause now (``_stop_reason``), if it must."""
         start = time.perf_counter()
-        limit = session.config.epochs
+        limit = 0 if self.past_epochs else session.config.epochs
         n = None if self.epochs_per_frame == "max" else int(self.epochs_per_frame)
         done = 0
         try:
@@ -559,10 +597,10 @@ class LiveSession:
                      ) -> tuple[str, str] | None:
         """('epochs'|'target', message) when play must pause: Config.epochs reached, or the
         test loss (of the last frame) at most the target; None to go on."""
-        limit = session.config.epochs
+        limit = 0 if self.past_epochs else session.config.epochs
         if limit > 0 and session.epoch >= limit:
-            return "epochs", (f"reached epoch {limit} (the Config's epochs; set it higher, or 0, "
-                              "to train on)")
+            return "epochs", (f"reached epoch {limit}, the Config's epochs (press play to "
+                              "train on, or set the stop epoch to 0)")
         target = self.target_loss
         if target is not None and test_loss is not None and test_loss <= target:
             return "target", f"test loss {test_loss:.4g} reached the target {target:g}"
@@ -624,16 +662,28 @@ class LiveSession:
             f"{TARGET_KEY}={self.target_loss!r}"
 
     def _data_frame(self, s: Session, view: PlaneView) -> bytes:
-        """The points (raw inputs, colour codes) and the nine feature maps."""
+        """The points (raw inputs, colour codes, targets: the class index or the first
+        regression value, for the 1-D plot) and the nine feature maps; on a line also
+        ``curve_x``, the x of each value of the frames' ``curve``."""
         args = (s.problem, s.n_classes, view.scale)
+
+        def targets(y: np.ndarray) -> np.ndarray:
+            return np.asarray(y, dtype=np.float32).reshape(len(y), -1)[:, 0].copy()
+
         arrays = {
             "train_x": s.train_data.x.astype(np.float32),
             "train_c": palettes.label_codes(s.train_data.y, *args),
+            "train_y": targets(s.train_data.y),
             "test_x": s.test_data.x.astype(np.float32),
             "test_c": palettes.label_codes(s.test_data.y, *args),
+            "test_y": targets(s.test_data.y),
             "features": view.feature_maps(),
         }
-        return encode_frame({"kind": "data", "features": list(FEATURES)}, arrays)
+        xs = getattr(view, "xs", None)
+        if xs is not None:
+            arrays["curve_x"] = np.asarray(xs, dtype=np.float32)
+        return encode_frame({"kind": "data", "features": list(FEATURES),
+                             "inputs": int(s.dataset.x.shape[1])}, arrays)
 
     def _frame(self, s: Session, view: PlaneView) -> bytes:
         """The network now: counters, new history rows, losses, parameters and maps."""
@@ -648,6 +698,9 @@ class LiveSession:
         self._last_test_loss = now.get("test_loss")
         output, nodes = view.codes()
         arrays: dict[str, np.ndarray] = {"output": output, "nodes": nodes}
+        curve = getattr(view, "curve", None)
+        if curve is not None:  # a line: y = f(x) for the page's plot
+            arrays["curve"] = curve()
         if t.x_test is not None:
             extra, confusion = test_scores(s, now.get("test_loss"))
             now.update(extra)
@@ -685,9 +738,16 @@ def test_scores(s: Session, test_loss: float | None
 
 def _make(config: Config, dataset: Dataset | None = None) -> tuple[Session, PlaneView]:
     session = Session(config, dataset)
+    return session, _view_of(session, dataset)
+
+
+def _view_of(session: Session, dataset: Dataset | None) -> PlaneView:
+    """The view of a session's input space: its dataset's window, or one holding the user's
+    own points."""
+    config = session.config
     extent = (DATASETS[config.dataset].domain if dataset is None and not config.is_csv
               else None) or userdata.extent_of(session.dataset)
-    return session, make_view(session, extent)
+    return make_view(session, extent)
 
 
 def _changed(a: Config, b: Config) -> set[str]:

@@ -35,6 +35,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from depthlens.data import DATASETS
+from depthlens.data.features import FEATURES, FEATURES_1D
 from depthlens.errors import ConfigError
 from depthlens.experiment.config import Config
 
@@ -65,9 +66,11 @@ LIMITS = {
 }
 
 PLAYGROUND_DATASETS = tuple(
-    name for name, spec in DATASETS.items() if spec.n_features == 2 and spec.domain is not None
+    name for name, spec in DATASETS.items()
+    if spec.n_features in (1, 2) and spec.domain is not None
 )
-"""The datasets the page offers: the 2-D ones (the 1-D view and CSV upload come later)."""
+"""The datasets the page offers: those with a picture, the 2-D ones (a plane) and the 1-D ones
+(a line, y = f(x)); not the sequence set (39 inputs). A CSV file comes by upload instead."""
 
 
 class ProtocolError(Exception):
@@ -225,9 +228,19 @@ def split_target(query: str) -> tuple[str, float | None]:
 
 def check_limits(config: Config) -> None:
     """The playground's own limits on a (valid) Config; ConfigError naming the field."""
+    if config.is_csv:
+        raise ConfigError("dataset", config.dataset,
+                          "a dataset of the playground; the page reads no file named in a "
+                          "Config: upload the file instead (Your data, Upload CSV)")
     if config.dataset not in PLAYGROUND_DATASETS:
         raise ConfigError("dataset", config.dataset,
-                          f"a 2-D dataset of the playground: {', '.join(PLAYGROUND_DATASETS)}")
+                          f"a dataset of the playground (1 or 2 inputs): "
+                          f"{', '.join(PLAYGROUND_DATASETS)}")
+    if DATASETS[config.dataset].n_features == 1:
+        two_d = [f for f in config.features if FEATURES[f].uses_x2]
+        if two_d and tuple(config.features) != Config().features:  # the default: x1 alone
+            raise ConfigError("features", two_d[0], "for the 1-D dataset "
+                              f"{config.dataset!r} a feature of x1: {', '.join(FEATURES_1D)}")
     if len(config.layers) > MAX_HIDDEN_LAYERS:
         raise ConfigError("layers", ",".join(map(str, config.layers)),
                           f"at most {MAX_HIDDEN_LAYERS} hidden layers in the playground")

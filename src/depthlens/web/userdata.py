@@ -1,15 +1,198 @@
-"""Your own data in the playground: points added by clicking and uploaded CSV files."""
+"""Your own data in the playground: points added by clicking and uploaded CSV files.
+
+Both end as a :class:`~depthlens.data.Dataset` with 1 or 2 inputs that replaces the Config's
+generated data until another dataset is picked:
+
+- :func:`parse_upload` reads a CSV file (``data.tabular``'s rules: a header, 1 or 2 input
+  columns, the target last; a few integer or text targets are classes, other numbers a
+  regression target) within the playground's limits;
+- :func:`add_points` adds clicked points to the current data, each checked against its inputs
+  and problem. A click may start a *new* class (index k when the data has k classes, up to
+  :data:`MAX_CLASSES`, the colours the page has): that is how a user grows a two-class set into
+  a three-class one without writing a file.
+
+Every refusal is a ``DataError`` (uploads: the page shows it under the file's name, naming the
+line, column and cell) or a ``ConfigError('points', value, allowed)`` (clicks), and says what
+is allowed.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import math
+import re
+from collections.abc import Sequence
 
 import numpy as np
 
 from depthlens.data import Dataset
+from depthlens.data.tabular import AUTO_MAX_CLASSES, parse_csv_text
+from depthlens.errors import ConfigError, DataError
+from depthlens.web.palettes import MAX_CLASSES
+from depthlens.web.protocol import MAX_POINTS, MAX_UPLOAD_BYTES
+
+MIN_POINTS = 4
+"""Fewest points a Session is built on (the train/test split needs some of each)."""
+MAX_VALUE = 1e6
+"""Largest |coordinate| or |target| of an uploaded file (features such as x1·x2 stay finite)."""
+MAX_INPUTS = 2
+
+_ROW_LIMIT = re.compile(r"^line (\d+): more than max_rows")
 
 
 def extent_of(dataset: Dataset) -> tuple[float, float]:
     """A square window (−h, h) holding every point, h rounded up to a whole number (≥ 1)."""
     top = float(np.abs(dataset.x).max()) if dataset.x.size else 1.0
     return (-float(max(1, math.ceil(top * 1.05))), float(max(1, math.ceil(top * 1.05))))
+
+
+# -- uploads ----------------------------------------------------------------------------------
+def _decode(name: str, body: bytes) -> str:
+    """The file's text (UTF-8, a BOM allowed); DataError naming the first bad byte."""
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError(f"{name}: not UTF-8 text (byte {e.start} is {body[e.start]:#04x}); "
+                        "save the file as UTF-8 CSV") from None
+
+
+def _data_lines(text: str) -> tuple[list[str] | None, int | None, list[int]]:
+    """(header cells, header line, line of each data row), read as ``tabular`` reads them
+    (blank lines skipped, a row's line the one it starts on); stops at the first CSV error,
+    which the parser itself then reports."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    header_line: int | None = None
+    lines: list[int] = []
+    last = 0
+    try:
+        for row in reader:
+            line, last = last + 1, reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if header is None:
+                header, header_line = [c.strip() for c in row], line
+            else:
+                lines.append(line)
+    except csv.Error:
+        pass
+    return header, header_line, lines
+
+
+def parse_upload(name: str, body: bytes) -> Dataset:
+    """An uploaded CSV file → the playground's Dataset named ``name``.
+
+    The file: UTF-8 text, a header line, then one row per point: 1 or 2 input columns and the
+    target in the last column; at most ``MAX_POINTS`` rows (and ``MAX_UPLOAD_BYTES`` bytes),
+    every number within ±``MAX_VALUE``. The target is a class (at most ``MAX_CLASSES`` of
+    them, at least 2) when it is text or a few (≤ 10) distinct integers, else a regression
+    value — ``data.tabular``'s rule. Every problem is a DataError whose message starts with
+    the file's name and names the line, the column, the cell and what is allowed."""
+    if not isinstance(body, (bytes, bytearray)):
+        raise DataError(f"{name}: expected the file's bytes, got {type(body).__name__}")
+    if len(body) > MAX_UPLOAD_BYTES:
+        raise DataError(f"{name}: {len(body)} bytes is more than the upload limit of "
+                        f"{MAX_UPLOAD_BYTES} bytes")
+    text = _decode(name, bytes(body))
+    header, header_line, lines = _data_lines(text)
+    if header is not None and not 2 <= len(header) <= MAX_INPUTS + 1:
+        columns = ", ".join(repr(c) for c in header)
+        count = f"{len(header)} column{'s' if len(header) != 1 else ''}"
+        raise DataError(f"{name}, line {header_line}: {count} ({columns}); the "
+                        "playground takes 1 or 2 input columns and a target column (the last)")
+    try:
+        data = parse_csv_text(text, max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_POINTS, name=name)
+    except DataError as e:
+        match = _ROW_LIMIT.match(str(e))
+        if match:
+            raise DataError(f"{name}, line {match.group(1)}: more than {MAX_POINTS} data rows; "
+                            f"the playground takes at most {MAX_POINTS} points") from None
+        raise DataError(f"{name}: {e}") from None
+    _check_values(name, data, header or [], lines)
+    if data.problem == "classification":
+        target = repr(header[-1]) if header else "the target"
+        if data.n_classes > MAX_CLASSES:
+            raise DataError(f"{name}, column {target}: {data.n_classes} classes; the playground "
+                            f"shows at most {MAX_CLASSES} (a numeric target with more than "
+                            f"{AUTO_MAX_CLASSES} values is read as regression)")
+        if data.n_classes < 2:
+            raise DataError(f"{name}, column {target}: every row has the class "
+                            f"{data.class_names[0]!r}; a classification needs at least 2 classes")
+    if len(data.y) < MIN_POINTS:
+        raise DataError(f"{name}: {len(data.y)} data row{'s' if len(data.y) != 1 else ''}; the "
+                        f"playground needs at least {MIN_POINTS} points to split into training "
+                        "and test data")
+    return data
+
+
+def _check_values(name: str, data: Dataset, header: Sequence[str], lines: list[int]) -> None:
+    """DataError naming the first cell whose |value| is over MAX_VALUE."""
+    columns: list[tuple[str, np.ndarray]] = [
+        (header[j] if j < len(header) else data.feature_names[j], data.x[:, j])
+        for j in range(data.x.shape[1])]
+    if data.problem == "regression":
+        columns.append((header[-1] if header else "target", np.asarray(data.y).reshape(-1)))
+    for column, values in columns:
+        bad = np.flatnonzero(np.abs(values) > MAX_VALUE)
+        if bad.size:
+            i = int(bad[0])
+            line = f"line {lines[i]}, " if i < len(lines) else ""
+            raise DataError(f"{name}, {line}column {column!r}: {values[i]:g} is too large; "
+                            f"values must lie in [-{MAX_VALUE:g}, {MAX_VALUE:g}] (rescale the "
+                            "column)")
+
+
+# -- clicked points ---------------------------------------------------------------------------
+def add_points(base: Dataset, rows: Sequence[Sequence[float]], clear: bool = False) -> Dataset:
+    """``base`` with ``rows`` added (after dropping every point of ``base`` with ``clear``).
+
+    A row is the point's d coordinates (d = ``base``'s 1 or 2 inputs) then its value: a class
+    index 0..k−1, or k to start a new class (at most ``MAX_CLASSES``), or a regression target.
+    ConfigError('points', …) when a row does not fit, or when the result would hold more than
+    ``MAX_POINTS`` or fewer than ``MIN_POINTS`` points."""
+    d = base.x.shape[1]
+    if d > MAX_INPUTS:
+        raise ConfigError("points", f"{d} inputs", "data with 1 or 2 inputs to click points on")
+    if base.problem == "regression" and base.y.ndim == 2 and base.y.shape[1] != 1:
+        raise ConfigError("points", f"{base.y.shape[1]} targets", "data with one target")
+    kept = 0 if clear else len(base.y)
+    total = kept + len(rows)
+    if total > MAX_POINTS:
+        raise ConfigError("points", total, f"at most {MAX_POINTS} points in all (the "
+                          f"playground's limit; {kept} are there already): clear some first")
+    if total < MIN_POINTS:
+        raise ConfigError("points", total, f"at least {MIN_POINTS} points, so that there is "
+                          f"training and test data (a clear needs {MIN_POINTS} new points with it)")
+    shape = "[x1, value]" if d == 1 else "[x1, x2, value]"
+    x_new = np.empty((len(rows), d))
+    y_new = np.empty(len(rows))
+    k = base.n_classes
+    new_class = False
+    for i, row in enumerate(rows):
+        values = [float(v) for v in row]
+        if len(values) != d + 1:
+            raise ConfigError("points", list(row), f"{shape}: the data has {d} input"
+                              f"{'s' if d > 1 else ''}, so a point is {d + 1} numbers")
+        if not all(math.isfinite(v) for v in values):
+            raise ConfigError("points", list(row), "finite numbers")
+        x_new[i] = values[:d]
+        v = values[d]
+        if base.problem == "classification":
+            top = k if k < MAX_CLASSES else k - 1
+            if v != round(v) or not 0 <= v <= top:
+                extra = f", or {k} for a new class" if top == k else ""
+                raise ConfigError("points", list(row),
+                                  f"a class index 0..{k - 1}{extra} as the last number")
+            new_class = new_class or int(v) == k
+        y_new[i] = v
+    x = x_new if clear else np.concatenate([base.x, x_new])
+    if base.problem == "classification":
+        y_old = np.asarray(base.y, dtype=np.int64)
+        y: np.ndarray = y_new.astype(np.int64) if clear else np.concatenate(
+            [y_old, y_new.astype(np.int64)])
+        names = (*base.class_names, str(k)) if new_class else base.class_names
+        return base.replace(x=x, y=y, n_classes=len(names), class_names=names, groups=None)
+    y_old = np.asarray(base.y, dtype=np.float64).reshape(-1)
+    y = y_new if clear else np.concatenate([y_old, y_new])
+    return base.replace(x=x, y=y, groups=None)

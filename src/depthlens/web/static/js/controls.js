@@ -72,9 +72,11 @@ export class Controls {
     fill($("speed"), o.speeds, (s) => (s === "max" ? "as fast as possible" : `${s} epoch${s === 1 ? "" : "s"} / frame`));
     this.problemOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.problem]));
     this.descriptionOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.description]));
+    this.inputsOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.inputs ?? 2]));
   }
 
-  /** Dataset thumbnails: each set's points (noise 0) as 4×4 px squares on a 100 px canvas. */
+  /** Dataset thumbnails: each set's points (noise 0) as 4×4 px squares on a 100 px canvas (a
+   * 1-D set's come laid out as a plot, x across and the target or class up, over its axis). */
   setThumbnails(frame) {
     const box = $("datasets");
     box.replaceChildren();
@@ -91,6 +93,12 @@ export class Controls {
       const ctx = canvas.getContext("2d");
       const x = frame.arrays[`${name}.x`].data;
       const rgb = frame.arrays[`${name}.rgb`].data;
+      if (frame.header.inputs?.[name] === 1) {
+        button.classList.add("line");
+        button.title += " (1-D: y = f(x))";
+        ctx.fillStyle = "#bbb";
+        ctx.fillRect(0, 50, 100, 1);
+      }
       for (let k = 0; k < x.length / 2; k++) {
         ctx.fillStyle = `rgb(${rgb[3 * k]},${rgb[3 * k + 1]},${rgb[3 * k + 2]})`;
         const px = ((x[2 * k] - lo) / (hi - lo)) * 100;
@@ -191,6 +199,14 @@ export class Controls {
     if (name === c.dataset) return;
     const patch = { dataset: name, dataset_params: {} };
     if (this.problemOf[name] !== this.problemOf[c.dataset]) Object.assign(patch, { loss: null, output: null });
+    // a line has no x2: keep the features of x1 alone; back on a plane, the plane's defaults
+    const line = (n) => this.inputsOf?.[n] === 1;
+    if (line(name)) {
+      const ones = this.hello.options.features.filter((f) => !f.includes("x2") && c.features.includes(f));
+      patch.features = ones.length ? ones : ["x1"];
+    } else if (line(c.dataset) || this.state.user_data?.inputs === 1) {
+      patch.features = ["x1", "x2"];
+    }
     this.actions.config(patch);
   }
 
@@ -233,8 +249,13 @@ export class Controls {
     $("regularization").addEventListener("change", (e) => a.config({ regularization: e.target.value }));
     $("reg-rate").addEventListener("change", (e) => a.config({ reg_rate: Number(e.target.value) }));
     $("problem").addEventListener("change", (e) => {
-      const dataset = e.target.value === "regression" ? "reg-plane" : "circle";
-      a.config({ dataset, dataset_params: {}, loss: null, output: null });
+      // stay on a line when on one (line-fn ↔ line-sign), else the plane's first sets
+      const line = this.inputsOf?.[this.state?.config.dataset] === 1;
+      const regression = e.target.value === "regression";
+      const dataset = line ? (regression ? "line-fn" : "line-sign") : regression ? "reg-plane" : "circle";
+      const patch = { dataset, dataset_params: {}, loss: null, output: null };
+      if (this.inputsOf?.[dataset] === undefined) patch.dataset = regression ? "reg-plane" : "circle";
+      a.config(patch);
     });
     $("optimizer").addEventListener("change", (e) => a.config({ optimizer: e.target.value, optimizer_params: {} }));
     $("init").addEventListener("change", (e) => a.config({ init: e.target.value, init_params: {} }));

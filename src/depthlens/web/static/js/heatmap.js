@@ -1,6 +1,15 @@
 // The large output view: the network's output over the plane (100×100 codes drawn at 300 px)
 // with the data on top (train points outlined white, test points outlined black), or, while a
 // neuron is hovered, that neuron's map.
+//
+// Data with one input is drawn as a plot of y = f(x): the map is then a stripe picture (each
+// column one x, coloured by the output there) and on top come axes with ticks, the network's
+// curve (the frame's `curve` at the data frame's `curve_x`) and the points at (x, target):
+// regression the predicted y over the points' y; two classes p(class 1) over the points at 0 or
+// 1; k classes every p(class c) in its class colour over the points at 1.
+//
+// A click on the view calls `onPick({coords, line})` when a hook is set (your own data adds a
+// point there): `coords` are (x1, x2) on the plane, (x, y) in the plot's units on a line.
 
 import { cssColor, drawCodes, SHADES, NAN_CODE } from "./colors.js";
 
@@ -30,12 +39,48 @@ export class OutputView {
     this.hover = null;
     this.data = null;
     this.output = null;
+    this.curve = null;
+    this.line = false;
+    this.onPick = null;
+    points.addEventListener("click", (e) => {
+      if (!this.onPick || !this.extent) return;
+      const box = points.getBoundingClientRect();
+      const px = ((e.clientX - box.left) / box.width) * this.size;
+      const py = ((e.clientY - box.top) / box.height) * this.size;
+      this.onPick({ coords: this.toData(px, py), line: this.line });
+    });
+  }
+
+  /** Data coordinates of a point (px, py) of the 300 px view: (x1, x2), or (x, y) on a line. */
+  toData(px, py) {
+    const [lo, hi] = this.extent;
+    const x = lo + (px / this.size) * (hi - lo);
+    if (this.line) {
+      const [ylo, yhi] = this.yRange();
+      return [x, yhi - (py / this.size) * (yhi - ylo)];
+    }
+    return [x, hi - (py / this.size) * (hi - lo)];
+  }
+
+  /** The plot's value axis on a line: ±1.15·scale (regression) or [−0.1, 1.1] (probability). */
+  yRange() {
+    if (this.problem === "regression") return [-1.15 * this.scale, 1.15 * this.scale];
+    return [-0.1, 1.1];
+  }
+
+  /** The network's output along the line (a frame's `curve` array), or null. */
+  setCurve(curve) {
+    this.curve = curve;
+    if (this.line) this.drawPoints();
   }
 
   setState(state) {
     this.palettes = state.palettes;
     this.extent = state.grid.extent;
     this.multiclass = state.network.problem === "classification" && state.network.n_classes > 2;
+    this.problem = state.network.problem;
+    this.nClasses = state.network.n_classes;
+    this.scale = state.output_scale || 1;
     this.resolution = state.grid.resolution;
     this.nodeResolution = state.grid.node_resolution;
     // resizing clears a canvas: only when the size changes (a live lr change keeps the map)
@@ -52,6 +97,10 @@ export class OutputView {
 
   setData(arrays) {
     this.data = arrays;
+    const line = arrays.train_x.shape[1] === 1;
+    if (line !== this.line) this.curve = null;
+    this.line = line;
+    this.points.classList.toggle("line", line);
     this.drawPoints();
   }
 
@@ -92,6 +141,10 @@ export class OutputView {
     const s = this.size;
     ctx.clearRect(0, 0, s, s);
     if (!this.data || !this.palettes) return;
+    if (this.line) {
+      this.drawLine();
+      return;
+    }
     const [lo, hi] = this.extent;
     const scale = s / (hi - lo);
     const lut = this.palettes.output;
@@ -114,6 +167,111 @@ export class OutputView {
       }
     }
   }
+
+  /** The 1-D plot: axes with ticks, the points at (x, target) and the network's curve. */
+  drawLine() {
+    const ctx = this.pctx;
+    const s = this.size;
+    const [lo, hi] = this.extent;
+    const [ylo, yhi] = this.yRange();
+    const X = (x) => ((x - lo) / (hi - lo)) * s;
+    const Y = (y) => ((yhi - y) / (yhi - ylo)) * s;
+    const lut = this.palettes.output;
+    // axes: the zero lines and ticks, labelled inside the plot
+    ctx.save();
+    ctx.font = "10px sans-serif";
+    ctx.fillStyle = "rgba(0,0,0,0.65)";
+    ctx.strokeStyle = "rgba(0,0,0,0.18)";
+    ctx.lineWidth = 1;
+    ctx.textBaseline = "middle";
+    for (const t of ticks(ylo, yhi, 5)) {
+      ctx.beginPath();
+      ctx.moveTo(0, Y(t));
+      ctx.lineTo(s, Y(t));
+      ctx.stroke();
+      ctx.fillText(formatTick(t), 3, Y(t) - 6);
+    }
+    ctx.textBaseline = "bottom";
+    ctx.textAlign = "center";
+    for (const t of ticks(lo, hi, 6)) {
+      ctx.beginPath();
+      ctx.moveTo(X(t), s);
+      ctx.lineTo(X(t), s - 5);
+      ctx.stroke();
+      if (X(t) > 12 && X(t) < s - 12) ctx.fillText(formatTick(t), X(t), s - 6);
+    }
+    ctx.strokeStyle = "rgba(0,0,0,0.5)";
+    ctx.beginPath();
+    ctx.moveTo(0, Y(0));
+    ctx.lineTo(s, Y(0));
+    if (lo < 0 && hi > 0) {
+      ctx.moveTo(X(0), 0);
+      ctx.lineTo(X(0), s);
+    }
+    ctx.stroke();
+    ctx.restore();
+    // the points: (x, y) for regression, (x, 0 or 1) for two classes, (x, 1) for k classes
+    const sets = [["train_x", "train_c", "train_y", "#fff"]];
+    if (this.showTest) sets.push(["test_x", "test_c", "test_y", "#000"]);
+    const height = (v, k) => {
+      if (this.problem === "regression") return v;
+      if (!this.multiclass) return v >= 1 ? 1 : 0;
+      return 1 + 0.04 * (((k * 7919) % 11) / 10 - 0.5); // a little jitter shows how many
+    };
+    ctx.lineWidth = 1;
+    for (const [xs, cs, ys, stroke] of sets) {
+      const x = this.data[xs].data;
+      const c = this.data[cs].data;
+      const y = this.data[ys]?.data;
+      if (!y) continue;
+      ctx.strokeStyle = stroke;
+      for (let k = 0; k < c.length; k++) {
+        const px = X(x[k]);
+        const py = Y(height(y[k], k));
+        if (px < 0 || px > s || py < -3 || py > s + 3) continue;
+        ctx.beginPath();
+        ctx.arc(px, py, 3, 0, 2 * Math.PI);
+        ctx.fillStyle = cssColor(lut, c[k]);
+        ctx.fill();
+        ctx.stroke();
+      }
+    }
+    // the network's curve(s)
+    const xs = this.data.curve_x?.data;
+    if (!this.curve || !xs) return;
+    const [n, m] = this.curve.shape;
+    const values = this.curve.data;
+    ctx.save();
+    ctx.lineWidth = 2.5;
+    ctx.lineJoin = "round";
+    for (let j = 0; j < m; j++) {
+      ctx.strokeStyle = this.multiclass ? cssColor(lut, j * LEVELS + LEVELS - 1) : "#222";
+      ctx.beginPath();
+      for (let k = 0; k < n && k < xs.length; k++) {
+        const py = Math.max(-2, Math.min(s + 2, Y(values[k * m + j])));
+        if (k === 0) ctx.moveTo(X(xs[k]), py);
+        else ctx.lineTo(X(xs[k]), py);
+      }
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+}
+
+/** About `count` round tick values in [lo, hi] (steps of 1, 2 or 5 × 10^k). */
+export function ticks(lo, hi, count) {
+  const raw = (hi - lo) / Math.max(count, 1);
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((f) => f * p).find((v) => v >= raw) ?? 10 * p;
+  const out = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
+    out.push(Math.abs(t) < step * 1e-9 ? 0 : Number(t.toPrecision(12)));
+  }
+  return out;
+}
+
+function formatTick(t) {
+  return String(Number(t.toPrecision(3))).replace("-", "\u2212");
 }
 
 /** Draw the colour legend of the output table: the two-class scale, or the class colours. */

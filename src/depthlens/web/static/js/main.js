@@ -82,7 +82,8 @@ class Playground {
   /** Call `method(...args)` on every panel that has it. Panel hooks: onHello(hello),
    * onState(state), onData(dataFrame), onFrame(frame) (each drawn training frame),
    * onPanel(frame) (binary frames of a kind in the panel's `kinds`), onMessage(m) (text
-   * messages of a type in its `types`), onError(m) (errors whose field is one of its kinds). */
+   * messages of a type in its `types`), onError(m) (errors answering a request of one of
+   * its kinds: `m.panel`). */
   panelsDo(method, ...args) {
     for (const panel of this.panels) panel[method]?.(...args);
   }
@@ -159,7 +160,9 @@ class Playground {
         this.errors.push(m);
         this.toast(`${m.field}: ${m.message}`);
         if (this.state) this.controls.sync(this.state); // put the controls back
-        for (const panel of this.panels) if (panel.kinds?.includes(m.field)) panel.onError?.(m);
+        for (const panel of this.panels) {
+          if (m.panel && panel.kinds?.includes(m.panel)) panel.onError?.(m);
+        }
         break;
       case "stopped":
         this.stopped = m;

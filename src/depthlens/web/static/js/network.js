@@ -96,7 +96,7 @@ export class NetworkView {
     this.highlight = null;
     const sizes = state.network.sizes;
     const hidden = sizes.slice(1, -1);
-    const active = state.config.features;
+    const active = state.network.feature_names; // what the network takes (x1 alone on a line)
     const width = Math.max(this.container.clientWidth, 420);
     const columns = hidden.length + 2;
     const xFeatures = LABEL;
