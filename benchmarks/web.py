@@ -18,6 +18,9 @@ lifted, 24 epochs/s on 6×8 where its 100×100 grid costs 24 ms a frame):
     speed 'max' (~60 frames/s), counted from the frames' ``epoch`` over a fixed wall time: goal
     ≥ 600 on the default, ≥ 240 on 6×8 (six hidden layers of 8);
 (3) server work per frame: ``LiveSession._frame`` called directly (median, max): goal < 10 ms;
+    and each panel's ``build`` the same way (the live ones — hidden space, gradients — are sent
+    with frames, so the same goal; the probes every 0.5 s, the player and the backprop stepper
+    once per request);
 (4) page draw time per frame in headless Chromium: the page's own ``draw()`` (``window.depthlens``)
     wrapped from outside with ``performance.now()`` (nothing is added to the page): goal < 8 ms;
 (5) 20 websocket sessions playing at speed 'max' at once for ``--soak`` seconds: the minimum
@@ -61,6 +64,7 @@ from websockets.asyncio.client import connect
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
 from depthlens.web.live import HISTORY_KEEP, LiveSession, _make
+from depthlens.web.panels import PANELS
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
@@ -184,6 +188,47 @@ def frame_times(query: str, count: int) -> list[float]:
             s.train_epoch()
             t0 = time.perf_counter()
             live._frame(s, view)
+            out.append(time.perf_counter() - t0)
+        return out
+
+
+PANEL_REQUESTS = (
+    ("hidden space, last hidden layer, 2 units", {"type": "space", "stage": -1, "mode": "units"}),
+    ("hidden space, last hidden layer, PCA", {"type": "space", "stage": -1, "mode": "pca"}),
+    ("hidden space, layer 1, 3-D", {"type": "space", "stage": 1, "mode": "3d"}),
+    ("gradients (live)", {"type": "gradients"}),
+    ("probes (every 0.5 s)", {"type": "probes"}),
+    ("five-operation player, layer 1 (once)", {"type": "operations", "layer": 0}),
+    ("backprop stepper, one point (once)", {"type": "backprop", "index": 0}),
+)
+LIVE_PANELS = ("space", "gradients")
+
+
+def panel_times(query: str, request: dict[str, Any], count: int) -> list[float]:
+    """Seconds of one panel's ``build``, an epoch trained between two builds (not timed).
+    A ``stage`` of −1 means the last hidden layer."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        s, view = _make(Config.from_query(query))
+        request = dict(request)
+        if request.get("stage") == -1:
+            request["stage"] = len(s.config.layers)
+        if request["type"] == "space" and request["mode"] in ("units", "3d"):
+            width = s.sizes[request["stage"]]
+            request["units"] = list(range(min(width, 3 if request["mode"] == "3d" else 2)))
+            if len(request["units"]) < (3 if request["mode"] == "3d" else 2):
+                request["mode"] = "pca"
+                request.pop("units")
+        panel = PANELS[request["type"]]
+        message = panel.model.model_validate(request)
+        for _ in range(3):
+            panel.build(s, view, message)
+        out = []
+        for _ in range(count):
+            s.train_epoch()
+            t0 = time.perf_counter()
+            panel.build(s, view, message)
             out.append(time.perf_counter() - t0)
         return out
 
@@ -415,6 +460,15 @@ def main() -> None:
                         f"< {GOAL_FRAME_MS:g} ms", judge(max(ts), GOAL_FRAME_MS / 1e3, False),
                         f"judged on the max; p95 {p95 * 1e3:.2f} ms; {len(ts)} frames"))
         print(rows[-1].what, rows[-1].value, flush=True)
+        for what, request in PANEL_REQUESTS:
+            ts = panel_times(query, request, 10 if quick else 40)
+            live = request["type"] in LIVE_PANELS
+            rows.append(Row(f"(3) panel `build`, {what}, {name}", ms(ts),
+                            f"< {GOAL_FRAME_MS:g} ms" if live else "",
+                            judge(max(ts), GOAL_FRAME_MS / 1e3, False) if live else None,
+                            f"{len(ts)} builds" + ("; judged on the max" if live else
+                                                   "; not per frame")))
+            print(rows[-1].what, rows[-1].value, flush=True)
 
     proc, port = start_server()
     try:

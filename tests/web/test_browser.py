@@ -298,3 +298,28 @@ def test_downloads_of_the_config_the_model_and_the_output_picture(page, server, 
     assert info.value.suggested_filename == "depthlens-output.png"
     assert Path(info.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert page.problems == []
+
+
+def test_every_picture_downloads_as_a_png_of_its_canvas(page, server):
+    from PIL import Image
+
+    load(page, server, PLAYGROUND + "&seed=5")
+    for epoch in (1, 2, 3):  # the loss chart draws lines between epochs
+        page.click("#step")
+        wait_drawn(page, epoch)
+    page.wait_for_function("() => window.depthlens.panels[0].drawn > 0 && "
+                           "window.depthlens.panels[2].drawn > 0", timeout=15_000)
+    sizes = {"export-png": "#points", "export-chart": "#chart",
+             "export-space": "#space-panel canvas", "export-player": "#player-panel canvas"}
+    for button, canvas in sizes.items():
+        width, height = page.evaluate(
+            "(s) => { const c = document.querySelector(s); return [c.width, c.height]; }", canvas)
+        with page.expect_download() as info:
+            page.click(f"#{button}")
+        assert info.value.suggested_filename.endswith(".png"), button
+        with Image.open(info.value.path()) as image:
+            assert image.format == "PNG" and image.size == (width, height), button
+            pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
+        # a picture, not a blank page: a good share of the pixels are not white
+        assert (np.abs(pixels - 255).sum(axis=2) > 30).mean() > 0.01, button
+    assert page.problems == []

@@ -73,6 +73,12 @@ class Playground {
     $("export-config").addEventListener("click", () => this.exportConfig());
     $("export-model").addEventListener("click", () => this.exportModel());
     $("export-png").addEventListener("click", () => this.exportPng());
+    const pictures = { "export-chart": ["depthlens-loss.png", () => $("chart")],
+      "export-space": ["depthlens-hidden-space.png", () => this.panels[0].canvas],
+      "export-player": ["depthlens-operations.png", () => this.panels[2].canvas] };
+    for (const [id, [name, canvas]] of Object.entries(pictures)) {
+      $(id).addEventListener("click", () => this.exportLayers(name, [canvas()]));
+    }
     window.addEventListener("hashchange", () => {
       const query = location.hash.slice(1);
       if (this.state && query !== this.state.query) this.send({ type: "config", query });
@@ -351,14 +357,21 @@ class Playground {
 
   /** The output view (the map and the points, 300×300) as a PNG. */
   exportPng() {
-    const points = $("points");
+    this.exportLayers("depthlens-output.png", [$("heatmap"), $("points")]);
+  }
+
+  /** Save `layers` (canvases, drawn in order over white at the size of the last one) as a
+   * PNG named `name`: every picture on the page downloads the same way. */
+  exportLayers(name, layers) {
+    const top = layers[layers.length - 1];
     const canvas = document.createElement("canvas");
-    canvas.width = points.width;
-    canvas.height = points.height;
+    canvas.width = top.width;
+    canvas.height = top.height;
     const ctx = canvas.getContext("2d");
-    ctx.drawImage($("heatmap"), 0, 0, canvas.width, canvas.height);
-    ctx.drawImage(points, 0, 0, canvas.width, canvas.height);
-    canvas.toBlob((blob) => this.download("depthlens-output.png", blob), "image/png");
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    for (const layer of layers) ctx.drawImage(layer, 0, 0, canvas.width, canvas.height);
+    canvas.toBlob((blob) => this.download(name, blob), "image/png");
   }
 
   redrawOutput() {
