@@ -255,3 +255,17 @@ def test_regenerated_keeps_the_network_and_counters_and_draws_new_data():
     assert other.config.seed == 7
     assert not np.array_equal(other.dataset.x, session.dataset.x)
     assert other.dataset.x.shape == session.dataset.x.shape
+
+
+def test_adopt_network_takes_parameters_and_counters_only_of_the_same_shape():
+    trained = Session(Config(dataset="xor", n_samples=80))
+    trained.run(2)
+    same = Session(Config(dataset="circle", n_samples=60))
+    assert same.adopt_network(trained)
+    np.testing.assert_array_equal(same.net.params, trained.net.params)
+    assert (same.epoch, same.trainer.steps_done) == (2, trained.trainer.steps_done)
+    other = Session(Config(dataset="xor", layers=(3,), n_samples=80))
+    before = other.net.params.copy()
+    assert not other.adopt_network(trained)
+    np.testing.assert_array_equal(other.net.params, before)
+    assert other.epoch == 0

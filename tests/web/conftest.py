@@ -1,7 +1,8 @@
-"""Fixtures of the browser tests: the playground served on a free loopback port (uvicorn in a
-thread of this process, so a test can read the server's own state, ``app.state.sessions``) and
-Debian's headless Chromium driven by Playwright; helpers to wait for the page live in
-``tests/web/pages.py``."""
+"""Fixtures of the web tests: ``client`` (FastAPI's TestClient on ``create_app()``) and ``ws``
+(one websocket session of it) for the protocol; for the browser tests, ``server`` (the
+playground on a free loopback port, uvicorn in a thread of this process, so a test can read the
+server's own state, ``app.state.sessions``) and ``browser``/``page`` (Debian's headless Chromium
+driven by Playwright). Helpers to wait for the page live in ``tests/web/pages.py``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import time
 
 import pytest
 import uvicorn
+from fastapi.testclient import TestClient
 from playwright.sync_api import sync_playwright
 
 from depthlens.web import create_app
@@ -70,3 +72,17 @@ def page(browser, server):
     yield tab
     tab.close()
     assert problems == []
+
+
+@pytest.fixture(scope="module")
+def client():
+    """The app under FastAPI's TestClient (no network; one per test module)."""
+    with TestClient(create_app()) as c:
+        yield c
+
+
+@pytest.fixture
+def ws(client):
+    """A websocket of ``client``: one playground session."""
+    with client.websocket_connect("/ws") as socket:
+        yield socket

@@ -6,12 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from fastapi.testclient import TestClient
 
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
 from depthlens.nn import regularization
-from depthlens.web import create_app
 from depthlens.web.backprop import GradientsMessage, build_gradients, point_pass
 from depthlens.web.frames import decode_frame
 from depthlens.web.protocol import ProtocolError
@@ -240,18 +238,6 @@ def test_test_split_and_bad_indices():
 
 
 # -- over the websocket --------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def client():
-    with TestClient(create_app()) as c:
-        yield c
-
-
-@pytest.fixture
-def ws(client):
-    with client.websocket_connect("/ws") as socket:
-        yield socket
-
-
 def test_backprop_over_the_socket_keeps_the_live_session(client):
     before = set(client.app.state.sessions)
     with client.websocket_connect("/ws") as ws:

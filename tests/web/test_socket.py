@@ -7,11 +7,9 @@ import time
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
-from depthlens.web import create_app
 from depthlens.web.heatmaps import NODE_RESOLUTION, RESOLUTION
 from depthlens.web.palettes import NAN_CODE, SHADES
 from depthlens.web.protocol import MAX_HIDDEN_LAYERS, MAX_NEURONS, MAX_POINTS
@@ -19,18 +17,6 @@ from depthlens.web.protocol import MAX_HIDDEN_LAYERS, MAX_NEURONS, MAX_POINTS
 from .support import open_session, receive, send, until
 
 PLAYGROUND = "loss=half_mse&output=tanh"
-
-
-@pytest.fixture(scope="module")
-def client():
-    with TestClient(create_app()) as c:
-        yield c
-
-
-@pytest.fixture
-def ws(client):
-    with client.websocket_connect("/ws") as socket:
-        yield socket
 
 
 def test_hello_then_thumbnails_of_every_2d_dataset(ws):

@@ -6,14 +6,12 @@ import json
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 
 from depthlens.data import DATASETS
 from depthlens.errors import ConfigError
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
 from depthlens.lens.representations import grid_lines, represent
-from depthlens.web import create_app
 from depthlens.web.frames import decode_frame
 from depthlens.web.heatmaps import PlaneView, make_view
 from depthlens.web.palettes import label_codes
@@ -233,18 +231,6 @@ def test_regression_probes_are_r2():
 
 
 # -- through the socket ----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def client():
-    with TestClient(create_app()) as c:
-        yield c
-
-
-@pytest.fixture
-def ws(client):
-    with client.websocket_connect("/ws") as socket:
-        yield socket
-
-
 def kinds_until(ws, kind: str, limit: int = 400) -> list[str]:
     """Names of every message up to and including the first of ``kind``."""
     seen = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +12,6 @@ from depthlens.data import make_dataset
 from depthlens.errors import ConfigError, DataError
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
-from depthlens.web import create_app
 from depthlens.web.heatmaps import NODE_RESOLUTION, RESOLUTION, LineView, PlaneView, make_view
 from depthlens.web.palettes import NAN_CODE
 from depthlens.web.protocol import MAX_POINTS, MAX_UPLOAD_BYTES, PLAYGROUND_DATASETS, check_limits
@@ -283,18 +281,6 @@ def test_the_playground_offers_the_1d_sets_but_not_files_or_sequences():
 
 
 # -- through the server -----------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def client():
-    with TestClient(create_app()) as c:
-        yield c
-
-
-@pytest.fixture
-def ws(client):
-    with client.websocket_connect("/ws") as socket:
-        yield socket
-
-
 def _greet(ws) -> str:
     hello = ws.receive_json()
     assert hello["type"] == "hello"
@@ -327,6 +313,37 @@ def test_points_message_rebuilds_on_more_points(ws):
     send(ws, type="points", add=[[1.0, 1.0, 5]])
     error = until(ws, "error")
     assert error["field"] == "points" and "class index 0..1" in error["message"]
+
+
+def test_added_points_keep_the_trained_network_unless_a_class_is_new(client, ws):
+    session_id = _greet(ws)
+    until(ws, "thumbnails")
+    open_session(ws, "dataset=gauss", greet=False)
+    send(ws, type="step", count=3)
+    until(ws, "frame")
+    (live,) = [s for s in client.app.state.sessions if s.id == session_id]
+    trained = live.session.net.params.copy()
+    send(ws, type="points", add=[[1.0, 1.0, 1]])
+    state = until(ws, "state")
+    assert state["epoch"] == 3  # training goes on from where it was
+    np.testing.assert_array_equal(live.session.net.params, trained)
+    send(ws, type="points", add=[[2.0, -2.0, 2]])  # a third class: a new output, a new network
+    state = until(ws, "state")
+    assert state["epoch"] == 0 and state["network"]["n_classes"] == 3
+    assert live.session.net.params.shape != trained.shape
+
+
+def test_a_one_input_file_keeps_only_the_configs_features_of_x1(client, ws):
+    session_id = _greet(ws)
+    until(ws, "thumbnails")
+    open_session(ws, "features=x1,x2,x1^2,x1*x2", greet=False)
+    body = b"x,y\n" + b"".join(f"{x},{x * x / 10}\n".encode() for x in range(-6, 7))
+    r = client.post(f"/api/session/{session_id}/upload", params={"name": "line.csv"},
+                    content=body)
+    assert r.status_code == 200, r.text
+    state = until(ws, "state")
+    assert state["config"]["features"] == ["x1", "x1^2"]
+    assert state["network"]["sizes"][0] == 2 and state["network"]["problem"] == "regression"
 
 
 def test_a_line_sends_its_curve_and_targets(ws):

@@ -124,12 +124,19 @@ class Session:
         one's network: its parameters and its epoch and step counters (Playground's
         "Regenerate": new points, training goes on). The optimizer state starts afresh."""
         other = Session(self.config.replace(seed=seed))
-        if other.sizes != self.sizes:
+        if not other.adopt_network(self):
             raise ConfigError("seed", seed, "a seed whose data has the same inputs and outputs")
-        other.net.params[...] = self.net.params
-        other.trainer.epochs_done = self.trainer.epochs_done
-        other.trainer.steps_done = self.trainer.steps_done
         return other
+
+    def adopt_network(self, other: Session) -> bool:
+        """Take ``other``'s parameters and epoch/step counters when the two networks have the
+        same sizes (new data, training goes on); False, changing nothing, when they differ."""
+        if other.sizes != self.sizes:
+            return False
+        self.net.params[...] = other.net.params
+        self.trainer.epochs_done = other.trainer.epochs_done
+        self.trainer.steps_done = other.trainer.steps_done
+        return True
 
     # -- data ---------------------------------------------------------------------------------
     def _expand(self, x: np.ndarray) -> np.ndarray:

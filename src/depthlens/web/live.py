@@ -406,18 +406,20 @@ class LiveSession:
             await self.send_binary(data)
 
     async def _on_points(self, message: PointsMessage) -> None:
-        """Add the page's points to the user's own data (the current data becomes theirs)."""
+        """Add the page's points to the user's own data (the current data becomes theirs).
+        The network is kept, and trains on, unless its shape changes (a new class)."""
         s = self.session
         assert s is not None
         base = self.user_data if self.user_data is not None else s.dataset
         data = userdata.add_points(base, message.add, clear=message.clear)
-        await self._build(s.config, data, self.user_data_name or "your points")
+        await self._build(s.config, data, self.user_data_name or "your points", keep=s)
 
     async def upload(self, name: str, body: bytes) -> dict[str, Any]:
         """A CSV upload (HTTP): the session's data becomes the file's; returns a summary, or
         raises DataError/ConfigError naming what is wrong (the session is unchanged)."""
         data = await interactive(userdata.parse_upload, name, body)
-        config = self.session.config if self.session is not None else Config()
+        config = userdata.config_for(self.session.config if self.session is not None
+                                     else Config(), data)
         await self._build(config, data, name)
         return {"name": name, "points": len(data.y), "problem": data.problem,
                 "n_classes": int(data.n_classes), "inputs": int(data.x.shape[1])}
@@ -445,12 +447,15 @@ class LiveSession:
         await self._build(config, self.user_data, self.user_data_name)
 
     async def _build(self, config: Config, dataset: Dataset | None = None,
-                     name: str | None = None) -> None:
+                     name: str | None = None, keep: Session | None = None) -> None:
         """A new Session (new data and network) for ``config`` (on ``dataset``, the user's own
-        data, when given); the old one stays on error."""
+        data, when given; with the network of ``keep`` when it has the same shape); the old
+        one stays on error."""
         self.playing = False
         async with self.lock:
             session, view = await interactive(_make, config, dataset)
+            if keep is not None:
+                session.adopt_network(keep)
             self.session, self.view = session, view
             self.user_data, self.user_data_name = dataset, (name if dataset is not None else None)
             self.past_epochs = False

@@ -27,8 +27,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from depthlens.data import Dataset
+from depthlens.data.features import FEATURES
 from depthlens.data.tabular import AUTO_MAX_CLASSES, parse_csv_text
 from depthlens.errors import ConfigError, DataError
+from depthlens.experiment.config import Config
 from depthlens.web.palettes import MAX_CLASSES
 from depthlens.web.protocol import MAX_POINTS, MAX_UPLOAD_BYTES
 
@@ -39,6 +41,15 @@ MAX_VALUE = 1e6
 MAX_INPUTS = 2
 
 _ROW_LIMIT = re.compile(r"^line (\d+): more than max_rows")
+
+
+def config_for(config: Config, dataset: Dataset) -> Config:
+    """``config`` fitted to the user's data: on 1-input data only features of x1 (those the
+    Config has, or the default, which means x1 alone)."""
+    if dataset.x.shape[1] != 1 or config.features == Config().features:
+        return config
+    ones = tuple(f for f in config.features if not FEATURES[f].uses_x2)
+    return config.replace(features=ones or Config().features)
 
 
 def extent_of(dataset: Dataset) -> tuple[float, float]:

@@ -57,6 +57,25 @@ function bounds(data, d, into = null) {
   return [lo, hi];
 }
 
+/** Stroke polylines of `lengths` points each (in order), point i on screen at `at(i)` = [x, y];
+ * a non-finite point lifts the pen. */
+function strokeLines(ctx, lengths, at) {
+  let start = 0;
+  for (const n of lengths) {
+    ctx.beginPath();
+    let pen = false;
+    for (let i = start; i < start + n; i++) {
+      const [x, y] = at(i);
+      if (!Number.isFinite(x) || !Number.isFinite(y)) { pen = false; continue; }
+      if (pen) ctx.lineTo(x, y);
+      else ctx.moveTo(x, y);
+      pen = true;
+    }
+    ctx.stroke();
+    start += n;
+  }
+}
+
 export class SpacePanel {
   constructor(root, api) {
     this.root = root;
@@ -275,21 +294,7 @@ export class SpacePanel {
     const g = frame.arrays.grid.data;
     ctx.strokeStyle = "rgba(120,120,120,0.55)";
     ctx.lineWidth = 0.7;
-    let at = 0;
-    for (const n of h.lines) {
-      ctx.beginPath();
-      let pen = false;
-      for (let i = at; i < at + n; i++) {
-        const x = g[2 * i];
-        const y = g[2 * i + 1];
-        if (!Number.isFinite(x) || !Number.isFinite(y)) { pen = false; continue; }
-        if (pen) ctx.lineTo(X(x), Y(y));
-        else ctx.moveTo(X(x), Y(y));
-        pen = true;
-      }
-      ctx.stroke();
-      at += n;
-    }
+    strokeLines(ctx, h.lines, (i) => [X(g[2 * i]), Y(g[2 * i + 1])]);
     // the output's decision line a·p + c = 0
     const plane = frame.arrays.hyperplane?.data;
     if (plane) this.line2d(plane, X, Y, cx, cy, span);
@@ -393,20 +398,7 @@ export class SpacePanel {
     const g = frame.arrays.grid.data;
     ctx.strokeStyle = "rgba(120,120,120,0.5)";
     ctx.lineWidth = 0.7;
-    let at = 0;
-    for (const n of h.lines) {
-      ctx.beginPath();
-      let pen = false;
-      for (let i = at; i < at + n; i++) {
-        const q = P(g[3 * i], g[3 * i + 1], g[3 * i + 2]);
-        if (!Number.isFinite(q[0]) || !Number.isFinite(q[1])) { pen = false; continue; }
-        if (pen) ctx.lineTo(q[0], q[1]);
-        else ctx.moveTo(q[0], q[1]);
-        pen = true;
-      }
-      ctx.stroke();
-      at += n;
-    }
+    strokeLines(ctx, h.lines, (i) => P(g[3 * i], g[3 * i + 1], g[3 * i + 2]));
     const plane = frame.arrays.hyperplane?.data;
     if (plane) this.plane3d(plane, P);
     // the points, far ones first
