@@ -309,16 +309,32 @@ def test_every_picture_downloads_as_a_png_of_its_canvas(page, server):
         wait_drawn(page, epoch)
     page.wait_for_function("() => window.depthlens.panels[0].drawn > 0 && "
                            "window.depthlens.panels[2].drawn > 0", timeout=15_000)
+    page.wait_for_function("() => window.depthlens.panels[1].drawn > 0", timeout=15_000)
+    svg = page.evaluate("() => [Number(document.querySelector('#edges').getAttribute('width')),"
+                        " Number(document.querySelector('#edges').getAttribute('height'))]")
     sizes = {"export-png": "#points", "export-chart": "#chart",
-             "export-space": "#space-panel canvas", "export-player": "#player-panel canvas"}
+             "export-space": "#space-panel canvas", "export-player": "#player-panel canvas",
+             "export-network": svg, "export-probes": None}
     for button, canvas in sizes.items():
-        width, height = page.evaluate(
-            "(s) => { const c = document.querySelector(s); return [c.width, c.height]; }", canvas)
+        if isinstance(canvas, str):
+            width, height = page.evaluate(
+                "(s) => { const c = document.querySelector(s); return [c.width, c.height]; }",
+                canvas)
+        elif canvas is None:  # the bars: 320 px wide at 2×, a row per stage
+            width, height = 640, 2 * (16 + 34 * len(page_state(page)["network"]["sizes"]))
+        else:  # the diagram at 2×, widened on the left for the feature names
+            width, height = canvas
         with page.expect_download() as info:
             page.click(f"#{button}")
         assert info.value.suggested_filename.endswith(".png"), button
+        if button == "export-network":  # kept beside the page's screenshot
+            ARTIFACTS.mkdir(exist_ok=True)
+            info.value.save_as(ARTIFACTS / "network.png")
         with Image.open(info.value.path()) as image:
-            assert image.format == "PNG" and image.size == (width, height), button
+            if button == "export-network":
+                assert image.size[1] == 2 * height and 2 * width < image.size[0] < 2 * width + 200
+            else:
+                assert image.format == "PNG" and image.size == (width, height), button
             pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
         # a picture, not a blank page: a good share of the pixels are not white
         assert (np.abs(pixels - 255).sum(axis=2) > 30).mean() > 0.01, button

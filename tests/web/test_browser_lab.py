@@ -5,6 +5,7 @@ A screenshot of the tab is kept in ``test-artifacts/lab.png``.
 
 from __future__ import annotations
 
+from PIL import Image
 from playwright.sync_api import Page
 
 from depthlens.lab import SURFACES
@@ -131,6 +132,16 @@ def test_network_race_draws_one_curve_per_contender(page, server):
     assert before == 0 and page.evaluate(COLOURED, ".lab-chart") > 200  # coloured curves
     assert page.evaluate(f"() => ({LAB})().drawn.chart") >= 1
     assert not page.locator(".lab-net-race").is_disabled()
+    # both pictures of the tab download as PNGs of their canvases
+    for canvas, png in ((".lab-chart", ".lab-chart-key .lab-png"),
+                        (".lab-contour", ".lab-player .lab-png")):
+        size = page.evaluate(
+            "(s) => { const c = document.querySelector(s); return [c.width, c.height]; }", canvas)
+        with page.expect_download() as info:
+            page.click(png)
+        assert info.value.suggested_filename.endswith(".png")
+        with Image.open(info.value.path()) as image:
+            assert image.format == "PNG" and list(image.size) == size
 
 
 def test_back_to_the_playground_still_trains(page, server):

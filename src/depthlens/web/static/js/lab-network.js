@@ -3,6 +3,7 @@
 // scale) against evaluations, and the final train/test numbers.
 
 import { colorOf, control, el, fmt, requestJSON, swatch } from "./lab-common.js";
+import { savePng } from "./picture.js";
 
 const WIDTH = 560;
 const HEIGHT = 320;
@@ -51,7 +52,11 @@ export class NetworkRace {
         el("div.lab-left", el("h4", { text: "Contenders" }), this.contenderBox),
         el("div.lab-middle",
           this.canvas,
-          el("div.lab-chart-key", control("Curve", this.which)),
+          el("div.lab-chart-key", control("Curve", this.which),
+            el("button.text-button.lab-png", {
+              text: "PNG", title: "The loss curves as a PNG picture",
+              onclick: () => savePng("depthlens-network-race.png", [this.canvas]),
+            })),
           this.legend),
         el("div.lab-right", el("h4", { text: "After the budget" }), this.summary, this.table)),
     );

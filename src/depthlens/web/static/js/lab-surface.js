@@ -2,6 +2,7 @@
 // one start point on the server, the trajectories animated here frame by frame.
 
 import { colorOf, control, el, fmt, lastAtMost, requestJSON, swatch } from "./lab-common.js";
+import { savePng } from "./picture.js";
 
 export const SIZE = 480;
 const BAND_COLORS = [[255, 255, 255], [222, 235, 247], [158, 202, 225], [79, 143, 192]];
@@ -135,7 +136,11 @@ export class SurfaceRace {
         el("div.lab-middle",
           el("div.lab-canvas-wrap", this.canvas, this.cursor),
           el("div.lab-player", this.playButton, this.scrubber, this.stepLabel,
-            control("Speed", this.speedSelect)),
+            control("Speed", this.speedSelect),
+            el("button.text-button.lab-png", {
+              text: "PNG", title: "The race as it is drawn now, as a PNG picture",
+              onclick: () => savePng(`depthlens-race-${this.surface?.name ?? "surface"}.png`, [this.canvas]),
+            })),
           this.legend),
         el("div.lab-right",
           el("h4", { text: "Race table" }),

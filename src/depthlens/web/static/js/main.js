@@ -8,6 +8,7 @@ import { decodeFrame } from "./frames.js";
 import { featureLabel, NetworkView } from "./network.js";
 import { BackpropStepper } from "./backprop.js";
 import { LabTab } from "./lab.js";
+import { saveBlob, savePng } from "./picture.js";
 import { OperationPlayer } from "./player.js";
 import { ProbeBars, SpacePanel } from "./space.js";
 import { UserData } from "./userdata.js";
@@ -75,9 +76,14 @@ class Playground {
     $("export-png").addEventListener("click", () => this.exportPng());
     const pictures = { "export-chart": ["depthlens-loss.png", () => $("chart")],
       "export-space": ["depthlens-hidden-space.png", () => this.panels[0].canvas],
-      "export-player": ["depthlens-operations.png", () => this.panels[2].canvas] };
+      "export-player": ["depthlens-operations.png", () => this.panels[2].canvas],
+      "export-network": ["depthlens-network.png", () => this.network.toCanvas()],
+      "export-probes": ["depthlens-separability.png", () => this.panels[1].toCanvas()] };
     for (const [id, [name, canvas]] of Object.entries(pictures)) {
-      $(id).addEventListener("click", () => this.exportLayers(name, [canvas()]));
+      $(id).addEventListener("click", () => {
+        const picture = canvas();
+        if (picture) savePng(name, [picture]);
+      });
     }
     window.addEventListener("hashchange", () => {
       const query = location.hash.slice(1);
@@ -331,48 +337,25 @@ class Playground {
   }
 
   // -- downloads ---------------------------------------------------------------------------
-  /** Save `blob` (or the URL `href`) as `name` through a temporary link. */
-  download(name, blob, href) {
-    const a = document.createElement("a");
-    a.download = name;
-    a.href = href ?? URL.createObjectURL(blob);
-    document.body.append(a);
-    a.click();
-    a.remove();
-    if (!href) setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-  }
-
   /** The Config as JSON, from the page's state (what `Config.from_json` reads). */
   exportConfig() {
     if (!this.state) return;
     const text = `${JSON.stringify(this.state.config, null, 2)}\n`;
-    this.download("depthlens-config.json", new Blob([text], { type: "application/json" }));
+    saveBlob("depthlens-config.json", new Blob([text], { type: "application/json" }));
   }
 
   /** The network as it is now, zipped by the server (model.json + model.npz + config.json). */
   exportModel() {
     if (!this.hello?.session) return;
-    this.download("depthlens-model.zip", null, `/api/session/${encodeURIComponent(this.hello.session)}/model.zip`);
+    saveBlob("depthlens-model.zip", null, `/api/session/${encodeURIComponent(this.hello.session)}/model.zip`);
   }
 
   /** The output view (the map and the points, 300×300) as a PNG. */
   exportPng() {
-    this.exportLayers("depthlens-output.png", [$("heatmap"), $("points")]);
+    savePng("depthlens-output.png", [$("heatmap"), $("points")]);
   }
 
-  /** Save `layers` (canvases, drawn in order over white at the size of the last one) as a
-   * PNG named `name`: every picture on the page downloads the same way. */
-  exportLayers(name, layers) {
-    const top = layers[layers.length - 1];
-    const canvas = document.createElement("canvas");
-    canvas.width = top.width;
-    canvas.height = top.height;
-    const ctx = canvas.getContext("2d");
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
-    for (const layer of layers) ctx.drawImage(layer, 0, 0, canvas.width, canvas.height);
-    canvas.toBlob((blob) => this.download(name, blob), "image/png");
-  }
+
 
   redrawOutput() {
     this.output.showTest = $("show-test").checked;

@@ -305,6 +305,58 @@ export class NetworkView {
     return b ? b.data[bias.unit] : NaN;
   }
 
+  /** The diagram as one canvas at `scale`× (edges as drawn now — weights, gradients or the
+   * stepper's numbers —, every node's map, the bias squares and the feature names), for a PNG. */
+  toCanvas(scale = 2) {
+    const origin = this.container.getBoundingClientRect();
+    const labels = [...this.container.querySelectorAll(".node-label")];
+    // the feature names stand left of the diagram's box: widen the picture to hold them
+    const pad = Math.max(0, ...labels.map((l) => origin.left - l.getBoundingClientRect().left)) + 6;
+    const width = Number(this.svg.getAttribute("width")) + pad;
+    const height = Number(this.svg.getAttribute("height"));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(width * scale);
+    canvas.height = Math.round(height * scale);
+    const ctx = canvas.getContext("2d");
+    ctx.scale(scale, scale);
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, width, height);
+    ctx.translate(pad, 0);
+    ctx.lineCap = "round";
+    for (const edge of this.edges) {
+      const style = getComputedStyle(edge.path);
+      if (style.display === "none" || style.stroke === "none") continue;
+      ctx.strokeStyle = style.stroke;
+      ctx.lineWidth = parseFloat(style.strokeWidth) || 1;
+      ctx.globalAlpha = (parseFloat(style.strokeOpacity) || 1) * (parseFloat(style.opacity) || 1);
+      ctx.stroke(new Path2D(edge.path.getAttribute("d")));
+    }
+    ctx.globalAlpha = 1;
+    ctx.imageSmoothingEnabled = false;
+    for (const node of this.nodes) {
+      ctx.globalAlpha = node.active === false ? 0.45 : 1;
+      ctx.drawImage(node.canvas, node.x, node.y, NODE, NODE);
+      ctx.strokeStyle = "#aaa";
+      ctx.lineWidth = 1;
+      ctx.strokeRect(node.x + 0.5, node.y + 0.5, NODE - 1, NODE - 1);
+    }
+    ctx.globalAlpha = 1;
+    for (const bias of this.biases) {
+      const box = bias.el.getBoundingClientRect();
+      ctx.fillStyle = getComputedStyle(bias.el).backgroundColor;
+      ctx.fillRect(box.left - origin.left, box.top - origin.top, box.width, box.height);
+    }
+    for (const label of labels) {
+      const style = getComputedStyle(label);
+      const box = label.getBoundingClientRect();
+      ctx.fillStyle = style.color;
+      ctx.font = `${style.fontSize} ${style.fontFamily}`;
+      ctx.textBaseline = "top";
+      ctx.fillText(label.textContent, box.left - origin.left, box.top - origin.top);
+    }
+    return canvas;
+  }
+
   /** The current codes (r×r) of a node's map, or null before the first frame. */
   codesOf(node) {
     const r = this.state.grid.node_resolution;

@@ -510,4 +510,40 @@ export class ProbeBars {
     this.rows.replaceChildren(...rows);
     this.drawn += 1;
   }
+
+  /** The bars as a canvas (train and test per stage, the numbers beside), for a PNG; null
+   * before the first scores. */
+  toCanvas(scale = 2) {
+    if (!this.scores) return null;
+    const { stages, train, test } = this.scores;
+    const rowH = 34;
+    const width = 320;
+    const height = 16 + rowH * stages.length;
+    const canvas = document.createElement("canvas");
+    canvas.width = width * scale;
+    canvas.height = height * scale;
+    const ctx = canvas.getContext("2d");
+    ctx.scale(scale, scale);
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, width, height);
+    ctx.font = "12px Helvetica, Arial, sans-serif";
+    ctx.textBaseline = "middle";
+    const colours = [getComputedStyle(this.root).getPropertyValue("--accent").trim() || "#183d4e",
+      getComputedStyle(this.root).getPropertyValue("--orange").trim() || "#f59322"];
+    stages.forEach((name, k) => {
+      const y = 8 + k * rowH;
+      ctx.fillStyle = "#333";
+      ctx.fillText(name, 4, y + rowH / 2 - 4);
+      [train[k], test[k]].forEach((v, j) => {
+        const top = y + 2 + j * 13;
+        ctx.fillStyle = "#eee";
+        ctx.fillRect(110, top, 150, 10);
+        ctx.fillStyle = colours[j];
+        ctx.fillRect(110, top, 150 * Math.max(0, Math.min(1, v ?? 0)), 10);
+        ctx.fillStyle = "#333";
+        ctx.fillText(v === null || v === undefined ? "–" : v.toFixed(2), 268, top + 5);
+      });
+    });
+    return canvas;
+  }
 }
