@@ -170,6 +170,10 @@ def test_the_decision_line_in_the_last_hidden_layer_splits_points_as_the_network
     s3, view3 = session_of("dataset=spirals&layers=3")
     header, arrays = space(s3, view3, stage=1)
     assert header["hyperplane"] == "none" and "hyperplane" not in arrays
+    # nor for regression: its output has no decision to draw
+    sr, viewr = session_of("dataset=reg-plane&layers=4,2")
+    header, arrays = space(sr, viewr, stage=2, mode="units")
+    assert header["hyperplane"] == "none" and "hyperplane" not in arrays
 
 
 def test_the_decision_boundary_seen_through_a_pca_is_its_slice_through_the_mean():

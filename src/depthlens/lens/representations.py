@@ -16,6 +16,7 @@ representation at that stage (``View``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -181,6 +182,7 @@ def make_view(data: Array, dims: int = 2, units: tuple[int, ...] | None = None,
     return View("pca", center=center, axes=axes, explained=var[:keep] / total)
 
 
+@functools.cache
 def _threshold_logit(output: str, low: float) -> float | None:
     """The logit c at which a one-unit head with activation ``output`` changes its decision
     (``Head.decide``: a(z) > (low + 1)/2), so that the decision is z > c; None for 'sine',

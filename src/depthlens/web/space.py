@@ -279,7 +279,7 @@ def build_space(session: Session, view: PlaneView, request: SpaceMessage) -> byt
         arrays["points"] = arrays["points"][n_train:]
         arrays["codes"] = fixed.test_codes
     plane = "none"
-    if stage == n_layers - 1:
+    if stage == n_layers - 1 and session.problem == "classification":  # regression: no decision
         sep = separating_hyperplane(net)
         if sep is not None:
             w, b = sep
