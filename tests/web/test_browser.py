@@ -36,6 +36,8 @@ def test_page_loads_with_no_console_errors(page, server):
     nodes, edges = counts(page)
     assert (nodes, edges) == (9 + 4 + 2 + 1, 2 * 4 + 4 * 2 + 2 * 1)
     assert page.evaluate("() => location.hash").startswith("#dataset=circle")
+    # everything fits the 1280-px window: no sideways scrolling
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     assert page.problems == []
 
 

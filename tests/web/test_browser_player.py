@@ -132,3 +132,16 @@ def test_refresh_takes_the_weights_trained_since(page, server):
     page.click("#player-refresh")
     wait_player(page, "p.header.epoch === 1")
     assert inked(page) > 500
+
+
+def test_pausing_play_shows_the_layer_as_trained(page, server):
+    open_player(page, server)
+    assert player(page, "p.header.epoch") == 0
+    page.select_option("#speed", "5")
+    page.click("#play")
+    page.wait_for_function("() => window.depthlens.drawnEpoch >= 10", timeout=10_000)
+    assert player(page, "p.header.epoch") == 0  # while training plays the player keeps still
+    page.click("#play")  # pause
+    wait_player(page, "p.header.epoch >= 10")
+    epoch = page.evaluate("() => window.depthlens.frame.header.epoch")
+    assert player(page, "p.header.epoch") == epoch

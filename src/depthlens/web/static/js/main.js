@@ -93,6 +93,7 @@ class Playground {
 
   /** Call `method(...args)` on every panel that has it. Panel hooks: onHello(hello),
    * onState(state), onData(dataFrame), onFrame(frame) (each drawn training frame),
+   * onPlaying(playing) (training started or paused),
    * onPanel(frame) (binary frames of a kind in the panel's `kinds`), onMessage(m) (text
    * messages of a type in its `types`), onError(m) (errors answering a request of one of
    * its kinds: `m.panel`). */
@@ -377,6 +378,7 @@ class Playground {
     if (this.state) this.state.playing = playing;
     document.body.classList.toggle("playing", playing);
     $("play").title = playing ? "Pause" : "Run";
+    this.panelsDo("onPlaying", playing);
   }
 
   toast(text) {

@@ -252,6 +252,14 @@ export class OperationPlayer {
     this.pending = false;
   }
 
+  /** Training paused (play pressed again, a stop condition, divergence): show the layer as
+   * trained so far, if it was trained since the last answer. */
+  onPlaying(playing) {
+    const epoch = this.api.playground?.frame?.header.epoch;
+    if (this._wasPlaying && !playing && this.header && epoch !== this.header.epoch) this.request();
+    this._wasPlaying = playing;
+  }
+
   // -- requests and playback ----------------------------------------------------------------
   request() {
     if (!this.state) return;
