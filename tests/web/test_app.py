@@ -81,3 +81,20 @@ def test_socket_from_another_origin_is_refused(client):
             "/ws", headers={"origin": "http://evil.example"}) as ws:
         ws.receive_text()
     assert e.value.code == 1008
+
+
+def test_a_send_to_a_page_that_has_gone_ends_its_session_quietly(caplog):
+    import asyncio
+
+    from depthlens.web.app import GONE
+    from depthlens.web.live import LiveSession
+
+    closed = GONE[-1]  # what the newest starlette raises on a send after the close
+
+    async def gone(_: object) -> None:
+        raise closed("the page closed")
+
+    live = LiveSession(gone, gone, disconnect_errors=GONE)
+    with caplog.at_level("DEBUG"), pytest.raises(closed):
+        asyncio.run(live.handle('{"type": "config", "query": ""}'))
+    assert "message failed" not in caplog.text  # not reported as a bug

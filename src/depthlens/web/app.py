@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import starlette.websockets
 from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -41,6 +42,12 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_SESSIONS = 32
+GONE: tuple[type[BaseException], ...] = tuple(
+    e for e in (WebSocketDisconnect, OSError,
+                # a send after the page closed (newer starlette names it apart)
+                getattr(starlette.websockets, "WebSocketDisconnected", None))
+    if e is not None)
+"""What sending raises once the page has gone: the session ends quietly."""
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 _HEADERS = [
@@ -169,7 +176,7 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
             return
         await websocket.accept()
         live = LiveSession(websocket.send_text, websocket.send_bytes,
-                           disconnect_errors=(WebSocketDisconnect, OSError))
+                           disconnect_errors=GONE)
         sessions.add(live)
         try:
             await live.start()
