@@ -137,3 +137,16 @@ def test_probe_stages_gives_one_probe_per_post_activation_stage():
     everything = probe_stages(net, x, y, which="all")
     assert [r.stage for r in everything] == ["input", "z1", "a1", "z2", "a2", "z3", "output"]
     assert all(math.isnan(r.test) for r in everything)
+
+
+def test_a_warm_start_tracks_a_moved_representation_in_few_steps():
+    rng = np.random.default_rng(11)
+    x, y = separable(300, rng)
+    before = probe(x, y)
+    assert before.params is not None
+    moved = x @ np.array([[1.0, 0.1], [-0.1, 1.0]]) + 0.05 * rng.normal(size=x.shape)
+    cold = probe(moved, y)
+    warm = probe(moved, y, max_steps=30, init=before.params)
+    short = probe(moved, y, max_steps=30)  # the same 30 steps from zero
+    assert warm.train == pytest.approx(cold.train, abs=0.01)
+    assert abs(warm.train - cold.train) <= abs(short.train - cold.train)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import numpy as np
 import pytest
@@ -78,7 +79,11 @@ def test_gradient_view_colours_edges_by_gradient_and_streams_while_playing(page,
 
     page.click("#bp-edges-weights")
     page.wait_for_function(WEIGHT_WIDTHS_MATCH, timeout=5_000)
-    assert "gradients" not in live_session(app, page).subscriptions
+    live = live_session(app, page)
+    deadline = time.monotonic() + 5  # the page's `on: false` reaches the server a moment later
+    while "gradients" in live.subscriptions and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert "gradients" not in live.subscriptions
 
 
 def test_stepper_walks_one_point_forward_and_back_then_closes(page, server):

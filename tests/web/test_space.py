@@ -18,6 +18,7 @@ from depthlens.web.palettes import label_codes
 from depthlens.web.space import (
     GRID_LINES,
     GRID_POINTS,
+    WARM_STEPS,
     ProbesMessage,
     SpaceMessage,
     build_probes,
@@ -223,8 +224,18 @@ def test_probes_score_every_stage_and_deep_layers_separate_the_circle():
     assert 0.4 <= train[0] <= 0.75 and 0.4 <= test[0] <= 0.75  # a circle: no line splits it
     assert train[2] >= 0.9 and test[2] >= 0.9  # the last hidden layer: one line does
     assert all(0 <= v <= 1 for v in train + test)
+    # the next frame starts each hidden stage's probe from its last fit: a few steps suffice
     again, _ = decode_frame(build_probes(s, view, ProbesMessage(type="probes")))
-    assert again["train"] == train  # the input stage's score is kept; the rest is deterministic
+    assert header["steps"] > again["steps"] == WARM_STEPS
+    assert again["train"][0] == train[0]  # the input stage's score is kept
+    np.testing.assert_allclose(again["train"], train, atol=0.02)
+    for _ in range(20):  # training goes on; the warm probes follow a fresh, cold fit
+        s.train_epoch()
+    warm, _ = decode_frame(build_probes(s, view, ProbesMessage(type="probes")))
+    fresh = PlaneView(s, view.extent)  # a new view: no fits to start from
+    cold, _ = decode_frame(build_probes(s, fresh, ProbesMessage(type="probes")))
+    assert cold["steps"] > warm["steps"]
+    np.testing.assert_allclose(warm["train"], cold["train"], atol=0.03)
 
 
 def test_regression_probes_are_r2():

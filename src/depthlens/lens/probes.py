@@ -15,7 +15,8 @@ Probe accuracy per stage is the number behind "deeper layers are more linearly s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +37,9 @@ class ProbeResult:
     metric: str
     train: float
     test: float
+    params: Array | None = field(default=None, repr=False, compare=False)
+    """The classifier probe's fitted parameters (on standardized h), to warm-start the next
+    fit of a slowly changing representation; None for regression (solved exactly)."""
 
 
 def _standardize(train: Array, test: Array | None) -> tuple[Array, Array | None]:
@@ -47,14 +51,18 @@ def _standardize(train: Array, test: Array | None) -> tuple[Array, Array | None]
 
 def fit_classifier_probe(h: Array, y: Array, n_classes: int, max_steps: int = 3000,
                          tol: float = 1e-7, reg: float = 1e-4, lr: float = 0.05,
-                         seed: int = 0) -> MLP:
-    """A linear classifier on features h (already scaled), fitted to convergence."""
+                         seed: int = 0, init: Array | None = None) -> MLP:
+    """A linear classifier on features h (already scaled), fitted to convergence; from zero
+    weights, or from ``init`` (a previous fit's parameters of the same shape: a warm start,
+    which needs far fewer steps when h has changed little)."""
     k = max(int(n_classes), 2)
     if k == 2:
         net = MLP([h.shape[1], 1], output="sigmoid", loss="bce", dtype=np.float64)
     else:
         net = MLP([h.shape[1], k], output="softmax", loss="cross_entropy", dtype=np.float64)
     net.initialize("zeros")
+    if init is not None and np.shape(init) == net.params.shape:
+        net.params[...] = init
     tr = Trainer(net, adam(lr=lr), h, y, problem="classification", batch_size="all",
                  seed=seed, regularization="l2", reg_rate=reg)
     previous = math.inf
@@ -69,8 +77,9 @@ def fit_classifier_probe(h: Array, y: Array, n_classes: int, max_steps: int = 30
 
 def probe(h_train: Array, y_train: Array, h_test: Array | None = None,
           y_test: Array | None = None, problem: str = "classification",
-          n_classes: int | None = None, stage: str = "", **fit: float) -> ProbeResult:
-    """Fit a linear probe on (h_train, y_train) and score it on train and test."""
+          n_classes: int | None = None, stage: str = "", **fit: Any) -> ProbeResult:
+    """Fit a linear probe on (h_train, y_train) and score it on train and test (``fit``:
+    ``fit_classifier_probe``'s options, ``init`` included)."""
     h_train = np.asarray(h_train, dtype=np.float64)
     h_test = None if h_test is None else np.asarray(h_test, dtype=np.float64)
     a, b = _standardize(h_train, h_test)
@@ -91,7 +100,7 @@ def probe(h_train: Array, y_train: Array, h_test: Array | None = None,
     test = math.nan
     if b is not None and y_test is not None:
         test = accuracy(net.head.decide(net.forward(b)), np.asarray(y_test).astype(np.int64))
-    return ProbeResult(stage, h_train.shape[1], "accuracy", train, test)
+    return ProbeResult(stage, h_train.shape[1], "accuracy", train, test, net.params.copy())
 
 
 def probe_stages(net: MLP, x_train: Array, y_train: Array, x_test: Array | None = None,

@@ -272,28 +272,49 @@ class LiveSession:
         s, view = self.session, self.view
         assert s is not None and view is not None
         await self.send_binary(await interactive(self._frame, s, view))
-        await self._send_panels(force=True)
+        await self._send_panels()
 
-    async def _send_panels(self, force: bool = False) -> None:
-        """Send the subscribed live panels that are due (all of them with ``force``); call
-        with the lock held."""
-        s, view = self.session, self.view
-        if s is None or view is None or not self.subscriptions:
-            return
+    def _due_panels(self, force: bool) -> list[tuple[str, Any]]:
+        """The subscribed live panels to send now: all with ``force``, else those whose
+        interval has passed; they are marked as sent."""
         now = time.monotonic()
+        due = []
         for kind, request in list(self.subscriptions.items()):
-            panel = PANELS[kind]
-            if not force and now - self._panel_sent.get(kind, -1e9) < panel.interval:
-                continue
-            self._panel_sent[kind] = now
+            if force or now - self._panel_sent.get(kind, -1e9) >= PANELS[kind].interval:
+                self._panel_sent[kind] = now
+                due.append((kind, request))
+        return due
+
+    @staticmethod
+    def _build_panels(s: Session, view: PlaneView, due: list[tuple[str, Any]]
+                      ) -> tuple[list[bytes], list[str]]:
+        """Build the ``due`` panels' frames (in a worker thread): (frames, kinds that failed).
+        A rebuilt network can orphan a request (a layer it lost); the page asks again on its
+        new state, so a failed subscription is simply dropped."""
+        frames, failed = [], []
+        for kind, request in due:
             try:
-                data = await interactive(panel.build, s, view, request)
-            except (DepthlensError, ProtocolError) as e:  # e.g. a layer the network lost
-                # A rebuilt network can orphan a request; the page asks again on its new state.
-                self.subscriptions.pop(kind, None)
+                frames.append(PANELS[kind].build(s, view, request))
+            except (DepthlensError, ProtocolError) as e:
                 log.debug("panel %s dropped: %s", kind, e)
-                continue
+                failed.append(kind)
+        return frames, failed
+
+    async def _send_built(self, built: tuple[list[bytes], list[str]]) -> None:
+        frames, failed = built
+        for kind in failed:
+            self.subscriptions.pop(kind, None)
+        for data in frames:
             await self.send_binary(data)
+
+    async def _send_panels(self) -> None:
+        """Send every subscribed live panel now (after something the user did: built on the
+        interactive pool); call with the lock held. While playing, the due panels are built
+        with each training chunk instead (``_chunk``), in the same worker call."""
+        s, view = self.session, self.view
+        due = self._due_panels(force=True) if s is not None and view is not None else []
+        if due:
+            await self._send_built(await interactive(self._build_panels, s, view, due))
 
     async def _send_data(self) -> None:
         """Build and send the data frame (points and feature maps)."""
@@ -494,7 +515,7 @@ class LiveSession:
 
             frame, diverged = await interactive(work)
             await self.send_binary(frame)
-            await self._send_panels(force=True)
+            await self._send_panels()
             if diverged is not None:
                 await self._diverged(diverged)
         await self._status()
@@ -550,10 +571,10 @@ class LiveSession:
                         break
                     stop = self._stop_reason(self.session, None)
                     if stop is None:
-                        frame, diverged, stop = await asyncio.to_thread(
-                            self._chunk, self.session, self.view)
+                        frame, diverged, stop, built = await asyncio.to_thread(
+                            self._chunk, self.session, self.view, self._due_panels(False))
                         await self.send_binary(frame)
-                        await self._send_panels()
+                        await self._send_built(built)
                         if diverged is not None:
                             self.playing = False
                             await self._diverged(diverged)
@@ -577,10 +598,13 @@ class LiveSession:
             log.debug("play loop stopped", exc_info=True)
             self.playing = False
 
-    def _chunk(self, session: Session, view: PlaneView
-               ) -> tuple[bytes, DivergenceError | None, tuple[str, str] | None]:
+    def _chunk(self, session: Session, view: PlaneView, due: list[tuple[str, Any]]
+               ) -> tuple[bytes, DivergenceError | None, tuple[str, str] | None,
+                          tuple[list[bytes], list[str]]]:
         """Train one frame's worth (in a worker thread, never past Config.epochs), then build
-        the frame; also says why play must pause now (``_stop_reason``), if it must."""
+        the frame and the ``due`` live panels (one trip through the thread pool, not one per
+        panel: with twenty tabs the pool's queue is long); also says why play must pause now
+        (``_stop_reason``), if it must."""
         start = time.perf_counter()
         limit = 0 if self.past_epochs else session.config.epochs
         n = None if self.epochs_per_frame == "max" else int(self.epochs_per_frame)
@@ -594,9 +618,10 @@ class LiveSession:
                 if n is None and time.perf_counter() - start >= TRAIN_BUDGET:
                     break
         except DivergenceError as e:
-            return self._frame(session, view), e, None
+            return self._frame(session, view), e, None, self._build_panels(session, view, due)
         frame = self._frame(session, view)
-        return frame, None, self._stop_reason(session, self._last_test_loss)
+        return (frame, None, self._stop_reason(session, self._last_test_loss),
+                self._build_panels(session, view, due))
 
     def _stop_reason(self, session: Session, test_loss: float | None
                      ) -> tuple[str, str] | None:

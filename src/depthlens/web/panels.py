@@ -8,7 +8,7 @@ one binary frame (``frames.encode_frame``) whose header's ``kind`` is the panel'
 
 A *live* panel stays subscribed after its first answer: while training plays, the server sends it
 again after a chunk whenever ``interval`` seconds have passed since its last one (the hidden-space
-panel at 20 frames a second, the probes a few times a second: each is a small logistic
+panel at 20 frames a second, the probes once a second: each is a small logistic
 regression per layer). A request with ``on: false`` ends the subscription. A one-shot panel
 (the operation player, the backprop stepper) answers each request once.
 
