@@ -28,7 +28,9 @@ Steps, edits and panel requests run on their own small thread pool (``INTERACTIV
 click is not queued behind the training chunks of every other tab.
 
 Every state change happens under one asyncio lock, so a frame never mixes two networks and an
-edit lands between two chunks (within one frame's time) even while training.
+edit lands between two chunks (within one frame's time) even while training; the one exception
+is a live Config change (learning rate, stop epoch, reshuffle: plain assignments the chunk under
+way picks up at its next step).
 """
 
 from __future__ import annotations
