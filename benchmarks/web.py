@@ -430,6 +430,24 @@ def page_draws(base: str, seconds: float) -> tuple[list[dict[str, Any]], str]:
 
 
 # -- report -----------------------------------------------------------------------------------
+def soak_rows(s: dict[str, Any], tag: str, what: str, load: str) -> list[Row]:
+    """The rows of one soak: frames/s per tab and the two round trips (``load`` qualifies
+    the load in their names)."""
+    fps = s["fps"]
+    rows = [Row(f"{tag} {what}: frames/s per tab",
+                f"min {min(fps):.1f}, median {statistics.median(fps):.1f}, max {max(fps):.1f}",
+                "every tab gets frames", min(fps) > 0,
+                f"epochs/s per tab min {min(s['eps']):,.0f}, total {sum(s['eps']):,.0f}")]
+    for name, rtt in (("`config` (live lr change → `state`) on a playing tab", s["config_rtt"]),
+                      ("`step` (1 epoch → frame) on a 21st, idle tab", s["step_rtt"])):
+        rows.append(Row(f"{tag} round-trip of {name}, under the {TABS}-tab load{load}",
+                        f"{ms(rtt)} ({len(rtt)} requests)", f"< {GOAL_RTT_MS:g} ms",
+                        judge(max(rtt), GOAL_RTT_MS / 1e3, False),
+                        f"judged on the max; p99 {np.percentile(rtt, 99) * 1e3:.1f} ms, "
+                        f"{sum(r > GOAL_RTT_MS / 1e3 for r in rtt)} over the goal"))
+    return rows
+
+
 def judge(value: float, goal: float, above: bool) -> bool:
     return value >= goal if above else value < goal
 
@@ -545,21 +563,8 @@ def main() -> None:
         # (5)
         every = 2.0 if quick else 5.0
         s = asyncio.run(soak(url, proc.pid, soak_s, every))
-        fps = s["fps"]
-        rows.append(Row(f"(5) {TABS} tabs playing at 'max' at once ({os.cpu_count()} cores, "
-                        f"{s['seconds']:.0f} s): frames/s per tab",
-                        f"min {min(fps):.1f}, median {statistics.median(fps):.1f}, "
-                        f"max {max(fps):.1f}", "every tab gets frames", min(fps) > 0,
-                        f"epochs/s per tab min {min(s['eps']):,.0f}, total "
-                        f"{sum(s['eps']):,.0f}"))
-        for what, rtt in (("`config` (live lr change → `state`) on a playing tab",
-                           s["config_rtt"]),
-                          ("`step` (1 epoch → frame) on a 21st, idle tab", s["step_rtt"])):
-            rows.append(Row(f"(5) round-trip of {what}, under the {TABS}-tab load",
-                            f"{ms(rtt)} ({len(rtt)} requests)", f"< {GOAL_RTT_MS:g} ms",
-                            judge(max(rtt), GOAL_RTT_MS / 1e3, False),
-                            f"judged on the max; p99 {np.percentile(rtt, 99) * 1e3:.1f} ms, "
-                            f"{sum(r > GOAL_RTT_MS / 1e3 for r in rtt)} over the goal"))
+        rows += soak_rows(s, "(5)", f"{TABS} tabs playing at 'max' at once "
+                          f"({os.cpu_count()} cores, {s['seconds']:.0f} s)", "")
         mem = s["memory"]
         mb = [m for _, m in mem]
         rows.append(Row(f"(5) server RSS over the soak ({len(mem)} samples every {every:g} s)",
@@ -575,21 +580,9 @@ def main() -> None:
         # (5b) the same with the live panels every page opens (hidden space, probes)
         panel_s = args.panel_soak if args.panel_soak is not None else (20.0 if quick else 120.0)
         s = asyncio.run(soak(url, proc.pid, panel_s, every, panels=True))
-        fps = s["fps"]
-        rows.append(Row(f"(5b) {TABS} tabs playing at 'max' with the page's live panels open "
-                        f"(hidden space, probes; {s['seconds']:.0f} s): frames/s per tab",
-                        f"min {min(fps):.1f}, median {statistics.median(fps):.1f}, "
-                        f"max {max(fps):.1f}", "every tab gets frames", min(fps) > 0,
-                        f"epochs/s per tab min {min(s['eps']):,.0f}, total "
-                        f"{sum(s['eps']):,.0f}"))
-        for what, rtt in (("`config` (live lr change → `state`) on a playing tab",
-                           s["config_rtt"]),
-                          ("`step` (1 epoch → frame) on a 21st, idle tab", s["step_rtt"])):
-            rows.append(Row(f"(5b) round-trip of {what}, under the {TABS}-tab load with panels",
-                            f"{ms(rtt)} ({len(rtt)} requests)", f"< {GOAL_RTT_MS:g} ms",
-                            judge(max(rtt), GOAL_RTT_MS / 1e3, False),
-                            f"judged on the max; p99 {np.percentile(rtt, 99) * 1e3:.1f} ms, "
-                            f"{sum(r > GOAL_RTT_MS / 1e3 for r in rtt)} over the goal"))
+        rows += soak_rows(s, "(5b)", f"{TABS} tabs playing at 'max' with the page's live "
+                          f"panels open (hidden space, probes; {s['seconds']:.0f} s)",
+                          " with panels")
         for r in rows[-3:]:
             print(r.what, r.value, flush=True)
     finally:
