@@ -52,6 +52,13 @@ HALO = [patheffects.Stroke(linewidth=3.4, foreground="#ffffff", alpha=0.8), path
 """A white outline under the paths, so they stand out from the contours."""
 
 
+def _level(ax: plt.Axes, y: float, text: str) -> None:
+    """A dashed horizontal line at ``y`` labelled ``text`` at the right edge (a tolerance or a
+    target loss)."""
+    ax.axhline(y, color="#888888", ls="--", lw=0.9)
+    ax.text(0.99, y, text, transform=ax.get_yaxis_transform(), ha="right", va="bottom",
+            fontsize=8, color="#555555")
+
 def color(name: str, i: int = 0) -> str:
     """A fixed colour per optimizer / contender name; a cycle for other names."""
     return COLORS.get(name, _CYCLE[i % len(_CYCLE)])
@@ -139,9 +146,7 @@ def surface_race_figure(surface: Surface, trajectories: Mapping[str, Trajectory]
         gap = tr.values - surface.f_min
         bx.plot(np.arange(len(gap)), np.maximum(gap, 1e-16), color=color(name, i), lw=1.4,
                 label=name)
-    bx.axhline(surface.tol, color="#888888", ls="--", lw=0.9)
-    bx.text(0.99, surface.tol, f" tolerance {surface.tol:g}", transform=bx.get_yaxis_transform(),
-            ha="right", va="bottom", fontsize=8, color="#555555")
+    _level(bx, surface.tol, f" tolerance {surface.tol:g}")
     bx.set_yscale("log")
     bx.set_xlabel("step")
     bx.set_ylabel("f − f*   (f* = global minimum value)")
@@ -510,9 +515,7 @@ def preprocess_curves_figure(lab: PreprocessLab) -> plt.Figure:
                else f"target at epoch {run.epochs_to_target}")
         ax.plot(np.arange(len(run.train_loss)), run.train_loss, color=_CYCLE[i % 10], lw=1.6,
                 label=f"{LABELS.get(name, name)} ({hit})")
-    ax.axhline(lab.target, color="#888888", ls="--", lw=0.9)
-    ax.text(0.99, lab.target, f"target {lab.target:g} ", transform=ax.get_yaxis_transform(),
-            ha="right", va="bottom", fontsize=8, color="#555555")
+    _level(ax, lab.target, f"target {lab.target:g} ")
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("training loss")

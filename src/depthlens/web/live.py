@@ -322,7 +322,7 @@ class LiveSession:
         """Build and send the data frame (points and feature maps)."""
         s, view = self.session, self.view
         assert s is not None and view is not None
-        await self.send_binary(await asyncio.to_thread(self._data_frame, s, view))
+        await self.send_binary(await interactive(self._data_frame, s, view))
 
     async def error(self, field: str, message: str, panel: str | None = None) -> None:
         error = {"type": "error", "field": field, "message": message}
@@ -332,7 +332,7 @@ class LiveSession:
     async def start(self) -> None:
         """Greet the page: limits, options and the dataset thumbnails."""
         await self.send({**hello(), "session": self.id})
-        await self.send_binary(await asyncio.to_thread(thumbnails))
+        await self.send_binary(await interactive(thumbnails))
 
     def close(self) -> None:
         """Stop training and free the session (the tab closed).

@@ -1,5 +1,7 @@
 // Small helpers shared by the Lab tab's modules: elements, numbers, requests, colours.
 
+import { fetchJSON } from "./http.js";
+
 /** Fixed colours per optimizer / contender (the lab's matplotlib figures use the same). */
 export const COLORS = {
   sgd: "#222222",
@@ -81,27 +83,14 @@ export function lastAtMost(items, value) {
   return lo;
 }
 
-/** JSON from the server; a refused request throws an Error whose message is the server's
- * `{field, message}` message. */
-export async function requestJSON(url, body) {
-  const init = body === undefined ? {} : {
+/** JSON from the server (a POST of `body` as JSON when given); a refused request throws an
+ * Error whose message is the server's `{field, message}` message. */
+export function requestJSON(url, body) {
+  return fetchJSON(url, body === undefined ? {} : {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
-  };
-  const response = await fetch(url, init);
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  if (!response.ok) {
-    const error = new Error(data?.message ?? `${url}: HTTP ${response.status}`);
-    error.field = data?.field;
-    throw error;
-  }
-  return data;
+  });
 }
 
 /** A small colour square (its colour set through the CSSOM: the page's CSP forbids inline

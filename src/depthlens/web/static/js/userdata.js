@@ -2,6 +2,8 @@
 // the points (its `userdata` module checks every one) and rebuilds the network on them; the page
 // only says what to add. Your data lives in this tab's session: it is not in the shared link.
 
+import { fetchJSON } from "./http.js";
+
 const UPLOAD_HINT = "CSV: a header line, 1 or 2 input columns, the target last " +
   "(text or a few whole numbers: classes; other numbers: regression).";
 
@@ -232,23 +234,12 @@ export class UserData {
       return;
     }
     this._say(`Uploading ${file.name}…`);
-    let response;
+    let body;
     try {
-      response = await fetch(`/api/session/${encodeURIComponent(session)}/upload?name=${encodeURIComponent(file.name)}`,
+      body = await fetchJSON(`/api/session/${encodeURIComponent(session)}/upload?name=${encodeURIComponent(file.name)}`,
         { method: "POST", body: file, headers: { "content-type": "text/csv" } });
     } catch (e) {
-      this._say(`${file.name}: the upload failed (${e.message}).`, true);
-      return;
-    }
-    let body = null;
-    try {
-      body = await response.json();
-    } catch {
-      body = null;
-    }
-    if (!response.ok) {
-      const text = body?.message ?? `the server answered ${response.status}`;
-      this._say(text.startsWith(file.name) ? text : `${file.name}: ${text}`, true);
+      this._say(e.message.startsWith(file.name) ? e.message : `${file.name}: ${e.message}`, true);
       return;
     }
     const what = body.problem === "classification" ? `${body.n_classes} classes` : "regression";
