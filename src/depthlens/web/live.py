@@ -248,9 +248,10 @@ class LiveSession:
         self._task: asyncio.Task[None] | None = None
         self._sent_rows = 0
         self.target_loss: float | None = None
-        self._last_test_loss: float | None = None
         self.past_epochs = False
         """Play was pressed again after pausing at Config.epochs: train on until paused."""
+        self.past_target = False
+        """Play was pressed with the test loss already at the target: train on until paused."""
         self.subscriptions: dict[str, Any] = {}
         """Live panels' requests by kind."""
         self._panel_sent: dict[str, float] = {}
@@ -455,6 +456,8 @@ class LiveSession:
             if self.session is None:  # the page must get a state to draw: the defaults
                 await self._build(Config())
             raise
+        if target != self.target_loss:
+            self.past_target = False
         self.target_loss = target
         old = self.session
         if old is not None and self.user_data is not None and config.dataset != old.config.dataset:
@@ -484,7 +487,7 @@ class LiveSession:
                 session.adopt_network(keep)
             self.session, self.view = session, view
             self.user_data, self.user_data_name = dataset, (name if dataset is not None else None)
-            self.past_epochs = False
+            self.past_epochs = self.past_target = False
             self._sent_rows = 0
             await self.send(self._state(fresh=True))
             await self._send_data()
@@ -496,6 +499,10 @@ class LiveSession:
         s = self.session
         if s is not None and 0 < s.config.epochs <= s.epoch:
             self.past_epochs = True  # the Config's epochs are a pause, not a wall
+        h = s.history if s is not None else None
+        if self.target_loss is not None and h is not None and len(h) \
+                and h.test_loss[-1] <= self.target_loss:
+            self.past_target = True  # already there: play trains on, as after Config.epochs
         self.playing = True
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._play())
@@ -532,7 +539,7 @@ class LiveSession:
             assert session is not None
             await interactive(session.reset)
             self._sent_rows = 0
-            self.past_epochs = False
+            self.past_epochs = self.past_target = False
             await self.send(self._state(fresh=True))
             await self._send_frame()
 
@@ -614,10 +621,15 @@ class LiveSession:
         limit = 0 if self.past_epochs else session.config.epochs
         n = None if self.epochs_per_frame == "max" else int(self.epochs_per_frame)
         done = 0
+        stop = None
         try:
             while limit <= 0 or session.epoch < limit:
-                session.train_epoch()
+                row = session.train_epoch()
                 done += 1
+                # every epoch's own test loss, so the pause does not depend on the speed
+                stop = self._stop_reason(session, row.get("test_loss"))
+                if stop is not None:
+                    break
                 if n is not None and done >= n:
                     break
                 if n is None and time.perf_counter() - start >= TRAIN_BUDGET:
@@ -625,18 +637,20 @@ class LiveSession:
         except DivergenceError as e:
             return self._frame(session, view), e, None, self._build_panels(session, view, due)
         frame = self._frame(session, view)
-        return (frame, None, self._stop_reason(session, self._last_test_loss),
-                self._build_panels(session, view, due))
+        if stop is None:
+            stop = self._stop_reason(session, None)
+        return frame, None, stop, self._build_panels(session, view, due)
 
     def _stop_reason(self, session: Session, test_loss: float | None
                      ) -> tuple[str, str] | None:
-        """('epochs'|'target', message) when play must pause: Config.epochs reached, or the
-        test loss (of the last frame) at most the target; None to go on."""
+        """('epochs'|'target', message) when play must pause: Config.epochs reached, or
+        ``test_loss`` (the test loss of the epoch just trained) at most the target; None to go
+        on. Checked after every epoch, so a link pauses at the same epoch at every speed."""
         limit = 0 if self.past_epochs else session.config.epochs
         if limit > 0 and session.epoch >= limit:
             return "epochs", (f"reached epoch {limit}, the Config's epochs (press play to "
                               "train on, or set the stop epoch to 0)")
-        target = self.target_loss
+        target = None if self.past_target else self.target_loss
         if target is not None and test_loss is not None and test_loss <= target:
             return "target", f"test loss {test_loss:.4g} reached the target {target:g}"
         return None
@@ -730,7 +744,6 @@ class LiveSession:
         now = {"train_loss": train_loss, "train_metric": train_metric}
         if t.x_test is not None:
             now["test_loss"], now["test_metric"] = t.evaluate(t.x_test, t.y_test, t.t_test)
-        self._last_test_loss = now.get("test_loss")
         output, nodes = view.codes()
         arrays: dict[str, np.ndarray] = {"output": output, "nodes": nodes}
         curve = getattr(view, "curve", None)
