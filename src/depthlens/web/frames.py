@@ -48,12 +48,12 @@ def json_safe(value: Any) -> Any:
 def encode_frame(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) -> bytes:
     """One binary message: ``header`` (JSON-able; NaN becomes null) plus ``arrays``.
 
-    Each array must be uint8 or float32; it is sent C-contiguous with its shape."""
+    Each array must be uint8, float32 or int32; it is sent C-contiguous with its shape."""
     specs = []
     chunks: list[bytes] = []
     offset = 0
     for name, array in arrays.items():
-        a = np.ascontiguousarray(array)
+        a = np.asarray(array, order="C")  # (ascontiguousarray would make a scalar 1-d)
         if a.dtype.name not in DTYPES:
             raise TypeError(f"array {name!r}: dtype {a.dtype} is not one of {DTYPES}")
         data = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
@@ -71,6 +71,33 @@ def encode_frame(header: Mapping[str, Any], arrays: Mapping[str, np.ndarray]) ->
     return prefix + b"".join(chunks)
 
 
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _check_spec(spec: Any, k: int) -> tuple[str, str, tuple[int, ...], int, int]:
+    """(name, dtype, shape, offset, nbytes) of the k-th entry of a header's ``arrays``;
+    ValueError naming what is wrong (the page's ``frames.js`` makes the same checks)."""
+    if not isinstance(spec, dict):
+        raise ValueError(f"frame array entry {k} is not an object")
+    name, dtype, shape = spec.get("name"), spec.get("dtype"), spec.get("shape")
+    offset, nbytes = spec.get("offset"), spec.get("nbytes")
+    if not isinstance(name, str):
+        raise ValueError(f"frame array entry {k} has no name")
+    if dtype not in DTYPES:
+        raise ValueError(f"array {name!r}: dtype {dtype!r} is not one of {DTYPES}")
+    if not isinstance(shape, list) or not all(_is_count(n) for n in shape):
+        raise ValueError(f"array {name!r}: shape {shape!r} is not a list of sizes")
+    if not _is_count(offset) or not _is_count(nbytes):
+        raise ValueError(f"array {name!r}: offset {offset!r} and nbytes {nbytes!r} must be "
+                         "whole numbers \u2265 0")
+    if offset % 4:
+        raise ValueError(f"array {name!r}: offset {offset} is not a multiple of 4")
+    if nbytes != math.prod(shape) * np.dtype(dtype).itemsize:
+        raise ValueError(f"array {name!r}: {nbytes} bytes do not hold shape {tuple(shape)}")
+    return name, dtype, tuple(shape), offset, nbytes
+
+
 def decode_frame(message: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The inverse of :func:`encode_frame`: (header, {name: array}).
 
@@ -81,20 +108,22 @@ def decode_frame(message: bytes) -> tuple[dict[str, Any], dict[str, np.ndarray]]
         raise ValueError(f"frame of {len(buf)} bytes is shorter than its length prefix")
     (n_head,) = _PREFIX.unpack_from(buf, 0)
     if _PREFIX.size + n_head > len(buf):
-        raise ValueError(f"header length {n_head} runs past the end of the frame")
-    header = json.loads(bytes(buf[_PREFIX.size:_PREFIX.size + n_head]).decode("utf-8"))
+        raise ValueError(f"header length {n_head} runs past the end of the frame "
+                         f"({len(buf)} bytes)")
+    try:
+        header = json.loads(bytes(buf[_PREFIX.size:_PREFIX.size + n_head]).decode("utf-8"))
+    except ValueError as e:  # not UTF-8, or not JSON
+        raise ValueError(f"frame header is not JSON text: {e}") from None
+    if not isinstance(header, dict):
+        raise ValueError("frame header is not a JSON object")
+    specs = header.get("arrays", [])
+    if not isinstance(specs, list):
+        raise ValueError("frame header's arrays is not a list")
     start = _align(_PREFIX.size + n_head)
     arrays: dict[str, np.ndarray] = {}
-    for spec in header.get("arrays", []):
-        name, dtype, shape = spec["name"], spec["dtype"], tuple(spec["shape"])
-        offset, nbytes = int(spec["offset"]), int(spec["nbytes"])
-        if dtype not in DTYPES:
-            raise ValueError(f"array {name!r}: dtype {dtype!r} is not one of {DTYPES}")
-        if offset % 4:
-            raise ValueError(f"array {name!r}: offset {offset} is not a multiple of 4")
+    for k, spec in enumerate(specs):
+        name, dtype, shape, offset, nbytes = _check_spec(spec, k)
         dt = np.dtype(dtype).newbyteorder("<")
-        if nbytes != int(np.prod(shape, dtype=np.int64)) * dt.itemsize:
-            raise ValueError(f"array {name!r}: {nbytes} bytes do not hold shape {shape}")
         if start + offset + nbytes > len(buf):
             raise ValueError(f"array {name!r} runs past the end of the frame")
         arrays[name] = np.frombuffer(buf, dtype=dt, count=nbytes // dt.itemsize,
