@@ -10,7 +10,13 @@ import torch
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
 from depthlens.nn import regularization
-from depthlens.web.backprop import GradientsMessage, build_gradients, point_pass
+from depthlens.web.backprop import (
+    GradientsMessage,
+    build_gradients,
+    page_number,
+    penalty_words,
+    point_pass,
+)
 from depthlens.web.frames import decode_frame
 from depthlens.web.protocol import ProtocolError
 
@@ -180,6 +186,29 @@ def test_sgd_update_is_minus_lr_times_the_gradient_and_the_penalty(kind, rate):
                                    rtol=1e-12, atol=1e-16)
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_the_update_of_a_float32_network_is_the_rules_not_float32_rounding(optimizer):
+    """The step runs on float64 copies: for SGD Δw = −lr·g to float64 precision (a float32
+    θ + Δθ would lose up to ~1e−7·|θ| of it), so −lr × g shown on the page multiplies out;
+    ``after_W`` is θ + Δθ and the session's own float32 buffers are not touched."""
+    s = Session(Config(optimizer=optimizer, lr=0.03))  # float32, the playground's default
+    s.run(2)
+    params, state = s.net.params.copy(), {k: np.array(v) for k, v in s.trainer.state.items()}
+    p = point_pass(s, 3)
+    for k, layer in enumerate(p["layers"]):
+        w = s.net.weights[k].astype(np.float64)
+        dw, after = np.array(layer["update_W"]), np.array(layer["after_W"])
+        np.testing.assert_allclose(after, w + dw, rtol=0, atol=1e-15)
+        np.testing.assert_allclose(layer["after_b"], s.net.biases[k] + np.array(layer["update_b"]),
+                                   rtol=0, atol=1e-15)
+        if optimizer == "sgd":
+            np.testing.assert_allclose(dw, -0.03 * np.array(layer["step_grad_W"]), rtol=1e-12,
+                                       atol=1e-18)
+    np.testing.assert_array_equal(s.net.params, params)
+    for name, value in s.trainer.state.items():
+        np.testing.assert_array_equal(value, state[name])
+
+
 @pytest.mark.parametrize("epochs", [0, 3])
 def test_adam_update_equals_torch_adams_step_from_the_same_state(epochs):
     s = Session(Config(dtype="float64", optimizer="adam", lr=0.01, loss="half_mse",
@@ -298,3 +327,15 @@ def test_gradients_subscription_streams_while_playing_and_stops_on_off(ws):
         if kind == "status":
             break
     assert "frame" in kinds and "gradients" not in kinds
+
+
+@pytest.mark.parametrize("value, text", [
+    (0.03, "0.03"), (1e-5, "1e−5"), (2.5e-5, "2.5e−5"), (-0.000123456, "−1.23456e−4"),
+    (1.58e31, "1.58e+31"), (-3.0, "−3"), (0.0, "0"), (1234.5, "1234.5"), (12345.6, "1.23456e+4"),
+])
+def test_numbers_in_captions_use_the_pages_notation(value, text):
+    """``page_number`` writes as ``formatNumber`` (network.js) does: the true minus sign, e+k /
+    e−k below 1e−3 and from 1e4 on, no trailing zeros; so "rate 1e−5" in a caption reads as
+    the detail lines."""
+    assert page_number(value) == text
+    assert penalty_words("l2", 1e-5).count("rate 1e−5") == 1

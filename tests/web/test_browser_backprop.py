@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import time
+from decimal import Decimal
 
 import numpy as np
 import pytest
@@ -38,7 +40,14 @@ WEIGHT_WIDTHS_MATCH = """() => {
     });
 }"""
 
-NUMBER = r"(-?\d+(?:\.\d+)?(?:e[-+]?\d+)?)"
+NUMBER = r"\(?(−?\d+(?:\.\d+)?(?:e[+−]\d+)?)\)?"
+"""A number as the page writes it: the true minus sign, 2.5e−5 / 1.58e+31, a negative factor
+inside a formula in parentheses (the group is the number itself)."""
+
+
+def number(text: str) -> float:
+    """A number the page wrote, as a float."""
+    return float(text.replace("−", "-"))
 
 
 def live_session(app, page):
@@ -64,7 +73,7 @@ def test_gradient_view_colours_edges_by_gradient_and_streams_while_playing(page,
     text = page.inner_text("#hovercard-text")
     value = page.evaluate(f"() => {BP}.gradients.arrays.G0.data[0]")
     assert text.startswith("Gradient dJ/dw is")
-    shown = float(re.search(NUMBER, text.split(" is ")[1]).group(1))
+    shown = number(re.search(NUMBER, text.split(" is ")[1]).group(1))
     assert shown == pytest.approx(value, rel=2e-3, abs=1e-6)
     page.mouse.move(5, 5)
 
@@ -110,21 +119,22 @@ def test_stepper_walks_one_point_forward_and_back_then_closes(page, server):
         edges = page.evaluate(EDGES)
         if phase == "input":
             assert len(labels) == 2
-            assert [float(s) for s in labels] == pytest.approx(trace["inputs"], rel=0.05)
+            assert [number(s) for s in labels] == pytest.approx(trace["inputs"], rel=0.05)
         elif phase.startswith("forward"):
             layer = int(phase[-1])
             assert len(labels) == sum(sizes[: layer + 2])
             assert " = " in detail and "(" in detail  # z = w·a + … = …, a = act(z) = …
         elif phase == "loss":
             assert "loss L = " in detail
-            assert float(detail.split("loss L = ")[1]) == pytest.approx(trace["loss"], rel=1e-2)
+            assert number(detail.split("loss L = ")[1]) == pytest.approx(trace["loss"], rel=1e-2)
         elif phase.startswith("backward"):
             layer = int(phase[-1])
             assert len(labels) == sum(sizes[layer + 1:])
             assert "dL/dz" in caption
-            m = re.search(rf"dL/dz = dL/da × a′\(z\) = {NUMBER} × {NUMBER} = {NUMBER}", detail)
+            rule = "dL/do × o′\\(z\\)" if layer == len(sizes) - 2 else "dL/da × a′\\(z\\)"
+            m = re.search(rf"dL/dz = {rule} = {NUMBER} × {NUMBER} = {NUMBER}", detail)
             assert m, detail
-            da, slope, dz = (float(g) for g in m.groups())
+            da, slope, dz = (number(g) for g in m.groups())
             assert da * slope == pytest.approx(dz, rel=2e-2, abs=1e-6)
             unit = trace["layers"][layer]
             assert dz == pytest.approx(unit["dL_dz"][0], rel=1e-2, abs=1e-6)
@@ -142,7 +152,7 @@ def test_stepper_walks_one_point_forward_and_back_then_closes(page, server):
             page.mouse.move(x, y)
             text = page.inner_text("#hovercard-text")
             assert text.startswith("Update Δw is")
-            dw = float(re.search(NUMBER, text.split(" is ")[1]).group(1))
+            dw = number(re.search(NUMBER, text.split(" is ")[1]).group(1))
             assert dw == pytest.approx(trace["layers"][0]["update_W"][0][0], rel=2e-3, abs=1e-7)
             page.mouse.move(5, 5)
         if k + 1 < len(phases):
@@ -171,3 +181,142 @@ def test_a_point_out_of_range_is_refused_and_the_page_goes_on(page, server):
     assert 0 <= index < n
     page.click("#bp-open")
     page.wait_for_function(f"() => {BP}.open && {BP}.trace.index === {index}", timeout=10_000)
+
+
+# -- every line that does arithmetic can be redone by hand -----------------------------------------
+SHOWN = r"−?\d+(?:\.\d+)?(?:e[+−]\d+)?"
+"""A number as the page writes it (one notation: the true minus sign, e+k / e−k)."""
+ARITHMETIC = re.compile(r"[0-9.e+−×· ()]*[×·+−][0-9.e+−×· ()]*")
+"""A shown expression of numbers and × · + − (binary − between spaces) only."""
+
+
+def redo(expression: str) -> Decimal:
+    """The exact decimal value of a shown expression (× and · multiply)."""
+    names: dict[str, Decimal] = {}
+
+    def name(m: re.Match) -> str:
+        names[f"n{len(names)}"] = Decimal(m.group(0))
+        return f"n{len(names) - 1}"
+
+    text = re.sub(r"\d+(?:\.\d+)?(?:e[+-]\d+)?", name,
+                  expression.replace("−", "-").replace("×", "*").replace("·", "*"))
+
+    def value(node: ast.AST) -> Decimal:
+        if isinstance(node, ast.Name):
+            return names[node.id]
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            return -value(node.operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in (ast.Add, ast.Sub, ast.Mult):
+            a, b = value(node.left), value(node.right)
+            return a + b if isinstance(node.op, ast.Add) else a - b if isinstance(
+                node.op, ast.Sub) else a * b
+        raise AssertionError(f"not arithmetic: {expression!r}")
+
+    return value(ast.parse(text, mode="eval").body)
+
+
+def half_unit(shown: str) -> Decimal:
+    """Half a unit in the last place the number ``shown`` is written to: its precision."""
+    return Decimal(5).scaleb(Decimal(shown.replace("−", "-")).as_tuple().exponent - 1)
+
+
+def redone(line: str) -> bool:
+    """Check a line ``… = <numbers and operators> = <result> …``: the shown numbers, worked out
+    exactly, are within half a unit of the result's last shown digit (strictly: no tie a
+    reader could round either way). False when the line does no arithmetic in numbers."""
+    parts = line.split(" = ")
+    if len(parts) < 3 or not ARITHMETIC.fullmatch(parts[-2].strip()):
+        return False
+    result = re.match(SHOWN, parts[-1]).group(0)
+    exact = redo(parts[-2])
+    shown = Decimal(result.replace("−", "-"))
+    assert abs(exact - shown) < half_unit(result), f"{line!r}: the shown numbers give {exact}"
+    return True
+
+
+def one_notation(text: str) -> None:
+    """Every number of ``text`` in the page's one notation: the true minus sign, no trailing
+    zeros, exponent form (e+k / e−k) exactly when |v| < 1e−3 or ≥ 1e4."""
+    assert not re.search(r"(?<![A-Za-z])-\d|\de-", text), f"hyphen for a minus: {text!r}"
+    assert not re.search(r"\d\.\d*0(?!\d)", text), f"trailing zero: {text!r}"
+    for m in re.finditer(rf"(?<![\w.]){SHOWN}", text):
+        v = abs(number(m.group(0)))
+        assert ("e" in m.group(0)) == (v != 0 and (v < 1e-3 or v >= 1e4)), (m.group(0), text)
+
+
+def hover_unit(page, code: int) -> None:
+    """The pointer on the node of unit ``code`` (the network's order: inputs, hidden, outputs)."""
+    box = page.evaluate("""(code) => {
+        const n = window.depthlens.network.nodes.find((n) => n.codeIndex === code && n.active);
+        const r = n.el.getBoundingClientRect();
+        return [r.left + r.width / 2, r.top + r.height / 2];
+    }""", code)
+    page.mouse.move(5, 5)
+    page.mouse.move(*box)
+
+
+def hover_edge(page, k: int) -> None:
+    page.mouse.move(5, 5)
+    page.mouse.move(*point_on(page, "#edges path.edge-hit", k))
+
+
+@pytest.mark.parametrize("query", [
+    PLAYGROUND,  # tanh hidden layers, tanh + ½·MSE head: every factor a plain number
+    "dataset=spirals&layers=3&activation=relu",  # softmax + cross-entropy: dL/dz = o − t
+    "layers=3,2&activation=swish&regularization=l2&reg_rate=0.001&optimizer=adam",  # bce
+])
+def test_every_chain_rule_line_multiplies_out_to_the_product_shown(page, server, query):
+    load(page, server, query)
+    page.click("#bp-open")
+    page.wait_for_function(f"() => {BP}.open && {BP}.trace?.index === 0", timeout=10_000)
+    trace = page.evaluate(f"() => {BP}.trace")
+    sizes = trace["sizes"]
+    offsets = np.cumsum([0, *sizes])
+    edges = page.evaluate("() => window.depthlens.network.edges.map((e) => e.layer)")
+    phases = page.evaluate(f"() => {BP}.phases.map((p) => [p.kind, p.layer ?? null])")
+    checked: dict[str, int] = {}
+    for k, (kind, layer) in enumerate(phases):
+        page.evaluate(f"(k) => {BP}.go(k)", k)
+        if kind in ("forward", "backward"):
+            targets = [("unit", int(offsets[layer + 1] + i)) for i in range(sizes[layer + 1])]
+        elif kind in ("gradient", "update"):
+            targets = [("edge", e) for e, at in enumerate(edges) if kind == "update" or at == layer]
+        else:
+            targets = [(None, None)]
+        for what, target in targets:
+            if what == "unit":
+                hover_unit(page, target)
+            elif what == "edge":
+                hover_edge(page, target)
+            caption = page.inner_text("#bp-caption")
+            detail = page.inner_text("#bp-detail")
+            one_notation(caption)
+            one_notation(detail)
+            done = [line for line in detail.split("\n") if redone(line)]
+            for line in done:
+                for word in ("dL/dz = dL/da", "dL/dz = dL/do", "dL/da = Σ", "dL/dw", "Δw = −lr",
+                             "w + Δw", "z = w", "dL/dz = o − t"):
+                    if word in line:
+                        checked[word] = checked.get(word, 0) + 1
+            if kind == "backward":  # the rule in the detail is the caption's
+                rule = re.search(r"dL/dz = (dL/d[ao] × [ao]′\(z\))", detail)
+                assert rule is None or rule.group(1) in caption, (caption, detail)
+            if kind == "update":
+                lr = re.search(rf"lr ({SHOWN})", caption).group(1)
+                m = re.search(rf"Δw = −lr × ({SHOWN})", detail)
+                assert m is None or m.group(1) == f"−{lr}", (caption, detail)  # the same text
+            if what == "edge" and kind == "update" and "sgd" in caption:
+                text = page.inner_text("#hovercard-text")
+                one_notation(text)
+    page.mouse.move(5, 5)
+    n_units = sum(sizes[1:])
+    n_edges = len(edges)
+    softmax = trace["head"]["output"] == "softmax"
+    assert checked.get("z = w", 0) == n_units  # fan-in ≤ 4: every sum shown whole
+    assert checked.get("dL/dz = dL/da", 0) == sum(sizes[1:-1])
+    assert checked.get("dL/dz = dL/do", 0) == (0 if softmax else sizes[-1])
+    assert checked.get("dL/dz = o − t", 0) == (sizes[-1] if softmax else 0)
+    assert checked.get("dL/da = Σ", 0) == sum(sizes[1:-1])
+    assert checked.get("dL/dw", 0) == n_edges
+    assert checked.get("w + Δw", 0) == n_edges
+    assert checked.get("Δw = −lr", 0) == (n_edges if trace["update"]["optimizer"] == "sgd" else 0)

@@ -145,3 +145,21 @@ def test_pausing_play_shows_the_layer_as_trained(page, server):
     wait_player(page, "p.header.epoch >= 10")
     epoch = page.evaluate("() => window.depthlens.frame.header.epoch")
     assert player(page, "p.header.epoch") == epoch
+
+
+def test_the_canvas_text_is_never_clipped(page, server):
+    """The scale ("half-width …") is written inside the canvas at every frame and angle."""
+    open_player(page, server, PLAYGROUND + "&layers=6,4")
+    for layer in (0, 1, 2):
+        page.select_option("#player-layer", str(layer))
+        wait_player(page, f"p.header.layer === {layer} && !p.pending")
+        n_frames = player(page, "p.header.n_frames")
+        for frame in range(0, n_frames, max(1, n_frames // 8)):
+            for yaw, pitch in ((-0.55, 0.5), (2.0, -1.5), (0.0, 1.5)):
+                player(page, f"(p.yaw = {yaw}, p.pitch = {pitch}, p.show({frame}), 0)")
+                boxes = player(page, "p.labelBoxes.map((b) => [b.text, b.left, b.top, b.right, "
+                                     "b.bottom])")
+                assert boxes and boxes[0][0].startswith("half-width ")
+                for text, left, top, right, bottom in boxes:
+                    assert 0 <= left < right <= 300 and 0 <= top < bottom <= 300, (text, bottom)
+                    assert "-" not in text.removeprefix("half-width")  # the true minus sign

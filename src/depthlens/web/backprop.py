@@ -32,14 +32,22 @@ for the sigmoid where they are finite, and left out (None) for the softmax, whos
 Jacobian coupling every output, not one number per unit.
 
 Last, the *update* each parameter would receive if the session's optimizer took one step on this
-point's gradient alone, from its current state: Δθ = θ' − θ, where the step runs on copies of the
-parameters and of the optimizer's state (so training is unchanged). The gradient it steps on is
-the engine's (``MLP.gradient`` on the one row) plus the penalty's, as ``Trainer.step`` adds it;
-for plain SGD that is Δθ = −lr · (dL/dθ + P'(θ)) (+ the optimizer's own weight decay λθ).
+point's gradient alone, from its current state: Δθ = θ' − θ, where the step runs on float64
+copies of the parameters, the gradient and the optimizer's state (so training is unchanged, and
+Δθ is the rule's, not float32's rounding of θ + Δθ: for plain SGD the page's
+``Δw = −lr × g`` then multiplies out to the Δw shown). The gradient it steps on is the engine's
+(``MLP.gradient`` on the one row) plus the penalty's, as ``Trainer.step`` adds it; for plain SGD
+that is Δθ = −lr · (dL/dθ + P'(θ)) (+ the optimizer's own weight decay λθ). θ' comes as
+``after_W`` / ``after_b``.
+
+Numbers written into sentences here (the penalty's rate, the weight decay) use the page's
+notation (``page_number``: significant digits, 2.5e−5, the true minus sign), so a caption and
+the page's detail lines read alike.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Literal
 
 import numpy as np
@@ -76,14 +84,38 @@ class BackpropMessage(PageMessage):
     split: Literal["train", "test"] = "train"
 
 
+MINUS = "\u2212"
+EXPONENT_BELOW, EXPONENT_FROM = 1e-3, 1e4
+"""|v| (rounded, not 0) outside [1e−3, 1e4) is written in exponent form, as on the page."""
+
+
 # -- the training objective's gradient -----------------------------------------------------------
+def page_number(v: float, digits: int = 6) -> str:
+    """``v`` in the page's notation (``formatNumber`` of ``network.js``): ``digits``
+    significant digits (never rounded left of the point below 1e4), trailing zeros dropped,
+    exponent form 2.5e−5 / 1.58e+31 for |v| < 1e−3 or ≥ 1e4, the true minus sign."""
+    if not math.isfinite(v):
+        return "NaN" if math.isnan(v) else ("∞" if v > 0 else f"{MINUS}∞")
+    if v == 0:
+        return "0"
+    whole = math.floor(math.log10(abs(v))) + 1 if 1 <= abs(v) < EXPONENT_FROM else 0
+    r = float(f"{v:.{max(digits, whole)}g}")
+    if EXPONENT_BELOW <= abs(r) < EXPONENT_FROM:
+        text = repr(r).removesuffix(".0")  # the shortest digits of r, never an exponent here
+    else:
+        mantissa, exponent = f"{r:.{digits - 1}e}".split("e")
+        mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+        text = f"{mantissa}e{'+' if int(exponent) >= 0 else '-'}{abs(int(exponent))}"
+    return text.replace("-", MINUS)
+
+
 def penalty_words(kind: str, rate: float) -> str:
     """How the penalty enters the gradient, in words (empty when there is none)."""
     if kind == "none" or rate == 0:
         return ""
     if kind == "l1":
-        return f"L1 penalty rate·Σ|w| (rate {rate:g}): + rate·sign(w) on each weight"
-    return f"L2 penalty rate·½Σw² (rate {rate:g}): + rate·w on each weight"
+        return f"L1 penalty rate·Σ|w| (rate {page_number(rate)}): + rate·sign(w) on each weight"
+    return f"L2 penalty rate·½Σw² (rate {page_number(rate)}): + rate·w on each weight"
 
 
 def objective_gradient(session: Session) -> tuple[MLP, float, float]:
@@ -146,6 +178,21 @@ def _output_factors(net: MLP, z: Array, o: Array, t: Array) -> tuple[Array | Non
     return (o64 - t64) * scale, slope
 
 
+def _step64(opt: Any, params: Array, grads: Array,
+            state: dict[str, Any]) -> tuple[Array, Array, dict[str, Any]]:
+    """One ``opt.update`` on float64 copies of ``params``, ``grads`` and the optimizer's
+    ``state`` (the step count stays an integer): (θ, θ', the state after). Nothing of the
+    session's is touched."""
+    before = np.asarray(params, dtype=np.float64).copy()
+    after = before.copy()
+    g = np.asarray(grads, dtype=np.float64).copy()
+    twin_state = {name: (np.array(value, copy=True) if name == "t"
+                         else np.asarray(value, dtype=np.float64).copy())
+                  for name, value in state.items()}
+    opt.update(after, g, twin_state)
+    return before, after, twin_state
+
+
 def point_pass(session: Session, index: int, split: str = "train") -> dict[str, Any]:
     """Everything the stepper shows for one point (see the module docstring), as plain numbers.
 
@@ -190,22 +237,23 @@ def point_pass(session: Session, index: int, split: str = "train") -> dict[str, 
             "dL_db": _list(delta[0]),
         }
 
-    # one optimizer step on this point's gradient, on copies: the engine's gradient + penalty
+    # one optimizer step on this point's gradient, on float64 copies: the engine's gradient +
+    # the penalty's, then the optimizer's rule from (a copy of) its current state
     twin = net.copy()
     twin.gradient(x, t)
     w = slice(0, twin.n_weights)
     regularization.add_gradient(twin.params[w], twin.grads[w], trainer.regularization,
                                 trainer.reg_rate)
-    before = twin.params.copy()
-    state = {name: np.array(value, copy=True) for name, value in trainer.state.items()}
     opt = trainer.optimizer
-    opt.update(twin.params, twin.grads, state)
-    delta_params = twin.params.astype(np.float64) - before.astype(np.float64)
+    before, after, state = _step64(opt, twin.params, twin.grads, trainer.state)
+    delta_params = after - before
     w_off = 0
     b_off = net.n_weights
     for k, (out, inp) in enumerate(net.shapes):
         layers[k]["update_W"] = delta_params[w_off : w_off + out * inp].reshape(out, inp).tolist()
         layers[k]["update_b"] = delta_params[b_off : b_off + out].tolist()
+        layers[k]["after_W"] = after[w_off : w_off + out * inp].reshape(out, inp).tolist()
+        layers[k]["after_b"] = after[b_off : b_off + out].tolist()
         layers[k]["step_grad_W"] = _list(twin.grad_weights[k])
         layers[k]["step_grad_b"] = _list(twin.grad_biases[k])
         w_off += out * inp
@@ -216,7 +264,7 @@ def point_pass(session: Session, index: int, split: str = "train") -> dict[str, 
     wd = float(opt.hyper.get("weight_decay", 0.0))
     includes = "this point's dL/dθ" + (f" + the {words}" if words else "")
     if wd:
-        includes += f"; the optimizer adds its own weight decay λ = {wd:g}"
+        includes += f"; the optimizer adds its own weight decay λ = {page_number(wd)}"
     label = data.y[index]
     return {
         "kind": "backprop", "index": index, "split": split, "n": n,

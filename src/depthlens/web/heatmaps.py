@@ -5,7 +5,10 @@ node's value at every grid point at once (as Playground's one pass fills every n
 output map keeps the full grid; each node's map is the grid block-averaged down to 20×20 (5×5
 blocks; Playground averages 10×10 blocks into 10×10 thumbnails). Values become codes of
 ``palettes``: a node's value v on [−1, 1] (clipped), the output as its two-class score 2·p − 1,
-its k-class winner and confidence, or its regression value over ``scale``.
+its k-class winner and confidence, or its regression value over ``scale``. An output unit j of a
+k ≥ 3-class network is its class's probability p_j = softmax(z)_j, block-averaged, on class j's
+ramp of the node table (white at p_j = 0 to class j's colour at p_j = 1), not on the two-class
+orange–blue scale: a k-class unit says "class j or not", not "orange or blue".
 
 Row 0 of every map is the top of the plane (largest x2), as on screen.
 
@@ -76,7 +79,8 @@ class PlaneView:
         return palettes.value_codes(block_mean(values))
 
     def _output_values(self, out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(output map codes (n,), per-output-unit values (n, m) on [−1, 1])."""
+        """(output map codes (n,), per-output-unit values (n, m)): values on [−1, 1] for the
+        node scale, or for k ≥ 3 classes each unit's probability p_j (see :meth:`node_codes`)."""
         s = self.session
         head = s.net.head
         if s.problem == "regression":
@@ -84,10 +88,21 @@ class PlaneView:
             return palettes.value_codes(v[:, 0]), v
         if self.multiclass:
             p = head.probabilities(out)
-            return palettes.class_codes(p), 2.0 * p[:, : out.shape[1]] - 1.0
+            return palettes.class_codes(p), p[:, : out.shape[1]]
         v = signed_score(head, out)
         units = v[:, None] if out.shape[1] == 1 else 2.0 * head.probabilities(out) - 1.0
         return palettes.value_codes(v), units
+
+    def node_codes(self, means: np.ndarray) -> np.ndarray:
+        """Node maps (n_nodes, r, r) of values → node-table codes: every node on the two-class
+        scale, except the m output units of a k ≥ 3-class network, whose maps are their
+        probabilities p_j and go on class j's ramp (``palettes.probability_codes``)."""
+        codes = palettes.value_codes(means)
+        if self.multiclass:
+            m = int(self.session.net.sizes[-1])
+            classes = np.arange(m)[:, None, None]
+            codes[-m:] = palettes.probability_codes(means[-m:], classes)
+        return codes
 
     def codes(self) -> tuple[np.ndarray, np.ndarray]:
         """(output codes (R, R), node codes (n_nodes, r, r)) for the network as it is now.
@@ -98,8 +113,7 @@ class PlaneView:
         out_codes, out_units = self._output_values(out)
         values = np.concatenate([trace.inputs, *trace.post[:-1], out_units], axis=1,
                                 dtype=np.float32)
-        return (out_codes.reshape(RESOLUTION, RESOLUTION),
-                palettes.value_codes(block_mean(values)))
+        return out_codes.reshape(RESOLUTION, RESOLUTION), self.node_codes(block_mean(values))
 
 
 def line_points(extent: tuple[float, float], resolution: int = RESOLUTION) -> np.ndarray:
@@ -154,7 +168,7 @@ class LineView(PlaneView):
         values = np.concatenate([trace.inputs, *trace.post[:-1], out_units], axis=1,
                                 dtype=np.float32)
         picture = np.repeat(out_codes[None, :], RESOLUTION, axis=0)
-        return picture, palettes.value_codes(stripes(values, NODE_RESOLUTION))
+        return picture, self.node_codes(stripes(values, NODE_RESOLUTION))
 
     def curve(self) -> np.ndarray:
         """The output along the line, (R, m) float32 at ``xs``: regression the predicted y

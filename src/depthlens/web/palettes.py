@@ -5,7 +5,14 @@ colours made here from ``depthlens.draw.colors``. Two tables are in use at a tim
 
 - ``node`` (every input feature, hidden unit and output unit thumbnail, edge colours, regression
   maps): Playground's orange #f59322 → grey #e8eaeb → blue #0877bd over [−1, 1], quantized into
-  its 31 shades. Code ``c`` in 0..30 is the value ``c/15 − 1``.
+  its 31 shades. Code ``c`` in 0..30 is the value ``c/15 − 1``. Codes 31..250 hold one ramp per
+  class for the output units of a k ≥ 3-class network: code ``31 + 22·j + level`` is class j's
+  probability p_j = level/21, coloured from white (p_j = 0) to class j's colour (p_j = 1):
+
+      rgb = white + p_j · (class colour − white)        (then rounded to the 22 levels)
+
+  so hovering output unit j shows where the network believes in class j, in that class's
+  colour (a k-class output unit is not an orange-or-blue vote).
 - ``output`` (the large map and the data points): the node table for two classes and
   regression (value / scale), or for k ≥ 3 classes ``class·25 + level``, ``level`` in 0..24
   the confidence (the winning probability from 1/k → 0 to 1 → 24), faded toward grey as
@@ -24,13 +31,32 @@ SHADES = colors.NUM_SHADES  # 30 steps: 31 colours
 CLASS_LEVELS = 25
 MAX_CLASSES = 10
 NAN_CODE = 255
+PROBABILITY_BASE = SHADES + 1
+"""First code of the per-class probability ramps in the node table (after the 31 shades)."""
+PROBABILITY_LEVELS = 22
+"""Levels of one class's probability ramp: p = level/21 (10 classes × 22 = codes 31..250)."""
+WHITE = (0xFF, 0xFF, 0xFF)
+"""The light end of a class's probability ramp (p = 0)."""
+
+
+def probability_ramp(c: int) -> np.ndarray:
+    """(22, 3) uint8: class c's probability p = level/21 from white (0) to its colour (1)."""
+    p = np.arange(PROBABILITY_LEVELS, dtype=np.float64)[:, None] / (PROBABILITY_LEVELS - 1)
+    white = np.array(WHITE, dtype=np.float64)
+    colour = np.array(colors.class_color(c), dtype=np.float64)
+    return np.round(white + p * (colour - white)).astype(np.uint8)
 
 
 def node_palette() -> np.ndarray:
-    """The (256, 3) uint8 table of the two-class scale: codes 0..30 = values −1..+1."""
+    """The (256, 3) uint8 table of the nodes: codes 0..30 = values −1..+1 on the two-class
+    scale, codes 31 + 22·c + level = class c's probability level/21 (:func:`probability_ramp`,
+    for c in 0..9)."""
     lut = np.tile(np.array(colors.GREY, dtype=np.uint8), (256, 1))
     values = np.arange(SHADES + 1) / SHADES * 2.0 - 1.0
     lut[: SHADES + 1] = colors.two_class(values, quantize=True)
+    for c in range(MAX_CLASSES):
+        start = PROBABILITY_BASE + c * PROBABILITY_LEVELS
+        lut[start : start + PROBABILITY_LEVELS] = probability_ramp(c)
     return lut
 
 
@@ -57,6 +83,16 @@ def value_codes(values: np.ndarray) -> np.ndarray:
     codes = np.rint((np.clip(v, -1.0, 1.0) + 1.0) * (SHADES / 2.0))
     codes = np.where(np.isnan(v), NAN_CODE, codes)
     return codes.astype(np.uint8)
+
+
+def probability_codes(probabilities: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Probabilities p (any shape; clipped to [0, 1]) of the classes ``classes`` (broadcast
+    against p) → node-table codes ``31 + 22·class + round(21·p)``; NaN → 255."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    c = np.broadcast_to(np.asarray(classes, dtype=np.int64) % MAX_CLASSES, p.shape)
+    level = np.rint(np.clip(np.nan_to_num(p), 0.0, 1.0) * (PROBABILITY_LEVELS - 1))
+    codes = PROBABILITY_BASE + c * PROBABILITY_LEVELS + level
+    return np.where(np.isnan(p), NAN_CODE, codes).astype(np.uint8)
 
 
 def class_codes(probabilities: np.ndarray) -> np.ndarray:

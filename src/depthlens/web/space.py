@@ -20,7 +20,10 @@ drawn:
   axis (or, the first time, the sign making its largest entry positive), so the picture does
   not flip between frames;
 - a stage of at most 2 (3) units is drawn in its own coordinates, padded with zeros (a 1-unit
-  stage lies along the x axis at y = 0).
+  stage lies along the x axis at y = 0). The page does not offer what would only be this in
+  disguise (``space.js``'s ``modesFor``): a stage of 1 or 2 units gets one entry, "its 2 units";
+  PCA needs 3 units (2 axes) or 4 (3 axes), a 3-D view 3 units. A learner who picks "PCA" then
+  always sees principal axes, never a layer's own coordinates under that name.
 
 When the drawn stage is the last hidden layer and the output makes a single linear decision
 there (``lens.representations.separating_hyperplane``: {h : w·h + b = 0}), the frame carries it
@@ -162,6 +165,11 @@ def _fixed(session: Session, view: PlaneView) -> _Fixed:
 
 
 # -- the hidden space --------------------------------------------------------------------------
+def count(n: int, word: str) -> str:
+    """'1 unit', '2 units': a count of ``word``s, as the page writes it."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def stage_names(n_layers: int) -> list[str]:
     """'input', 'layer 1', …, 'layer L−1', 'output' for a network of ``n_layers`` dense
     layers."""
@@ -190,7 +198,7 @@ def _resolve(request: SpaceMessage, sizes: list[int]) -> tuple[int, list[int] | 
             if not stale:
                 raise ConfigError("units", units, f"{dims} distinct unit indices in "
                                   f"0..{width - 1} ({stage_names(n_layers)[stage]} has "
-                                  f"{width} units)")
+                                  f"{count(width, 'unit')})")
             units = list(range(dims))
     else:
         units = None  # all units shown (own coordinates), or a PCA

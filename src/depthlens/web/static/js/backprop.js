@@ -8,28 +8,107 @@
 // and steps through it: the forward pass layer by layer, the loss, then backward layer by layer
 // (dL/dz = dL/da × a'(z), with its numbers), each layer's weight gradients on the edges
 // (dL/dw = dL/dz × a), and last the update the configured optimizer would give each weight.
-// The page computes nothing: every number shown comes from the server's frame.
+// The page computes no number it shows: every one comes from the server's frame. It only
+// chooses how many digits each gets (`spell`), so that every line that multiplies or adds
+// can be redone by hand from what is written, in one notation (network.js's formatNumber).
+
+import { formatNumber, roundShown } from "./network.js";
 
 const SUB = ["\u2080", "\u2081", "\u2082", "\u2083", "\u2084", "\u2085", "\u2086", "\u2087", "\u2088", "\u2089"];
+const TIMES = " \u00d7 ";
+const DOT = "\u00b7";
+const MORE_DIGITS = 6; // at most this many digits beyond the first try, for factors and results
+const LR_DIGITS = 6; // a configured constant (the learning rate) is written as typed
+const TIE = 1e-12; // relative distance from a rounding tie that still counts as one
 
-/** A number for a caption: three significant digits (exponent form when tiny or huge). */
+/** A number for a caption or a detail line: the page's one notation (network.js). */
 export function num(v, digits = 3) {
-  if (v === null || v === undefined) return "\u2013";
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e4)) return v.toExponential(digits - 1);
-  return String(Number(v.toPrecision(digits)));
+  return formatNumber(v, digits);
 }
 
-/** A number for a node label: two significant digits. */
+/** A number for a node label: two significant digits, the same notation. */
 function short(v) {
-  return num(v, 2);
+  return formatNumber(v, 2);
 }
 
-/** A number inside a formula: negative ones in parentheses. */
-function term(v) {
-  const s = num(v);
-  return v < 0 ? `(${s})` : s;
+/** A shown number inside a formula, after its first: negative ones in parentheses. */
+function paren(v, text) {
+  return v < 0 ? `(${text})` : text;
+}
+
+/** A factor of `spell`: a number (its digits chosen by spell) or {value, digits} (pinned). */
+function factorValue(f) {
+  return f === null || f === undefined || typeof f === "number" ? f : f.value;
+}
+
+function factorDigits(f, d) {
+  return typeof f === "number" || f === null ? d : f.digits;
+}
+
+/** Whether `x` rounds to `want` at `p` digits with room to spare: x nudged by a relative 1e−12
+ * either way still does, so a product landing on a tie (0.03 × 0.1235 = 0.003705), which a
+ * reader could round either way, never counts. */
+function roundsTo(x, p, want) {
+  const e = Math.abs(x) * TIE;
+  return [x - e, x, x + e].every((v) => roundShown(v, p) === want);
+}
+
+/**
+ * Spell out value = Σₜ Πf terms[t][f] so it can be redone by hand from what is shown. Each
+ * factor x is shown as roundShown(x, d) and the value as roundShown(value, p); the smallest
+ * d ≥ p ≥ `digits` (p from `atLeast` on) is taken for which
+ *
+ *     roundShown(Σₜ Πf roundShown(x_tf, d), p) = roundShown(value, p),
+ *
+ * i.e. the shown factors, multiplied and added, round to the shown value at the value's own
+ * precision (1.09 × 0.991 = 1.08019 → 1.08), and not from a tie (see roundsTo). Factors
+ * given as {value, digits} keep their digits. Returns {terms: [[text]], value: text, d, p, exact}; `exact` is false when no d, p
+ * up to MORE_DIGITS more were found (then 17 digits) or a number is null or not finite (then
+ * plain: the digits as asked, nothing to redo).
+ */
+export function spell(terms, value, digits = 3, atLeast = digits) {
+  const all = terms.flat().map(factorValue);
+  const texts = (d, p) => ({
+    terms: terms.map((t) => t.map((f) => formatNumber(factorValue(f), factorDigits(f, d)))),
+    value: formatNumber(value, p), d, p,
+  });
+  if (![value, ...all].every((v) => Number.isFinite(v))) {
+    return { ...texts(digits, atLeast), exact: false };
+  }
+  const start = Math.max(digits, atLeast);
+  for (let p = start; p <= start + MORE_DIGITS; p++) {
+    const want = roundShown(value, p);
+    for (let d = p; d <= p + MORE_DIGITS; d++) {
+      let sum = 0;
+      for (const t of terms) {
+        sum += t.reduce((acc, f) => acc * roundShown(factorValue(f), factorDigits(f, d)), 1);
+      }
+      if (roundsTo(sum, p, want)) return { ...texts(d, p), exact: true };
+    }
+  }
+  return { ...texts(17, 17), exact: false };
+}
+
+/** A spelled product: "a × (b) = c" (negative factors after the first in parentheses). */
+function product(factors, value, digits = 3) {
+  const s = spell([factors], value, digits);
+  const shown = s.terms[0].map((text, k) => (k === 0 ? text : paren(factorValue(factors[k]), text)));
+  return { text: `${shown.join(TIMES)} = ${s.value}`, value: s.value, d: s.d, p: s.p, exact: s.exact };
+}
+
+/** A spelled sum of products "w·(a) + (w)·a + … + b = z" (negative numbers after the first
+ * in parentheses) when it has at most `most` terms, else its first three terms, "…" and the
+ * value (nothing to redo by hand). */
+function sumOfProducts(terms, value, most = 4, atLeast = 3) {
+  if (terms.length > most) {
+    const head = terms.slice(0, 3).map((t) => t.map((x) => paren(x, num(x))).join(DOT));
+    return { text: `${head.join(" + ")} + \u2026 (${terms.length} terms) = ${num(value, atLeast)}`,
+      value: num(value, atLeast), exact: false };
+  }
+  const s = spell(terms, value, 3, atLeast);
+  const shown = s.terms.map((t, k) => t.map((text, f) => (k === 0 && f === 0 ? text
+    : paren(factorValue(terms[k][f]), text))).join(DOT));
+  return { text: `${shown.join(" + ")} = ${s.value}`, value: s.value, exact: s.exact };
 }
 
 function sub(n) {
@@ -357,11 +436,12 @@ export class BackpropStepper {
       caption = `Forward, layer ${p.layer + 1}: every unit adds up its inputs weighted by the edges, ` +
         `plus its bias, z = w\u00b7a + b, then bends it: a = ${layer.activation}(z). Node labels: a.`;
       const i = this._unit(p.layer + 1);
-      const w = layer.W[i];
-      const terms = w.map((wj, j) => `${term(wj)}\u00b7${term(aPrev[j])}`);
-      const sum = terms.length <= 4 ? terms.join(" + ") : `${terms.slice(0, 3).join(" + ")} + \u2026 (${terms.length} terms)`;
-      detail = `unit ${i + 1}: z = ${sum} + ${term(layer.b[i])} = ${num(layer.z[i])}\n` +
-        `a = ${layer.activation}(${num(layer.z[i])}) = ${num(layer.a[i])}`;
+      const terms = [...layer.W[i].map((wj, j) => [wj, aPrev[j]]), [layer.b[i]]];
+      const z = sumOfProducts(terms, layer.z[i], 5);
+      const bend = layer.activation === "softmax" // not one unit's function: every z enters
+        ? `a${sub(i + 1)} = softmax(z)${sub(i + 1)} = ${num(layer.a[i])} (from every output's z)`
+        : `a = ${layer.activation}(z) = ${layer.activation}(${z.value}) = ${num(layer.a[i])}`;
+      detail = `unit ${i + 1}: z = w\u00b7a + b = ${z.text}\n${bend}`;
     } else if (p.kind === "loss") {
       const [word, formula] = LOSS_WORDS[t.head.loss] ?? [t.head.loss, ""];
       caption = `Loss: the output o against the target t, measured by ${word} (${formula}).`;
@@ -379,17 +459,21 @@ export class BackpropStepper {
           "dL/dz = dL/da \u00d7 a\u2032(z) (the chain rule). Node labels: dL/dz.";
       }
       if (layer.dL_da !== null && layer.da_dz !== null && layer.dL_da[i] !== null && layer.da_dz[i] !== null) {
-        detail = `unit ${i + 1}: dL/dz = dL/da \u00d7 a\u2032(z) = ${num(layer.dL_da[i])} \u00d7 ` +
-          `${num(layer.da_dz[i])} = ${num(layer.dL_dz[i])}`;
+        const chain = product([layer.dL_da[i], layer.da_dz[i]], layer.dL_dz[i]);
+        const rule = p.layer === L - 1 ? "dL/do \u00d7 o\u2032(z)" : "dL/da \u00d7 a\u2032(z)"; // as the caption
+        detail = `unit ${i + 1}: dL/dz = ${rule} = ${chain.text}`;
         if (p.layer < L - 1) {
+          // dL/da as the sum's value, with at least the digits it has as a factor above
           const above = t.layers[p.layer + 1];
-          const terms = above.W.map((row, k) => `${term(row[i])}\u00b7${term(above.dL_dz[k])}`);
-          const sum = terms.length <= 4 ? terms.join(" + ") : `${terms.slice(0, 3).join(" + ")} + \u2026`;
-          detail += `\n  where dL/da = ${sum} = ${num(layer.dL_da[i])}`;
+          const terms = above.W.map((row, k) => [row[i], above.dL_dz[k]]);
+          const sum = sumOfProducts(terms, layer.dL_da[i], 4, chain.d);
+          detail += `\n  where dL/da = \u03a3 w \u00d7 dL/dz(above) = ${sum.text}`;
         }
       } else {
-        detail = `unit ${i + 1}: dL/dz = o \u2212 t = ${num(t.output[i])} \u2212 ${term(t.target[i])} = ` +
-          `${num(layer.dL_dz[i])} (softmax with cross-entropy: the two factors come as one)`;
+        // softmax with cross-entropy: dL/dz = o − t (t is 0 or 1, exact)
+        const s = spell([[t.output[i]], [-t.target[i]]], layer.dL_dz[i]);
+        detail = `unit ${i + 1}: dL/dz = o \u2212 t = ${s.terms[0][0]} \u2212 ${num(t.target[i])} = ` +
+          `${s.value} (softmax with cross-entropy: the two factors come as one)`;
       }
     } else if (p.kind === "gradient") {
       const layer = t.layers[p.layer];
@@ -398,11 +482,13 @@ export class BackpropStepper {
         "\u00d7 a (of the unit it leaves); each bias gets dL/dz. Edges: dL/dw (blue +, orange \u2212, " +
         "width \u221d |dL/dw|).";
       const { i, j } = this._edge(p.layer);
-      detail = `weight unit ${j + 1} \u2192 unit ${i + 1}: dL/dw = dL/dz \u00d7 a = ${num(layer.dL_dz[i])} \u00d7 ` +
-        `${num(aPrev[j])} = ${num(layer.dL_dW[i][j])}\nbias of unit ${i + 1}: dL/db = ${num(layer.dL_db[i])}`;
+      const chain = product([layer.dL_dz[i], aPrev[j]], layer.dL_dW[i][j]);
+      detail = `weight unit ${j + 1} \u2192 unit ${i + 1}: dL/dw = dL/dz \u00d7 a = ${chain.text}\n` +
+        `bias of unit ${i + 1}: dL/db = dL/dz = ${num(layer.dL_db[i])}`;
     } else if (p.kind === "update") {
       const u = t.update;
-      caption = `Update: ${u.optimizer} (lr ${u.lr}) takes one step on this point's gradient alone ` +
+      const lr = num(u.lr, LR_DIGITS);
+      caption = `Update: ${u.optimizer} (lr ${lr}) takes one step on this point's gradient alone ` +
         `(${u.includes}) from its current state (it would be step ${u.step}); edges show each ` +
         "weight's change \u0394w. Only shown: training is unchanged.";
       const { layer: l, i, j } = this._edge(this.focusEdge ? this.focusEdge.layer : L - 1);
@@ -410,10 +496,15 @@ export class BackpropStepper {
       const g = layer.step_grad_W[i][j];
       const dw = layer.update_W[i][j];
       const plain = u.optimizer === "sgd" && !u.hyper.momentum && !u.hyper.weight_decay;
+      const step = plain ? product([{ value: -u.lr, digits: LR_DIGITS }, g], dw) : null;
+      const shownDw = step ? step.value : num(dw);
+      const after = layer.after_W ? layer.after_W[i][j] : layer.W[i][j] + dw;
+      // Δw as the line above shows it (pinned to its digits) when that still adds up exactly
+      const pinned = sumOfProducts([[layer.W[i][j]], [{ value: dw, digits: step ? step.p : 3 }]], after, 2);
+      const moved = pinned.exact ? pinned : sumOfProducts([[layer.W[i][j]], [dw]], after, 2);
       detail = `layer ${l + 1}, weight unit ${j + 1} \u2192 unit ${i + 1}: ` +
-        (plain ? `\u0394w = \u2212lr \u00d7 g = \u2212${num(u.lr)} \u00d7 ${term(g)} = ${num(dw)}`
-          : `g = ${num(g)}, \u0394w = ${num(dw)}`) +
-        `\nw: ${num(layer.W[i][j])} \u2192 ${num(layer.W[i][j] + dw, 5)}`;
+        (step ? `\u0394w = \u2212lr \u00d7 g = ${step.text}` : `g = ${num(g)}, \u0394w = ${shownDw}`) +
+        `\nw + \u0394w = ${moved.text}`;
     }
     this.el.caption.textContent = caption;
     this.el.detail.textContent = detail;

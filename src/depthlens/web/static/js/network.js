@@ -36,17 +36,34 @@ export function featureLabel(name) {
     .replace(/\*/g, "");
 }
 
-export function formatValue(v) {
-  if (!Number.isFinite(v)) return String(v);
+const MINUS = "\u2212";
+const EXPONENT_BELOW = 1e-3; // |v| under this (and not 0) is written d.dd…e−k
+const EXPONENT_FROM = 1e4; // |v| from this on is written d.dd…e+k
+
+/** `v` rounded to `digits` significant digits, and never rounded left of the decimal point
+ * below EXPONENT_FROM (1234.5 at 3 digits is 1235, not 1230: no zero the reader cannot tell
+ * from a measured one). The number `formatNumber(v, digits)` writes. */
+export function roundShown(v, digits = 3) {
+  if (!Number.isFinite(v) || v === 0) return v;
   const a = Math.abs(v);
-  return a !== 0 && (a < 0.001 || a >= 1000) ? v.toExponential(2) : v.toFixed(3);
+  const whole = a >= 1 && a < EXPONENT_FROM ? Math.floor(Math.log10(a)) + 1 : 0;
+  const p = Math.min(Math.max(digits, whole), 100);
+  const r = Number(v.toPrecision(p));
+  return r === 0 ? 0 : r; // no −0
 }
 
-/** Three significant digits (gradients and updates are often small): 0.00501, −1.2e-5. */
-export function formatSignificant(v) {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-4 || a >= 1e4) ? v.toExponential(2) : String(Number(v.toPrecision(3)));
+/** The page's one notation for a number: `digits` significant digits (see roundShown),
+ * trailing zeros dropped; exponent form when the rounded |v| is below 1e−3 or from 1e+4 on
+ * (1.58e+31, 2.5e−5); the true minus sign (−) throughout; null/undefined as "–". The shown
+ * text reads back (minus → "-") as exactly roundShown(v, digits). */
+export function formatNumber(v, digits = 3) {
+  if (v === null || v === undefined) return "\u2013";
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "\u221e" : `${MINUS}\u221e`;
+  const r = roundShown(v, digits);
+  const a = Math.abs(r);
+  const text = a !== 0 && (a < EXPONENT_BELOW || a >= EXPONENT_FROM) ? r.toExponential() : String(r);
+  return text.replace(/-/g, MINUS);
 }
 
 export class NetworkView {
@@ -161,9 +178,13 @@ export class NetworkView {
     this.arrays = null; // the old frame's arrays have the old shapes: wait for the next frame
   }
 
+  /** An output unit's name; a k ≥ 3-class unit's map is its class's probability (white to
+   * the class's colour: the node table's class ramps), and says so. */
   _outputName(i) {
     const n = this.state.network;
-    if (n.problem === "classification" && n.sizes.at(-1) > 1) return `output: ${n.class_names[i] ?? i}`;
+    const name = n.class_names[i] ?? String(i);
+    if (n.problem === "classification" && n.n_classes > 2) return `output: p(class ${name})`;
+    if (n.problem === "classification" && n.sizes.at(-1) > 1) return `output: ${name}`;
     return "output";
   }
 
@@ -201,8 +222,8 @@ export class NetworkView {
     el.addEventListener("mouseenter", (e) => {
       e.stopPropagation();
       const o = this._overlayBias(bias);
-      this._hoverCard(e, o === undefined ? `Bias is ${formatValue(this._biasValue(bias))}`
-        : `${this.overlay.label} of the bias is ${formatSignificant(o)}`);
+      this._hoverCard(e, o === undefined ? `Bias is ${formatNumber(this._biasValue(bias))}`
+        : `${this.overlay.label} of the bias is ${formatNumber(o)}`);
     });
     el.addEventListener("mouseleave", () => this._hideCard());
     el.addEventListener("click", (e) => {
@@ -279,8 +300,8 @@ export class NetworkView {
     hit.addEventListener("mouseenter", (e) => {
       path.classList.add("hover");
       const o = this._overlayValue(edge);
-      this._hoverCard(e, o === undefined ? `Weight is ${formatValue(this._weight(edge))}`
-        : `${this.overlay.label} is ${formatSignificant(o)} (weight ${formatValue(this._weight(edge))})`);
+      this._hoverCard(e, o === undefined ? `Weight is ${formatNumber(this._weight(edge))}`
+        : `${this.overlay.label} is ${formatNumber(o)} (weight ${formatNumber(this._weight(edge))})`);
       this._tell({ kind: "edge", item: edge });
     });
     hit.addEventListener("mousemove", (e) => this._moveCard(e));

@@ -9,6 +9,7 @@
 // on "Refresh" (the network trains meanwhile), never on a training frame.
 
 import { cssColor } from "./colors.js";
+import { formatNumber } from "./network.js";
 
 const PER_STEP = 12;
 const FPS = 24;
@@ -138,6 +139,7 @@ export class OperationPlayer {
     this.stopAt = null;
     this.yaw = -0.55;
     this.pitch = 0.5;
+    this.labelBoxes = []; // where the canvas's text was drawn: {text, left, top, right, bottom}
     this._networkKey = "";
     this._raf = null;
     this._last = 0;
@@ -338,7 +340,8 @@ export class OperationPlayer {
     }[h.projection.method];
     const turned = h.reflected && h.projection.method !== "turn"
       ? " The reflection turns an axis over through an extra dimension, drawn as perspective." : "";
-    return `${h.title} \u00b7 epoch ${h.epoch} \u00b7 ${h.n_points} ${h.points} points \u00b7 ${how}.${turned}`;
+    const points = `${h.n_points} ${h.points} point${h.n_points === 1 ? "" : "s"}`;
+    return `${h.title} \u00b7 epoch ${h.epoch} \u00b7 ${points} \u00b7 ${how}.${turned}`;
   }
 
   /** Show frame f: slider, caption, chips and the picture. */
@@ -452,8 +455,17 @@ export class OperationPlayer {
       ctx.lineTo(q[0], q[1]);
       ctx.stroke();
     }
+    // the scale, bottom left, its box kept for the tests (inside the canvas, never clipped)
+    const text = `half-width ${formatNumber(r, 2)}`;
     ctx.fillStyle = "#999";
     ctx.font = "10px sans-serif";
-    ctx.fillText(`half-width ${r.toPrecision(2)}`, 4, SIZE - 4);
+    ctx.textAlign = "left";
+    const m = ctx.measureText(text);
+    const descent = m.actualBoundingBoxDescent || 3;
+    const y = SIZE - 2 - descent;
+    ctx.fillText(text, 4, y);
+    this.labelBoxes = [{ text, left: 4 - (m.actualBoundingBoxLeft || 0),
+      right: 4 + Math.max(m.width, m.actualBoundingBoxRight || 0),
+      top: y - (m.actualBoundingBoxAscent || 8), bottom: y + descent }];
   }
 }

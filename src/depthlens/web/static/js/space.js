@@ -3,9 +3,11 @@
 // SpacePanel subscribes to `space` frames: the data and a grid of lines of the input window,
 // carried by the server through the network to one stage (input, a hidden layer, the output)
 // and projected there on 2 chosen units, 2 principal axes, or 3 of either for a rotatable 3-D
-// view (orthographic, drag to turn). ProbeBars subscribes to `probes` frames: the score of a
-// linear read-out of every stage, as bars. Both re-subscribe on every state (the network's
-// shape may have changed); the server re-sends them while training plays.
+// view (orthographic, drag to turn). The mode menu offers only what the chosen stage can honour
+// (`modesFor`: no "PCA" of a 2-unit layer, no 3-D of fewer than 3 units); axis labels are kept
+// inside the canvas (`labelBoxes` says where they went). ProbeBars subscribes to `probes`
+// frames: the score of a linear read-out of every stage, as bars. Both re-subscribe on every
+// state (the network's shape may have changed); the server re-sends them while training plays.
 
 import { cssColor } from "./colors.js";
 
@@ -18,6 +20,24 @@ const MODES = [
 ];
 const EASE = 0.35; // fraction of the way to the new bounds per animation frame
 const PAD = 28; // pixels kept free around the picture (axis labels)
+const FONT = "11px sans-serif";
+const EDGE = 2; // pixels between an axis label and the canvas's edge, at least
+const FALLBACK = { pca: "units", "3d": "units", pca3: "3d" }; // a mode a layer cannot honour → the next best
+
+/** "1 unit", "2 units": a count of `word`s. */
+export function count(n, word) {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** The views a stage of `width` units can honour, as [mode, menu text, dims]. A projection
+ * only when it loses something (PCA to 2 axes of ≥ 3 units, to 3 axes of ≥ 4), chosen units
+ * only when there are more than the view shows, 3-D only with 3 units or more; a stage of 1
+ * or 2 units is drawn in its own coordinates and the menu says so. */
+export function modesFor(width) {
+  if (width <= 2) return [["units", `its ${count(width, "unit")}`, 2]];
+  if (width === 3) return [MODES[0], MODES[1], ["3d", "3-D: its 3 units", 3]];
+  return MODES;
+}
 
 function el(tag, props = {}, children = []) {
   const node = document.createElement(tag);
@@ -38,6 +58,44 @@ function stageLabels(sizes) {
 
 function dimsOf(mode) {
   return MODES.find((m) => m[0] === mode)?.[2] ?? 2;
+}
+
+/** The mode shown for a wish `mode` at a stage of `width` units: the wish if the stage can
+ * honour it, else its fallback (pca3 → 3d → units, pca → units). */
+export function modeShown(mode, width) {
+  const offered = modesFor(width).map((m) => m[0]);
+  let m = mode;
+  while (!offered.includes(m)) m = FALLBACK[m] ?? "units";
+  return m;
+}
+
+/** Where text drawn with the canvas's current font lands: {text, left, top, right, bottom},
+ * for `textAlign` center at (x, y) on the alphabetic baseline. */
+function textBox(ctx, text, x, y) {
+  const m = ctx.measureText(text);
+  const ascent = m.actualBoundingBoxAscent || 9;
+  const descent = m.actualBoundingBoxDescent || 3;
+  const half = Math.max(m.actualBoundingBoxLeft + m.actualBoundingBoxRight, m.width) / 2;
+  return { text, left: x - half, right: x + half, top: y - ascent, bottom: y + descent };
+}
+
+/** `text` as it fits on one line of the canvas (EDGE pixels free at both ends): itself, or
+ * shortened to the longest start that fits with "…" after it (a long class name of a CSV). */
+function fit(ctx, text) {
+  const room = SIZE - 2 * EDGE;
+  if (ctx.measureText(text).width <= room) return text;
+  let n = text.length;
+  while (n > 1 && ctx.measureText(`${text.slice(0, n)}\u2026`).width > room) n -= 1;
+  return `${text.slice(0, n).trimEnd()}\u2026`;
+}
+
+/** The anchor (centre, baseline) that keeps a label wanted at (x, y) inside the canvas, at
+ * least EDGE pixels from every side. */
+function inside(ctx, text, x, y) {
+  const box = textBox(ctx, text, x, y);
+  const dx = Math.max(EDGE - box.left, 0) + Math.min(SIZE - EDGE - box.right, 0);
+  const dy = Math.max(EDGE - box.top, 0) + Math.min(SIZE - EDGE - box.bottom, 0);
+  return [x + dx, y + dy];
 }
 
 /** Bounding box [lo[], hi[]] of the finite rows of a flat (n, d) array (null if none). */
@@ -92,13 +150,14 @@ export class SpacePanel {
     this.yaw = -0.6;
     this.pitch = 0.35;
     this._raf = 0;
+    this.labelBoxes = []; // where the axis labels were drawn: {text, left, top, right, bottom} (px)
     this.build();
   }
 
   build() {
     this.stageSelect = el("select", { className: "space-stage", title: "Which layer's space" });
     this.modeSelect = el("select", { className: "space-mode", title: "How the space is drawn" },
-      MODES.map(([v, t]) => option(v, t)));
+      MODES.map(([v, t]) => option(v, t))); // trimmed to what the stage can honour by sync()
     this.showSelect = el("select", { className: "space-show", title: "Which points" },
       [option("train", "train points"), option("test", "test points"), option("both", "train + test")]);
     this.unitSelects = [0, 1, 2].map((i) => el("select", { className: "space-unit", title: `Unit on axis ${i + 1}` }));
@@ -150,8 +209,13 @@ export class SpacePanel {
     this.canvas.addEventListener("pointercancel", stop);
   }
 
+  /** The mode drawn: the one picked, or the next best the chosen stage can honour. */
+  mode() {
+    return this.state ? modeShown(this.choice.mode, this.width()) : this.choice.mode;
+  }
+
   dims() {
-    return dimsOf(this.choice.mode);
+    return dimsOf(this.mode());
   }
 
   /** The width of the chosen stage in the current network. */
@@ -178,10 +242,14 @@ export class SpacePanel {
     units = [...new Set(units)];
     for (let u = 0; units.length < 3 && u < width; u++) if (!units.includes(u)) units.push(u);
     this.choice.units = units;
+    const mode = this.mode();
     this.stageSelect.value = String(this.choice.stage);
-    this.modeSelect.value = this.choice.mode;
+    this.modeSelect.replaceChildren(...modesFor(width).map(([v, t]) => option(v, t)));
+    this.modeSelect.value = mode;
+    this.modeSelect.title = width <= 2
+      ? `${count(width, "unit")}: drawn as they are (nothing to project)` : "How the space is drawn";
     this.showSelect.value = this.choice.show;
-    const pick = (this.choice.mode === "units" || this.choice.mode === "3d") && width > dims;
+    const pick = (mode === "units" || mode === "3d") && width > dims;
     this.unitBox.hidden = !pick;
     this.unitSelects.forEach((select, i) => {
       select.hidden = i >= dims;
@@ -194,8 +262,9 @@ export class SpacePanel {
   subscribe() {
     if (!this.state) return;
     const dims = this.dims();
-    const message = { type: "space", stage: this.choice.stage, mode: this.choice.mode, show: this.choice.show };
-    if ((this.choice.mode === "units" || this.choice.mode === "3d") && this.width() > dims) {
+    const mode = this.mode();
+    const message = { type: "space", stage: this.choice.stage, mode, show: this.choice.show };
+    if ((mode === "units" || mode === "3d") && this.width() > dims) {
       message.units = this.choice.units.slice(0, dims);
     }
     this.error = null;
@@ -225,7 +294,8 @@ export class SpacePanel {
     const plane = h.hyperplane === "exact" ? " · dashed: the output's decision line"
       : h.hyperplane === "slice" ? " · dashed: a slice of the output's decision boundary" : "";
     const drag = d === 3 ? " · drag to turn" : "";
-    this.caption.textContent = `${h.stage_name} (${h.width} units)${expl}${plane}${drag}`;
+    const own = h.method === "own" ? " · its own axes" : "";
+    this.caption.textContent = `${h.stage_name} (${count(h.width, "unit")})${own}${expl}${plane}${drag}`;
     this.drawn += 1;
     this.animate();
   }
@@ -313,17 +383,31 @@ export class SpacePanel {
       ctx.lineWidth = 1;
       ctx.stroke();
     }
-    // axis labels
+    // axis labels: x along the bottom, y turned up along the left side
     ctx.fillStyle = "#555";
-    ctx.font = "11px sans-serif";
+    ctx.font = FONT;
     ctx.textAlign = "center";
-    ctx.fillText(h.axis_labels[0] || "", SIZE / 2, SIZE - 8);
+    this.labelBoxes = [];
+    if (h.axis_labels[0]) {
+      const text = fit(ctx, h.axis_labels[0]);
+      const [x, y] = inside(ctx, text, SIZE / 2, SIZE - 8);
+      this.label(text, x, y);
+      this.labelBoxes.push(textBox(ctx, text, x, y));
+    }
     if (h.axis_labels[1]) {
+      // turned by −90°: the text's box (along, across) becomes (up, right) on the canvas
+      const text = fit(ctx, h.axis_labels[1]);
+      const b = textBox(ctx, text, 0, 0);
+      const along = b.right - b.left;
+      const cx = Math.max(EDGE - b.top, 11); // the baseline's x; the ascent reaches left of it
+      const cy = Math.min(Math.max(SIZE / 2, EDGE + along / 2), SIZE - EDGE - along / 2);
       ctx.save();
-      ctx.translate(11, SIZE / 2);
+      ctx.translate(cx, cy);
       ctx.rotate(-Math.PI / 2);
-      ctx.fillText(h.axis_labels[1], 0, 0);
+      this.label(text, 0, 0);
       ctx.restore();
+      this.labelBoxes.push({ text, left: cx + b.top, right: cx + b.bottom,
+        top: cy - along / 2, bottom: cy + along / 2 });
     }
   }
 
@@ -379,20 +463,19 @@ export class SpacePanel {
     const h = frame.header;
     const P = this.projector();
     const [lo, hi] = this.box;
-    // the box's three axes from its low corner, labelled
+    // the box's three axes from its low corner (labelled after the points)
     ctx.lineWidth = 1;
-    ctx.font = "11px sans-serif";
+    ctx.font = FONT;
     ctx.textAlign = "center";
+    this.labelBoxes = [];
     const o = P(lo[0], lo[1], lo[2]);
     const ends = [P(hi[0], lo[1], lo[2]), P(lo[0], hi[1], lo[2]), P(lo[0], lo[1], hi[2])];
-    ends.forEach((e, j) => {
+    ends.forEach((e) => {
       ctx.strokeStyle = "#999";
       ctx.beginPath();
       ctx.moveTo(o[0], o[1]);
       ctx.lineTo(e[0], e[1]);
       ctx.stroke();
-      ctx.fillStyle = "#555";
-      ctx.fillText(h.axis_labels[j] || "", e[0] + (e[0] - o[0]) * 0.08, e[1] + (e[1] - o[1]) * 0.08);
     });
     // grid lines
     const g = frame.arrays.grid.data;
@@ -419,6 +502,32 @@ export class SpacePanel {
       ctx.lineWidth = 1;
       ctx.stroke();
     }
+    // the axis labels last (over the points), each a little beyond its axis's end, moved in
+    // where that would cross the canvas's edge
+    ends.forEach((e, j) => {
+      if (!h.axis_labels[j]) return;
+      const text = fit(ctx, h.axis_labels[j]);
+      const len = Math.hypot(e[0] - o[0], e[1] - o[1]) || 1;
+      const [x, y] = inside(ctx, text, e[0] + ((e[0] - o[0]) / len) * 10,
+        e[1] + ((e[1] - o[1]) / len) * 10 + 4);
+      this.label(text, x, y);
+      this.labelBoxes.push(textBox(ctx, text, x, y));
+    });
+  }
+
+  /** Write an axis label (centred on x, baseline y) over a white halo, readable over points. */
+  label(text, x, y) {
+    const ctx = this.ctx;
+    ctx.save();
+    ctx.font = FONT;
+    ctx.textAlign = "center";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = "rgba(255,255,255,0.85)";
+    ctx.strokeText(text, x, y);
+    ctx.fillStyle = "#555";
+    ctx.fillText(text, x, y);
+    ctx.restore();
   }
 
   /** The plane a·p + c = 0 cut to the box: where it crosses the box's 12 edges. */
