@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from depthlens.lab import SURFACES
+import depthlens.web
+from depthlens.lab import SURFACES, race_on_surface
+from depthlens.lab.figures import COLORS, color
 from depthlens.web import create_app
 from depthlens.web.lab import GRID, MAX_BUDGET, band_positions, downsample
 
@@ -76,6 +80,29 @@ def test_picture_is_lowest_at_the_global_minimum_and_oriented_with_y_up():
     assert cell(1.0, 1.0) < cell(1.0, -0.9) - 100
 
 
+def test_surfaces_and_network_options_send_the_figures_colours(client):
+    """The page draws every racer in the colour the lab's matplotlib figures use."""
+    for s in client.get("/api/lab/surfaces").json():
+        sent = [(o["name"], o["color"]) for o in s["optimizers"]]
+        assert sent == [(name, color(name, i)) for i, (name, _) in enumerate(sent)]
+        assert all(COLORS[name] == c for name, c in sent)  # each its fixed colour
+    contenders = client.get("/api/lab/network/options").json()["contenders"]
+    assert [c["color"] for c in contenders] == [COLORS[c["name"]] for c in contenders]
+    assert len({c["color"] for c in contenders}) >= 8  # told apart (two sgd share one grey)
+
+
+def test_no_colour_table_is_left_in_the_labs_scripts():
+    """The Lab's scripts take every racer's colour from the server: none of the figures'
+    colours (the fixed ones and the cycle) is written in them."""
+    static = Path(depthlens.web.__file__).parent / "static" / "js"
+    scripts = {p.name: p.read_text().lower() for p in static.glob("lab*.js")}
+    assert {"lab.js", "lab-common.js", "lab-surface.js", "lab-network.js"} <= set(scripts)
+    table = set(COLORS.values()) | {color("not a racer", i) for i in range(10)}
+    for name, text in scripts.items():
+        written = set(re.findall(r"#[0-9a-f]{6}\b", text)) & {c.lower() for c in table}
+        assert not written, f"{name} writes the figures' colours {sorted(written)}"
+
+
 # -- the race on a surface --------------------------------------------------------------------
 def test_double_well_gradient_descent_stays_local_momentum_goes_global(client):
     """The lab's own tested fact (tests/lab/test_race.py): from (1.8, 1), lr 0.01, 600 steps."""
@@ -108,6 +135,47 @@ def test_adam_on_rosenbrock_reaches_the_tolerance(client):
     assert row["steps_to_tol"] is not None and row["steps_to_tol"] <= 2000
     assert row["final_value"] - out["f_min"] <= out["tol"]
     assert row["minimum"] == "(1, 1)"
+
+
+def first_step_just_above(surface: str, name: str) -> int:
+    """A step count after which ``name``'s f − f* on ``surface`` is above the tolerance by less
+    than 0.5 % (three significant figures show it as the tolerance itself), having never been
+    within it."""
+    s = SURFACES[surface]
+    gaps = race_on_surface(s, [name], steps=3000)[name].values - s.f_min
+    reached = np.flatnonzero(gaps <= s.tol)
+    assert reached.size, "the racer reaches the tolerance at some step"
+    near = np.flatnonzero((gaps[:reached[0]] > s.tol) & (gaps[:reached[0]] < 1.005 * s.tol))
+    assert near.size, "the racer passes just above the tolerance"
+    return int(near[-1])
+
+
+@pytest.mark.parametrize(("surface", "name"), [("rosenbrock", "adam"), ("saddle", "rmsprop")])
+def test_steps_to_tol_and_final_gap_agree_near_the_tolerance(client, surface, name):
+    """Just above the tolerance the row says never and its gap is above it; one step on, the
+    gap is within it and the row names that step. (The saddle's f* = −0.25 ≠ 0.)"""
+    k = first_step_just_above(surface, name)
+    out = race(client, surface=surface, optimizers=[name], steps=k)
+    row = out["table"][0]
+    assert row["final_gap"] > out["tol"] and row["steps_to_tol"] is None
+    assert row["final_gap"] == row["final_value"] - out["f_min"]
+    assert row["final_gap"] < 1.005 * out["tol"]  # shown to three figures it would read "tol"
+    row = race(client, surface=surface, optimizers=[name], steps=k + 1)["table"][0]
+    assert row["final_gap"] <= out["tol"] and row["steps_to_tol"] == k + 1
+
+
+def test_every_row_counts_steps_with_the_gap_it_shows(client):
+    """Over the default races of every surface: steps_to_tol is the first step whose f − f* (as
+    the answer's values give it) is ≤ tol, and a final gap within the tolerance has a step."""
+    for name in SURFACES:
+        out = race(client, surface=name, steps=1000)  # 1000 steps: no point left out
+        paths = {t["name"]: t for t in out["trajectories"]}
+        for row in out["table"]:
+            gaps = [None if v is None else v - out["f_min"] for v in paths[row["name"]]["values"]]
+            within = [k for k, g in enumerate(gaps) if g is not None and g <= out["tol"]]
+            assert row["steps_to_tol"] == (within[0] if within else None), (name, row["name"])
+            if row["final_gap"] is not None and row["final_gap"] <= out["tol"]:
+                assert row["steps_to_tol"] is not None
 
 
 def test_long_races_are_downsampled_keeping_start_and_last_point(client):

@@ -3,8 +3,9 @@
 Routes (JSON in, JSON out):
 
 - ``GET /api/lab/surfaces``: every surface of :data:`depthlens.lab.SURFACES` with its window,
-  minima, start point, the optimizers a race runs on it (each with its default learning rate
-  and other hyperparameters) and its contour picture: a ``GRID`` × ``GRID`` uint8 array
+  minima, start point, the optimizers a race runs on it (each with its default learning rate,
+  other hyperparameters and its colour, from the table the lab's matplotlib figures use:
+  :func:`depthlens.lab.figures.color`) and its contour picture: a ``GRID`` × ``GRID`` uint8 array
   (base64, row 0 at the top = largest y) of *band positions* over exactly the window the
   trajectories are drawn in (cell (i, j) is the value at the centre of that cell). The
   position runs from 0 to 255 across the surface's contour levels, piecewise linearly between
@@ -13,10 +14,13 @@ Routes (JSON in, JSON out):
 - ``POST /api/lab/race``: :func:`~depthlens.lab.race_on_surface` and
   :func:`~depthlens.lab.race_table`; every trajectory downsampled to at most
   ``MAX_POINTS`` + 1 points (always the start and the last point), with the step number of
-  every point kept.
+  every point kept. Each table row also carries ``final_gap`` = f − f* at the last step, and
+  its ``steps_to_tol`` is the first step whose f − f* (the same subtraction) is ≤ ``tol``: a
+  row whose final gap is within the tolerance always has a step (:func:`race_rows`).
 - ``POST /api/lab/network``: :func:`~depthlens.lab.network_race` on a 2-D dataset, with a
   budget of gradient evaluations per contender turned into whole epochs; its ``curves()`` and
-  ``table()``.
+  ``table()``. ``GET /api/lab/network/options``: what such a race may ask for, the contenders
+  each with its colour (the same table).
 
 A bad request is answered with ``{"field": ..., "message": ...}``: HTTP 422 when the request
 does not have the right shape or range (pydantic), 400 when a lab function refuses a value
@@ -31,7 +35,7 @@ import functools
 import math
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -45,8 +49,15 @@ from starlette.concurrency import run_in_threadpool
 
 from depthlens.data.datasets import DATASETS
 from depthlens.errors import ConfigError, DepthlensError
-from depthlens.lab.network_race import DEFAULT_CONTENDERS, contenders_from, describe, network_race
-from depthlens.lab.race import optimizers_for, race_on_surface, race_table
+from depthlens.lab.figures import color
+from depthlens.lab.network_race import (
+    DEFAULT_CONTENDERS,
+    Contender,
+    contenders_from,
+    describe,
+    network_race,
+)
+from depthlens.lab.race import Trajectory, optimizers_for, race_on_surface, race_table
 from depthlens.lab.surfaces import OPTIMIZER_ORDER, SURFACES, Surface
 
 GRID = 160
@@ -286,8 +297,8 @@ def surfaces_payload() -> list[dict[str, Any]]:
         info["radius"] = s.radius
         info["f_min"] = s.f_min
         info["optimizers"] = [{"name": name, "rule": opt.name, "lr": opt.lr,
-                               "hyper": _clean(opt.hyper)}
-                              for name, opt in optimizers_for(s).items()]
+                               "hyper": _clean(opt.hyper), "color": color(name, i)}
+                              for i, (name, opt) in enumerate(optimizers_for(s).items())]
         info["grid"] = {"width": GRID, "height": GRID, "levels": LEVELS,
                         "quantity": quantity, "origin": "top-left, x right, y up",
                         "data": base64.b64encode(grid.tobytes()).decode("ascii")}
@@ -301,6 +312,23 @@ def downsample(n_points: int, limit: int = MAX_POINTS) -> np.ndarray:
     if n_points <= limit + 1:
         return np.arange(n_points)
     return np.unique(np.rint(np.linspace(0, n_points - 1, limit + 1)).astype(np.int64))
+
+
+def race_rows(surface: Surface, paths: Mapping[str, Trajectory]) -> list[dict[str, Any]]:
+    """The race table as the page shows it: :func:`~depthlens.lab.race_table`'s rows with
+    ``final_gap`` = f − f* after the last step (None after a divergence) and ``steps_to_tol``
+    taken from the same differences: the first step k with f(θₖ) − f* ≤ tol, None if never.
+
+    Criterion and number come from one subtraction, so a row never says "never" while its final
+    gap is within the tolerance (``f ≤ f* + tol`` and ``f − f* ≤ tol`` can differ in the last
+    bit when f* ≠ 0)."""
+    rows = []
+    for row in race_table(surface, paths):
+        gaps = paths[row.name].values - surface.f_min
+        hit = np.flatnonzero(gaps <= surface.tol)
+        rows.append({**asdict(row), "steps_to_tol": int(hit[0]) if hit.size else None,
+                     "final_gap": float(gaps[-1])})
+    return rows
 
 
 def run_race(req: RaceRequest) -> dict[str, Any]:
@@ -321,7 +349,6 @@ def run_race(req: RaceRequest) -> dict[str, Any]:
     opts = optimizers_for(s, req.optimizers, req.lr)
     paths = race_on_surface(s, opts, start=req.start, steps=req.steps, noise=req.noise,
                             seed=req.seed)
-    rows = race_table(s, paths)
     trajectories = []
     for tr in paths.values():
         last = tr.steps if tr.diverged_at is None else tr.diverged_at - 1
@@ -332,7 +359,7 @@ def run_race(req: RaceRequest) -> dict[str, Any]:
     start = s.start if req.start is None else req.start
     return _clean({"surface": s.name, "start": start, "steps": req.steps, "noise": req.noise,
                    "seed": req.seed, "tol": s.tol, "f_min": s.f_min,
-                   "trajectories": trajectories, "table": [asdict(r) for r in rows],
+                   "trajectories": trajectories, "table": race_rows(s, paths),
                    "seconds": time.perf_counter() - began})
 
 
@@ -355,9 +382,15 @@ def run_network(req: NetworkRequest) -> dict[str, Any]:
                    "metric": race.metric, "layers": req.layers, "activation": req.activation,
                    "n_train": race.n_train, "epochs": epochs, "budget": race.budget,
                    "requested_budget": req.budget,
-                   "contenders": [{"name": c.name, "rule": describe(c), "batch": c.batch_size}
-                                  for c in chosen],
+                   "contenders": _contenders(chosen),
                    "curves": race.curves(), "table": race.table(), "seconds": seconds})
+
+
+def _contenders(chosen: Sequence[Contender]) -> list[dict[str, Any]]:
+    """Name, rule, batch size and colour (:func:`~depthlens.lab.figures.color`, as the lab's
+    figures draw them) of each contender."""
+    return [{"name": c.name, "rule": describe(c), "batch": c.batch_size,
+             "color": color(c.name, i)} for i, c in enumerate(chosen)]
 
 
 # -- routes -----------------------------------------------------------------------------------
@@ -380,9 +413,8 @@ async def network(req: NetworkRequest) -> JSONResponse:
 
 
 def network_contenders() -> list[dict[str, Any]]:
-    """The contenders a network race may name (for the page)."""
-    return [{"name": c.name, "rule": describe(c), "batch": c.batch_size}
-            for c in DEFAULT_CONTENDERS]
+    """The contenders a network race may name (for the page), each with its colour."""
+    return _contenders(DEFAULT_CONTENDERS)
 
 
 @router.get("/network/options")

@@ -2,12 +2,19 @@
 // initial weights with the same budget of gradient evaluations; here the loss curves (log
 // scale) against evaluations, and the final train/test numbers.
 
-import { colorOf, control, el, fmt, requestJSON, swatch } from "./lab-common.js";
+import {
+  control, el, fmt, MAX_SEED, minus, powerLabel, problem, requestJSON, swatch, wholeIn,
+} from "./lab-common.js";
 import { savePng } from "./picture.js";
 
 const WIDTH = 560;
 const HEIGHT = 320;
 const PAD = { left: 56, right: 30, top: 12, bottom: 40 };
+const DEFAULT_LAYERS = "4, 2";
+const DEFAULT_ACTIVATION = "tanh";
+const CURVES = ["train_loss", "test_loss"];
+/** The settings of this section in a Lab link (`net.` before each). */
+const KEYS = ["dataset", "layers", "activation", "contenders", "budget", "seed", "curve"];
 
 /** The network race section. `drawn` counts what it drew. */
 export class NetworkRace {
@@ -23,7 +30,7 @@ export class NetworkRace {
 
   build() {
     this.dataset = el("select.lab-dataset");
-    this.layers = el("input.lab-layers", { type: "text", value: "4, 2", size: 10, title: "Hidden layer widths, e.g. 8, 8 (at most 4 layers of at most 16)" });
+    this.layers = el("input.lab-layers", { type: "text", value: DEFAULT_LAYERS, size: 10, title: "Hidden layer widths, e.g. 8, 8 (at most 4 layers of at most 16)" });
     this.activation = el("select.lab-activation");
     this.budget = el("input.number.lab-budget", { type: "number", min: 1, step: 1000, value: 10000 });
     this.seed = el("input.number.lab-net-seed", { type: "number", min: 0, step: 1, value: 0 });
@@ -72,22 +79,81 @@ export class NetworkRace {
     }
     const o = this.options;
     this.dataset.replaceChildren(...o.datasets.map((d) => el("option", { value: d, text: d })));
-    this.activation.replaceChildren(...o.activations.map((a) => el("option", { value: a, text: a, selected: a === "tanh" })));
+    this.activation.replaceChildren(...o.activations.map((a) => el("option", { value: a, text: a, selected: a === DEFAULT_ACTIVATION })));
     this.budget.max = String(o.max_budget);
     this.budget.value = String(o.default_budget);
-    this.contenderBox.replaceChildren(...o.contenders.map((c, i) => el("label.lab-optimizer", { "data-name": c.name },
+    this.contenderBox.replaceChildren(...o.contenders.map((c) => el("label.lab-optimizer", { "data-name": c.name },
       el("input.lab-use", { type: "checkbox", checked: true, value: c.name }),
-      swatch(colorOf(c.name, i)),
+      swatch(c.color),
       el("span.lab-name", { text: c.name }),
-      el("span.lab-rule", { text: `${c.rule}, batch ${c.batch}` }))));
+      el("span.lab-rule", { text: minus(`${c.rule}, batch ${c.batch}`) }))));
+  }
+
+  /** The colour of contender `name`, as the server sent it with the options. */
+  colorOf(name) {
+    return this.options?.contenders.find((c) => c.name === name)?.color ?? "#000";
+  }
+
+  /** The hidden layer widths written in `text`, or null when they are not allowed. */
+  parseLayers(text) {
+    const o = this.options;
+    const trimmed = text.trim();
+    const layers = trimmed ? trimmed.split(/[\s,]+/).map(Number) : [];
+    const ok = layers.length <= o.max_layers && layers.every((w) => Number.isInteger(w) && w >= 1 && w <= o.max_width);
+    return ok ? layers : null;
+  }
+
+  /** This section's settings for a Lab link: [key, value] pairs of what the form holds (none
+   * before the options are loaded). */
+  settings() {
+    if (!this.options) return [];
+    const chosen = [...this.contenderBox.querySelectorAll(".lab-use")].filter((c) => c.checked).map((c) => c.value);
+    const layers = this.parseLayers(this.layers.value);
+    return [["dataset", this.dataset.value], ["layers", layers ? layers.join(",") : this.layers.value],
+      ["activation", this.activation.value], ["contenders", chosen.join(",")],
+      ["budget", this.budget.value], ["seed", this.seed.value], ["curve", this.which.value]];
+  }
+
+  /** Put a Lab link's settings (`params`: URLSearchParams of this section's keys, without
+   * `net.`) in the form. A value that is not allowed gives that field's default and a line in
+   * `problems`; a setting left out has its default. The race itself waits for its button. */
+  applySettings(params, problems) {
+    const o = this.options;
+    if (!o) return;
+    const value = (key, fallback, ok, allowed) => {
+      const raw = params.get(key);
+      if (raw === null) return fallback;
+      if (ok(raw)) return raw;
+      problems.push(problem(`net.${key}`, raw, allowed, fallback));
+      return fallback;
+    };
+    for (const key of params.keys()) {
+      if (!KEYS.includes(key)) problems.push(`\u201cnet.${key}\u201d is not a setting of the Lab: ignored`);
+    }
+    this.dataset.value = value("dataset", o.datasets[0], (v) => o.datasets.includes(v), `a 2-D dataset: one of ${o.datasets.join(", ")}`);
+    const layers = value("layers", DEFAULT_LAYERS, (v) => this.parseLayers(v) !== null,
+      `at most ${o.max_layers} widths from 1 to ${o.max_width}, e.g. 8,8`);
+    this.layers.value = this.parseLayers(layers).join(", ");
+    this.activation.value = value("activation", DEFAULT_ACTIVATION, (v) => o.activations.includes(v), `one of ${o.activations.join(", ")}`);
+    const names = o.contenders.map((c) => c.name);
+    const chosen = value("contenders", names.join(","), (v) => {
+      const list = v.split(",").filter((n) => n !== "");
+      return list.length > 0 && list.every((n) => names.includes(n));
+    }, `some of ${names.join(", ")}`).split(",");
+    for (const box of this.contenderBox.querySelectorAll(".lab-use")) box.checked = chosen.includes(box.value);
+    // numbers as a number field holds them (" 600" would not fit one)
+    this.budget.value = String(Number(value("budget", String(o.default_budget), (v) => wholeIn(v, 1, o.max_budget),
+      `a whole number from 1 to ${o.max_budget}`)));
+    this.seed.value = String(Number(value("seed", "0", (v) => wholeIn(v, 0, MAX_SEED), `a whole number from 0 to ${MAX_SEED}`)));
+    this.which.value = value("curve", CURVES[0], (v) => CURVES.includes(v), CURVES.join(" or "));
+    this.drawChart();
   }
 
   /** The request of the form, or null (with a toast) when a value is not allowed. */
   request() {
     const o = this.options;
-    const text = this.layers.value.trim();
-    const layers = text ? text.split(/[\s,]+/).map(Number) : [];
-    if (layers.length > o.max_layers || layers.some((w) => !Number.isInteger(w) || w < 1 || w > o.max_width)) {
+    const layers = this.parseLayers(this.layers.value);
+    if (layers === null) {
       return this.refuse(`Hidden layers: at most ${o.max_layers} widths from 1 to ${o.max_width}, e.g. 8, 8`);
     }
     const budget = Number(this.budget.value);
@@ -95,7 +161,7 @@ export class NetworkRace {
       return this.refuse(`Budget: a whole number of gradient evaluations from 1 to ${o.max_budget}`);
     }
     const seed = Number(this.seed.value);
-    if (!Number.isInteger(seed) || seed < 0) return this.refuse("Seed: a whole number \u2265 0");
+    if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) return this.refuse(`Seed: a whole number from 0 to ${MAX_SEED}`);
     const contenders = [...this.contenderBox.querySelectorAll(".lab-use")].filter((c) => c.checked).map((c) => c.value);
     if (!contenders.length) return this.refuse("Choose at least one contender");
     return { dataset: this.dataset.value, layers, activation: this.activation.value, contenders, budget, seed };
@@ -132,8 +198,8 @@ export class NetworkRace {
 
   showLegend() {
     const r = this.result;
-    this.legend.replaceChildren(...r.contenders.map((c, i) => el("span.lab-legend-item", { "data-name": c.name, title: `${c.rule}, batch ${c.batch}` },
-      swatch(colorOf(c.name, i)), c.name)));
+    this.legend.replaceChildren(...r.contenders.map((c) => el("span.lab-legend-item", { "data-name": c.name, title: minus(`${c.rule}, batch ${c.batch}`) },
+      swatch(this.colorOf(c.name)), c.name)));
   }
 
   showTable() {
@@ -141,8 +207,8 @@ export class NetworkRace {
     const metric = r.metric === "accuracy" ? "accuracy" : "R\u00b2";
     const head = el("tr", {}, ["contender", "batch", "updates", "evaluations", "train loss", "test loss",
       `train ${metric}`, `test ${metric}`].map((t) => el("th", { text: t })));
-    const rows = r.table.map((row, i) => el("tr", { "data-name": row.name, class: row.diverged ? "diverged" : undefined, title: row.diverged || undefined },
-      el("td", {}, swatch(colorOf(row.name, i)), row.name),
+    const rows = r.table.map((row) => el("tr", { "data-name": row.name, class: row.diverged ? "diverged" : undefined, title: row.diverged || undefined },
+      el("td", {}, swatch(this.colorOf(row.name)), row.name),
       el("td", { text: String(row.batch) }),
       el("td", { text: String(row.updates) }),
       el("td", { text: String(row.evaluations) }),
@@ -206,7 +272,7 @@ export class NetworkRace {
       ctx.moveTo(PAD.left, y);
       ctx.lineTo(PAD.left + plotW, y);
       ctx.stroke();
-      ctx.fillText(p === 0 ? "1" : `1e${p}`.replace("-", "\u2212"), PAD.left - 6, y);
+      ctx.fillText(powerLabel(p), PAD.left - 6, y);
     }
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
@@ -225,8 +291,8 @@ export class NetworkRace {
     ctx.beginPath();
     ctx.rect(PAD.left, PAD.top, plotW, plotH);
     ctx.clip();
-    curves.forEach((c, i) => {
-      ctx.strokeStyle = colorOf(c.name, i);
+    curves.forEach((c) => {
+      ctx.strokeStyle = this.colorOf(c.name);
       ctx.lineWidth = 1.8;
       ctx.beginPath();
       let pen = false;

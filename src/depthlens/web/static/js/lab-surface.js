@@ -1,7 +1,10 @@
 // The Lab's surface race: a contour map of an analytic 2-D loss, every optimizer raced from
 // one start point on the server, the trajectories animated here frame by frame.
 
-import { colorOf, control, el, fmt, lastAtMost, requestJSON, swatch } from "./lab-common.js";
+import {
+  control, el, fmt, fmtAgainst, fmtExact, lastAtMost, MAX_SEED, minus, numberIn, problem, requestJSON,
+  swatch, wholeIn,
+} from "./lab-common.js";
 import { savePng } from "./picture.js";
 
 export const SIZE = 480;
@@ -9,6 +12,12 @@ const BAND_COLORS = [[255, 255, 255], [222, 235, 247], [158, 202, 225], [79, 143
 const LINE = [58, 109, 153];
 const BASE_SECONDS = 5; // a whole race at speed 1×
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
+const MAX_STEPS = 5000;
+const GAP = "f\u00a0\u2212\u00a0f*"; // the distance to the global minimum's value, unbroken
+const MAX_LR = 100;
+const MAX_NOISE = 100;
+/** The settings of this section in a Lab link (besides `lr.NAME` for each optimizer). */
+const KEYS = ["surface", "optimizers", "steps", "noise", "seed", "start"];
 
 /** Colour of band position `t` ∈ [0, 1]: white (low loss) to mid blue (high loss). */
 function bandColor(t) {
@@ -94,7 +103,11 @@ export class SurfaceRace {
     this.raceButton = el("button.lab-race-button", { text: "Race", onclick: () => this.run() });
     this.resetStart = el("button.text-button", {
       text: "Default start", title: "Race from the surface's own start point",
-      onclick: () => { this.start = null; this.run(); },
+      onclick: () => {
+        this.start = null;
+        this.hooks.changed?.();
+        this.run();
+      },
     });
     this.description = el("p.hint.lab-description");
     this.optimizerBox = el("div.lab-optimizers");
@@ -150,7 +163,7 @@ export class SurfaceRace {
     this.updatePlayButton();
   }
 
-  /** Load the surfaces (once) and race the first. */
+  /** Load the surfaces (once); `applySettings` then chooses one and races. */
   async load() {
     try {
       this.surfaces = await requestJSON("/api/lab/surfaces");
@@ -159,21 +172,26 @@ export class SurfaceRace {
       return;
     }
     this.select.replaceChildren(...this.surfaces.map((s) => el("option", { value: s.name, text: s.title })));
-    this.chooseSurface(this.surfaces[0].name);
   }
 
-  chooseSurface(name) {
+  /** The colour of optimizer `name`, as the server sent it with the surface. */
+  colorOf(name) {
+    return this.surface?.optimizers.find((o) => o.name === name)?.color ?? "#000";
+  }
+
+  /** Show surface `name` with its default settings (and race on it unless `run` is false). */
+  chooseSurface(name, run = true) {
     this.surface = this.surfaces.find((s) => s.name === name);
     this.select.value = name;
     this.start = null;
     this.race = null;
     this.steps.value = String(this.surface.steps);
     this.description.textContent = `f(x, y) = ${this.surface.formula}. ${this.surface.description}`;
-    this.optimizerBox.replaceChildren(...this.surface.optimizers.map((o, i) => {
+    this.optimizerBox.replaceChildren(...this.surface.optimizers.map((o) => {
       const extra = o.hyper.momentum ? ` \u03bc=${o.hyper.momentum}${o.hyper.nesterov ? " Nesterov" : ""}` : "";
       return el("label.lab-optimizer", { "data-name": o.name, title: `${o.rule}${extra}` },
         el("input.lab-use", { type: "checkbox", checked: true, value: o.name }),
-        swatch(colorOf(o.name, i)),
+        swatch(o.color),
         el("span.lab-name", { text: o.name }),
         el("input.number.lab-lr", {
           type: "number", min: 0, step: "any", value: String(o.lr), title: `learning rate of ${o.name}`,
@@ -184,7 +202,86 @@ export class SurfaceRace {
     this._background.getContext("2d").drawImage(this.canvas, 0, 0);
     this.drawn.contour += 1;
     this.draw();
+    if (run) this.run();
+  }
+
+  /** This section's settings for a Lab link, as [key, value] pairs of what the form holds;
+   * null before the surfaces are loaded. */
+  settings() {
+    if (!this.surface) return null;
+    const rows = [...this.optimizerBox.querySelectorAll(".lab-optimizer")];
+    const used = rows.filter((r) => r.querySelector(".lab-use").checked).map((r) => r.dataset.name);
+    const pairs = [["surface", this.surface.name], ["optimizers", used.join(",")]];
+    for (const r of rows) pairs.push([`lr.${r.dataset.name}`, r.querySelector(".lab-lr").value]);
+    pairs.push(["steps", this.steps.value], ["noise", this.noise.value], ["seed", this.seed.value]);
+    if (this.start) pairs.push(["start", this.start.join(",")]);
+    return pairs;
+  }
+
+  /** Put a Lab link's settings (`params`: URLSearchParams of this section's keys) in the form
+   * and race. A value that is not allowed gives that field's default and a line in `problems`;
+   * a setting left out has its default. */
+  applySettings(params, problems) {
+    if (!this.surfaces.length) return;
+    const first = this.surfaces[0].name;
+    let name = params.get("surface") ?? first;
+    if (!this.surfaces.some((s) => s.name === name)) {
+      problems.push(problem("surface", name, `one of ${this.surfaces.map((s) => s.name).join(", ")}`, first));
+      name = first;
+    }
+    this.chooseSurface(name, false);
+    const s = this.surface;
+    this.applyOptimizers(params, problems);
+    for (const key of params.keys()) {
+      if (!KEYS.includes(key) && !key.startsWith("lr.")) problems.push(`\u201c${key}\u201d is not a setting of the Lab: ignored`);
+    }
+    const field = (key, input, ok, allowed, fallback) => {
+      const raw = params.get(key);
+      if (raw === null) return;
+      if (ok(raw)) input.value = String(Number(raw)); // " 600" would not fit a number field
+      else problems.push(problem(key, raw, allowed, fallback));
+    };
+    field("steps", this.steps, (v) => wholeIn(v, 1, MAX_STEPS), `a whole number from 1 to ${MAX_STEPS}`, String(s.steps));
+    field("noise", this.noise, (v) => numberIn(v, 0, MAX_NOISE), `a number from 0 to ${MAX_NOISE}`, "0");
+    field("seed", this.seed, (v) => wholeIn(v, 0, MAX_SEED), `a whole number from 0 to ${MAX_SEED}`, "0");
+    const start = params.get("start");
+    if (start !== null) {
+      const point = start.split(",").map((t) => (t.trim() === "" ? NaN : Number(t)));
+      const [x0, x1, y0, y1] = s.extent;
+      if (point.length === 2 && point[0] >= x0 && point[0] <= x1 && point[1] >= y0 && point[1] <= y1) {
+        this.start = point;
+      } else {
+        problems.push(problem("start", start, `a point x,y inside [${fmt(x0)}, ${fmt(x1)}] \u00d7 [${fmt(y0)}, ${fmt(y1)}]`, "the surface's own start"));
+      }
+    }
     this.run();
+  }
+
+  /** The optimizers used and their learning rates from a Lab link (see `applySettings`). */
+  applyOptimizers(params, problems) {
+    const rows = [...this.optimizerBox.querySelectorAll(".lab-optimizer")];
+    const names = rows.map((r) => r.dataset.name);
+    const raw = params.get("optimizers");
+    if (raw !== null) {
+      const chosen = raw.split(",").filter((n) => n !== "");
+      if (chosen.length && chosen.every((n) => names.includes(n))) {
+        for (const r of rows) r.querySelector(".lab-use").checked = chosen.includes(r.dataset.name);
+      } else {
+        problems.push(problem("optimizers", raw, `some of ${names.join(", ")}`, "all of them"));
+      }
+    }
+    for (const [key, value] of params.entries()) {
+      if (!key.startsWith("lr.")) continue;
+      const row = rows[names.indexOf(key.slice(3))];
+      if (!row) {
+        problems.push(`\u201c${key}\u201d: ${key.slice(3)} is not an optimizer of this race: ignored`);
+      } else if (numberIn(value, 0, MAX_LR, true)) {
+        row.querySelector(".lab-lr").value = String(Number(value));
+      } else {
+        const fallback = this.surface.optimizers.find((o) => o.name === row.dataset.name).lr;
+        problems.push(problem(key, value, `a number > 0 and \u2264 ${MAX_LR}`, String(fallback)));
+      }
+    }
   }
 
   /** Canvas pixel ↔ surface coordinates (the same window as the contour picture). */
@@ -215,7 +312,10 @@ export class SurfaceRace {
     if (!this.surface) return;
     const [x0, x1, y0, y1] = this.surface.extent;
     const [x, y] = this.eventPoint(e);
-    this.start = [Math.min(Math.max(x, x0), x1), Math.min(Math.max(y, y0), y1)];
+    // three decimals (a pixel is about 0.01 wide): the start a link carries is exactly this one
+    const round = (v) => Math.round(v * 1000) / 1000;
+    this.start = [round(Math.min(Math.max(x, x0), x1)), round(Math.min(Math.max(y, y0), y1))];
+    this.hooks.changed?.();
     this.run();
   }
 
@@ -224,16 +324,16 @@ export class SurfaceRace {
     const steps = Number(this.steps.value);
     const noise = Number(this.noise.value);
     const seed = Number(this.seed.value);
-    if (!Number.isInteger(steps) || steps < 1 || steps > 5000) return this.refuse("Steps: a whole number from 1 to 5000");
-    if (!Number.isFinite(noise) || noise < 0 || noise > 100) return this.refuse("Gradient noise: a number from 0 to 100");
-    if (!Number.isInteger(seed) || seed < 0) return this.refuse("Noise seed: a whole number \u2265 0");
+    if (!Number.isInteger(steps) || steps < 1 || steps > MAX_STEPS) return this.refuse(`Steps: a whole number from 1 to ${MAX_STEPS}`);
+    if (!Number.isFinite(noise) || noise < 0 || noise > MAX_NOISE) return this.refuse(`Gradient noise: a number from 0 to ${MAX_NOISE}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) return this.refuse(`Noise seed: a whole number from 0 to ${MAX_SEED}`);
     const optimizers = [];
     const lr = {};
     for (const row of this.optimizerBox.querySelectorAll(".lab-optimizer")) {
       if (!row.querySelector(".lab-use").checked) continue;
       const name = row.dataset.name;
       const rate = Number(row.querySelector(".lab-lr").value);
-      if (!Number.isFinite(rate) || rate <= 0 || rate > 100) return this.refuse(`Learning rate of ${name}: a number > 0 and \u2264 100`);
+      if (!Number.isFinite(rate) || rate <= 0 || rate > MAX_LR) return this.refuse(`Learning rate of ${name}: a number > 0 and \u2264 ${MAX_LR}`);
       optimizers.push(name);
       lr[name] = rate;
     }
@@ -280,19 +380,25 @@ export class SurfaceRace {
     }
   }
 
+  /** The race table. The final gap f − f* is shown with as many digits as it takes to be on
+   * the same side of the tolerance as the number itself, and the server counts the steps with
+   * the same subtraction: "never" never stands beside a gap shown within the tolerance. */
   showTable() {
     const race = this.race;
-    const names = race.trajectories.map((t) => t.name);
+    const tol = fmtExact(race.tol);
     const head = el("tr", {},
-      ["optimizer", "lr", `steps to f \u2212 f* \u2264 ${fmt(race.tol, 2)}`, "final f", "final (x, y)", "minimum reached"]
+      ["optimizer", "lr", `steps to ${GAP}\u00a0\u2264\u00a0${tol}`, `final ${GAP}`, "final (x, y)", "minimum reached"]
         .map((t) => el("th", { text: t })));
     const rows = race.table.map((r) => el("tr", { "data-name": r.name, class: `kind-${r.kind}` },
-      el("td", {}, swatch(colorOf(r.name, names.indexOf(r.name))), r.name),
+      el("td", {}, swatch(this.colorOf(r.name)), r.name),
       el("td", { text: fmt(r.lr, 3) }),
-      el("td", { text: r.steps_to_tol === null ? "never" : String(r.steps_to_tol) }),
-      el("td", { text: fmt(r.final_value) }),
+      el("td.lab-steps-to-tol", {
+        text: r.steps_to_tol === null ? "never" : String(r.steps_to_tol),
+        title: r.steps_to_tol === null ? `f \u2212 f* > ${tol} at every step` : `first step with f \u2212 f* \u2264 ${tol}`,
+      }),
+      el("td.lab-final-gap", { text: fmtAgainst(r.final_gap, race.tol), title: `final f = ${fmt(r.final_value, 6)}` }),
       el("td", { text: r.final_x === null ? "\u2013" : `(${coord(r.final_x)}, ${coord(r.final_y)})` }),
-      el("td", { text: r.minimum })));
+      el("td", { text: minus(r.minimum) })));
     this.table.replaceChildren(el("thead", {}, head), el("tbody", {}, rows));
     const [sx, sy] = race.start;
     this.summary.textContent = `From (${fmt(sx, 3)}, ${fmt(sy, 3)}), ${race.steps} steps` +
@@ -302,9 +408,9 @@ export class SurfaceRace {
   }
 
   showLegend() {
-    this.legend.replaceChildren(...this.race.trajectories.map((t, i) => el("span.lab-legend-item",
-      { "data-name": t.name, title: `${t.rule} lr=${t.hyper.lr}` },
-      swatch(colorOf(t.name, i)),
+    this.legend.replaceChildren(...this.race.trajectories.map((t) => el("span.lab-legend-item",
+      { "data-name": t.name, title: `${t.rule} lr=${fmt(t.hyper.lr)}` },
+      swatch(this.colorOf(t.name)),
       t.name + (t.diverged_at !== null ? " (diverged)" : ""))));
   }
 
@@ -390,10 +496,10 @@ export class SurfaceRace {
       // paths under the minima's marks, the moving points over them
       const s = this.frameStep;
       const trail = Math.max(race.steps * 0.08, 4);
-      const heads = race.trajectories.map((t, i) => this.drawTrail(t, colorOf(t.name, i), s, trail));
+      const heads = race.trajectories.map((t) => this.drawTrail(t, this.colorOf(t.name), s, trail));
       this.drawMinima();
       this.drawStart(race.start);
-      race.trajectories.forEach((t, i) => this.drawHead(t, colorOf(t.name, i), s, heads[i]));
+      race.trajectories.forEach((t, i) => this.drawHead(t, this.colorOf(t.name), s, heads[i]));
       this.stepLabel.textContent = `step ${Math.floor(s)} / ${race.steps}`;
     } else {
       this.drawMinima();
@@ -495,7 +601,7 @@ export class SurfaceRace {
 /** A coordinate for the table: three decimals, a true minus sign, no "−0.000". */
 function coord(v) {
   const text = v.toFixed(3);
-  return (Number(text) === 0 ? "0.000" : text).replace("-", "\u2212");
+  return minus(Number(text) === 0 ? "0.000" : text);
 }
 
 /** A five-pointed star path at (x, y). */
