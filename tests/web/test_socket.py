@@ -118,16 +118,12 @@ def test_reset_gives_the_same_initial_weights(ws):
     ('{"type": "edit", "layer": 0, "kind": "weight", "index": [4, 0], "value": 1}', "index"),
     ('{"type": "edit", "layer": 0, "kind": "bias", "index": [0, 0], "value": 1}', "index"),
     ('{"type": "play", "now": true}', "now"),
-    ('{"type": "config", "query": "optimizer=adamm"}', "optimizer"),
-    ('{"type": "config", "query": "lr=-1"}', "lr"),
+    ('{"type": "config", "config": {"optimizer": "adamm"}}', "optimizer"),
+    ('{"type": "config", "config": {"lr": -1}}', "lr"),
     ('{"type": "config", "config": {"layers": [4, 2], "colour": "red"}}', "config"),
-    ('{"type": "config", "query": "dataset=sequence"}', "dataset"),
-    ('{"type": "config", "query": "dataset=csv:/etc/passwd"}', "dataset"),
-    ('{"type": "config", "query": "dataset=line-sign&features=x1,x1*x2"}', "features"),
-    (f'{{"type": "config", "query": "layers={",".join(["2"] * (MAX_HIDDEN_LAYERS + 1))}"}}',
-     "layers"),
-    (f'{{"type": "config", "query": "layers={MAX_NEURONS + 1}"}}', "layers"),
-    (f'{{"type": "config", "query": "n_samples={MAX_POINTS + 1}"}}', "n_samples"),
+    ('{"type": "config", "config": {"dataset": "sequence"}}', "dataset"),
+    ('{"type": "config", "config": {"dataset": "csv:/etc/passwd"}}', "dataset"),
+    (f'{{"type": "config", "config": {{"layers": [{MAX_NEURONS + 1}]}}}}', "layers"),
 ])
 def test_bad_messages_get_an_error_naming_the_field_and_the_session_goes_on(ws, message,
                                                                             field):
@@ -137,6 +133,31 @@ def test_bad_messages_get_an_error_naming_the_field_and_the_session_goes_on(ws, 
     assert error["field"] == field, error
     assert error["message"]
     send(ws, type="step")  # still answering, with the old Config
+    header, _ = until(ws, "frame")
+    assert header["epoch"] == 1
+
+
+@pytest.mark.parametrize("bad, field", [
+    ("optimizer=adamm", "optimizer"),
+    ("lr=-1", "lr"),
+    ("colour=red", "config"),
+    ("dataset=sequence", "dataset"),
+    ("dataset=csv:/etc/passwd", "dataset"),
+    ("features=x1,x1*x2&dataset=line-sign", "features"),
+    (f"layers={','.join(['2'] * (MAX_HIDDEN_LAYERS + 1))}", "layers"),
+    (f"layers={MAX_NEURONS + 1}", "layers"),
+    (f"n_samples={MAX_POINTS + 1}", "n_samples"),
+    ("target_loss=-1", "target_loss"),
+])
+def test_a_link_with_a_bad_field_keeps_the_others_and_says_which_fell_back(ws, bad, field):
+    good = "noise=0.2&seed=7&batch_size=3"
+    state, _, _ = open_session(ws, f"{good}&{bad}")
+    c = state["config"]
+    assert (c["noise"], c["seed"], c["batch_size"]) == (0.2, 7, 3)
+    notice = until(ws, "notice")
+    assert notice["kind"] == "link" and notice["fields"] == [field]
+    assert notice["message"].count(".") >= 1 and "kept" in notice["message"]
+    send(ws, type="step")  # the link's other fields hold
     header, _ = until(ws, "frame")
     assert header["epoch"] == 1
 
@@ -342,7 +363,8 @@ def test_play_pauses_at_the_target_test_loss_which_is_in_the_query(ws):
     assert until(ws, "state")["target_loss"] is None
     for bad in ("target_loss=-1", "target_loss=abc", "target_loss=nan"):
         send(ws, type="config", query=f"{PLAYGROUND}&{bad}")
-        assert until(ws, "error")["field"] == "target_loss"
+        assert until(ws, "state")["target_loss"] is None  # the rest of the link holds
+        assert until(ws, "notice")["fields"] == ["target_loss"]
     send(ws, type="config", config=state["config"], target_loss=0)
     assert until(ws, "error")["field"] == "target_loss"
 

@@ -391,6 +391,9 @@ def test_upload_good_then_bad_then_too_large(client, ws):
 def test_a_csv_dataset_in_a_config_is_refused_with_where_to_go(ws):
     until(ws, "thumbnails")
     open_session(ws, "", greet=False)
-    send(ws, type="config", query="dataset=csv:/etc/passwd")
+    send(ws, type="config", query="dataset=csv:/etc/passwd")  # a link: the rest holds
+    notice = until(ws, "notice")
+    assert notice["fields"] == ["dataset"] and "upload the file" in notice["message"]
+    send(ws, type="config", config={"dataset": "csv:/etc/passwd"})  # a control: refused
     error = until(ws, "error")
     assert error["field"] == "dataset" and "upload the file" in error["message"]

@@ -152,9 +152,9 @@ class Config:
         Every field is written, so a link reproduces the run even if defaults change later."""
         pairs: list[tuple[str, str]] = []
         for key, value in self.to_dict().items():
-            if key in _GROUPS:
+            if key in QUERY_GROUPS:
                 for name, v in value.items():
-                    pairs.append((f"{_GROUPS[key]}.{name}", _query_value(v)))
+                    pairs.append((f"{QUERY_GROUPS[key]}.{name}", _query_value(v)))
             elif value is not None:
                 pairs.append((key, _query_value(value)))
         return urllib.parse.urlencode(pairs, safe=",:()^*/")
@@ -164,7 +164,7 @@ class Config:
         """Parse ``to_query``'s text (a leading '?' or '#' is ignored); missing fields default."""
         query = query.lstrip("?#")
         data: dict[str, Any] = {}
-        groups_back = {v: k for k, v in _GROUPS.items()}
+        groups_back = {v: k for k, v in QUERY_GROUPS.items()}
         for key, raw in urllib.parse.parse_qsl(query, keep_blank_values=True):
             if "." in key:
                 group, name = key.split(".", 1)
@@ -177,7 +177,7 @@ class Config:
         return cls.from_dict(data)
 
 
-_GROUPS = {
+QUERY_GROUPS = {
     "dataset_params": "dataset",
     "preprocessing_params": "preprocessing",
     "init_params": "init",

@@ -58,13 +58,18 @@ def gain(nonlinearity: str) -> float:
     return GAINS.get(nonlinearity, 1.0)
 
 
+MODES = ("fan_in", "fan_out")
+PARAM_CHOICES: dict[str, tuple[str, ...]] = {"mode": MODES}
+"""The initializers' parameters that take a name, with the names allowed."""
+
+
 def _fan(shape: Shape, mode: str) -> int:
     out, inp = shape
     if mode == "fan_in":
         return inp
     if mode == "fan_out":
         return out
-    raise ConfigError("init.mode", mode, ["fan_in", "fan_out"])
+    raise ConfigError("init.mode", mode, list(MODES))
 
 
 def zeros(rng: np.random.Generator, shape: Shape) -> tuple[Array, Array]:

@@ -55,13 +55,14 @@ from depthlens.data import DATASETS, Dataset, make_dataset
 from depthlens.data.features import FEATURES
 from depthlens.errors import ConfigError, DepthlensError, DivergenceError
 from depthlens.experiment.config import Config
+from depthlens.experiment.diagnosis import Edit, explain_divergence
 from depthlens.experiment.session import Session
 from depthlens.nn import ACTIVATIONS
-from depthlens.nn.initializers import INITIALIZERS, init_params
+from depthlens.nn.initializers import INITIALIZERS, PARAM_CHOICES, init_params
 from depthlens.nn.optimizers import OPTIMIZERS, PRESETS
 from depthlens.nn.regularization import REGULARIZATIONS
 from depthlens.nn.serialize import model_arrays, model_spec, npz_bytes
-from depthlens.web import backprop, palettes, player, space, userdata  # noqa: F401 (panels)
+from depthlens.web import backprop, palettes, player, space, userdata, wording  # noqa: F401
 from depthlens.web.frames import encode_frame, json_safe
 from depthlens.web.heatmaps import NODE_RESOLUTION, RESOLUTION, PlaneView, make_view
 from depthlens.web.panels import PANELS, models
@@ -80,7 +81,6 @@ from depthlens.web.protocol import (
     SpeedMessage,
     StepMessage,
     check_edit,
-    check_limits,
     config_of,
     parse_message,
 )
@@ -164,7 +164,9 @@ def hello() -> dict[str, Any]:
             "reg_rates": list(REG_RATES),
             "speeds": list(SPEEDS),
             "optimizers": optimizer_options(),
-            "initializers": [{"name": n, "params": init_params(n)} for n in INITIALIZERS],
+            "initializers": [{"name": n, "params": init_params(n),
+                              "choices": {k: list(PARAM_CHOICES[k]) for k in init_params(n)
+                                          if k in PARAM_CHOICES}} for n in INITIALIZERS],
             "heads": [{"loss": loss, "output": out, "label": label}
                       for loss, out, label in HEADS],
         },
@@ -252,6 +254,11 @@ class LiveSession:
         """Play was pressed again after pausing at Config.epochs: train on until paused."""
         self.past_target = False
         """Play was pressed with the test loss already at the target: train on until paused."""
+        self.seq: int | None = None
+        """The ``seq`` of the last Config message handled (sent back in each state)."""
+        self._edit: Edit | None = None
+        """The last parameter set by hand (since the last rebuild or reset): a likely cause of
+        a divergence soon after."""
         self.subscriptions: dict[str, Any] = {}
         """Live panels' requests by kind."""
         self._panel_sent: dict[str, float] = {}
@@ -326,7 +333,7 @@ class LiveSession:
         await self.send_binary(await interactive(self._data_frame, s, view))
 
     async def error(self, field: str, message: str, panel: str | None = None) -> None:
-        error = {"type": "error", "field": field, "message": message}
+        error = {"type": "error", "field": field, "message": message, "seq": self.seq}
         await self.send(error if panel is None else {**error, "panel": panel})
 
     # -- life ---------------------------------------------------------------------------------
@@ -376,18 +383,21 @@ class LiveSession:
                 else None
             if self.session is None and not isinstance(message, ConfigMessage):
                 await self._build(Config())
+            if isinstance(message, ConfigMessage) and message.seq is not None:
+                self.seq = message.seq
             await self._dispatch(message)
         except ProtocolError as e:
-            await self.error(e.field, e.message, panel)
+            await self.error(e.field, wording.protocol_message(e.field, e.message), panel)
         except ConfigError as e:
-            await self.error(e.field, str(e), panel)
+            await self.error(e.field, wording.config_message(e), panel)
         except DepthlensError as e:
             await self.error("config", str(e), panel)
         except self._gone:
             raise
-        except Exception as e:  # a bug must not end the tab's session: report it, go on
+        except Exception:  # a bug must not end the tab's session: report it, go on
             log.exception("message failed")
-            await self.error("server", f"{type(e).__name__}: {e}")
+            await self.error("server", "the server could not do this (a bug: it is in the "
+                             "server's log); the experiment goes on")
 
     async def _dispatch(self, message: Any) -> None:
         if isinstance(message, ConfigMessage):
@@ -450,8 +460,7 @@ class LiveSession:
 
     async def _on_config(self, message: ConfigMessage) -> None:
         try:
-            config, target = config_of(message)
-            check_limits(config)
+            config, target, fell_back = config_of(message)
         except ConfigError:
             if self.session is None:  # the page must get a state to draw: the defaults
                 await self._build(Config())
@@ -471,9 +480,19 @@ class LiveSession:
             old.trainer.optimizer.hyper["lr"] = config.lr
             old.trainer.shuffle = config.shuffle
             await self.send(self._state(fresh=False))
+            if fell_back:
+                await self._fell_back(fell_back)
             return
         self.playing = False
         await self._build(config, self.user_data, self.user_data_name)
+        if fell_back:
+            await self._fell_back(fell_back)
+
+    async def _fell_back(self, errors: list[ConfigError]) -> None:
+        """Tell the page which fields of its link fell back to their defaults."""
+        await self.send({"type": "notice", "kind": "link",
+                         "fields": [e.field for e in errors],
+                         "message": wording.fallback_message(errors)})
 
     async def _build(self, config: Config, dataset: Dataset | None = None,
                      name: str | None = None, keep: Session | None = None) -> None:
@@ -488,6 +507,7 @@ class LiveSession:
             self.session, self.view = session, view
             self.user_data, self.user_data_name = dataset, (name if dataset is not None else None)
             self.past_epochs = self.past_target = False
+            self._edit = None
             self._sent_rows = 0
             await self.send(self._state(fresh=True))
             await self._send_data()
@@ -540,6 +560,7 @@ class LiveSession:
             await interactive(session.reset)
             self._sent_rows = 0
             self.past_epochs = self.past_target = False
+            self._edit = None
             await self.send(self._state(fresh=True))
             await self._send_frame()
 
@@ -568,6 +589,8 @@ class LiveSession:
             index = check_edit(message, net.shapes)
             target = net.weights if message.kind == "weight" else net.biases
             target[message.layer][index] = message.value
+            self._edit = Edit(message.layer, message.kind, tuple(index), message.value,
+                              session.epoch)
             if not self.playing:  # while playing the next frame shows it
                 await self._send_frame()
 
@@ -656,8 +679,14 @@ class LiveSession:
         return None
 
     async def _diverged(self, e: DivergenceError) -> None:
+        """Tell the page, once, that training diverged: the likely cause and whether the
+        restored weights can be trained on (else Reset is the way on)."""
+        session = self.session
+        assert session is not None
+        d = await interactive(explain_divergence, session, e, self._edit)
         await self.send({"type": "diverged", "epoch": e.epoch, "step": e.step,
-                         "message": str(e)})
+                         "loss": e.loss, "cause": d.cause, "restored_ok": d.restored_ok,
+                         "message": d.message})
 
     async def _status(self) -> None:
         await self.send({"type": "status", "playing": self.playing,
@@ -674,6 +703,7 @@ class LiveSession:
             "config": cfg.to_dict(),
             "query": self._query(cfg),
             "target_loss": self.target_loss,
+            "seq": self.seq,
             "network": {
                 "sizes": s.sizes,
                 "activations": list(s.net.activations),

@@ -29,6 +29,7 @@ and a message; the server sends it back as ``{"type": "error", "field", "message
 from __future__ import annotations
 
 import json
+import urllib.parse
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -37,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from depthlens.data import DATASETS
 from depthlens.data.features import FEATURES, FEATURES_1D
 from depthlens.errors import ConfigError
-from depthlens.experiment.config import Config
+from depthlens.experiment.config import QUERY_GROUPS, Config
 
 MAX_HIDDEN_LAYERS = 10
 MAX_NEURONS = 16
@@ -96,6 +97,9 @@ class ConfigMessage(_Message):
     config: dict[str, Any] | None = None
     query: str | None = Field(None, max_length=MAX_MESSAGE_BYTES)
     target_loss: float | None = Field(None, gt=0, le=MAX_TARGET_LOSS)
+    seq: int | None = Field(None, ge=0, le=2**53)
+    """The page's count of the Config changes it sent; the state (or error) answering this
+    message carries it back, so the page knows which of its changes the server has seen."""
 
 
 class PlayMessage(_Message):
@@ -198,15 +202,59 @@ def parse_message(text: str | bytes,
         raise ProtocolError(field, f"{err['msg']} (got {err.get('input')!r})") from None
 
 
-def config_of(message: ConfigMessage) -> tuple[Config, float | None]:
-    """The Config a ``config`` message carries and its target test loss (``target_loss`` of
-    the message or ``target_loss=`` of its query); ConfigError naming the field if bad."""
+def config_of(message: ConfigMessage) -> tuple[Config, float | None, list[ConfigError]]:
+    """The Config a ``config`` message carries (within the playground's limits), its target
+    test loss (``target_loss`` of the message or ``target_loss=`` of its query) and, for a
+    query, the errors of the fields that fell back to their defaults (``config_of_link``); a
+    Config sent whole (by the page's controls) raises ConfigError naming the field instead."""
     if message.config is not None and message.query is not None:
         raise ConfigError("config", "config and query", "one of the two")
     if message.config is not None:
-        return Config.from_dict(message.config), message.target_loss
-    query, target = split_target(message.query or "")
-    return Config.from_query(query), target if target is not None else message.target_loss
+        config = Config.from_dict(message.config)
+        check_limits(config)
+        return config, message.target_loss, []
+    config, target, dropped = config_of_link(message.query or "")
+    return config, target if target is not None else message.target_loss, dropped
+
+
+def config_of_link(query: str) -> tuple[Config, float | None, list[ConfigError]]:
+    """The Config of a page link (a URL query, ``target_loss=`` included) with every field
+    that is not allowed left out, so the rest of the link still holds: (Config, target test
+    loss, the errors of the fields that fell back to their defaults, in order).
+
+    A field is left out when its error names it (``layers``, ``optimizer.momentum``,
+    ``init.gain``, an unknown key); dropping one can make another fail (``activation`` listed
+    for the layers that were dropped), which is then dropped too. An error naming no key of
+    the link (a pair of fields at odds) is raised as it is."""
+    parts = [p for p in query.lstrip("?#").split("&") if p]
+    dropped: list[ConfigError] = []
+    for _ in range(len(parts) + 1):
+        text = "&".join(parts)
+        try:
+            rest, target = split_target(text)
+            config = Config.from_query(rest)
+            check_limits(config)
+            return config, target, dropped
+        except ConfigError as e:
+            keys = _link_keys(e)
+            kept = [p for p in parts if urllib.parse.unquote_plus(p.partition("=")[0]) not in keys]
+            if len(kept) == len(parts):
+                raise
+            parts = kept
+            dropped.append(e)
+    raise AssertionError("unreachable: every round drops a part")  # pragma: no cover
+
+
+def _link_keys(e: ConfigError) -> set[str]:
+    """The link keys a ConfigError may be about: its field as written in a link (``init.gain``
+    for ``init_params.gain``), or the unknown key itself."""
+    keys = {e.field}
+    group, dot, name = e.field.partition(".")
+    if dot and group in QUERY_GROUPS:
+        keys.add(f"{QUERY_GROUPS[group]}.{name}")
+    if e.field == "config" and isinstance(e.value, str):
+        keys.add(e.value)
+    return keys
 
 
 def split_target(query: str) -> tuple[str, float | None]:
@@ -243,11 +291,11 @@ def check_limits(config: Config) -> None:
                               f"{config.dataset!r} a feature of x1: {', '.join(FEATURES_1D)}")
     if len(config.layers) > MAX_HIDDEN_LAYERS:
         raise ConfigError("layers", ",".join(map(str, config.layers)),
-                          f"at most {MAX_HIDDEN_LAYERS} hidden layers in the playground")
+                          f"at most {MAX_HIDDEN_LAYERS} layers in the playground")
     for size in config.layers:
         if size > MAX_NEURONS:
             raise ConfigError("layers", size,
-                              f"at most {MAX_NEURONS} neurons per hidden layer in the playground")
+                              f"at most {MAX_NEURONS} neurons each in the playground")
     n = config.n_samples if config.n_samples is not None else DATASETS[config.dataset].n_samples
     if n > MAX_POINTS:
         raise ConfigError("n_samples", n, f"at most {MAX_POINTS} points in the playground")

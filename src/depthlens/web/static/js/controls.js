@@ -47,6 +47,22 @@ function choose(select, value) {
   select.value = v;
 }
 
+/** The global activation menu: the one name all hidden layers use, or "mixed" when they
+ * differ (a disabled choice: picking a name sets every layer to it). */
+function showActivation(select, activation) {
+  let mixed = select.querySelector("option[data-mixed]");
+  if (Array.isArray(activation) && !mixed) {
+    mixed = document.createElement("option");
+    mixed.dataset.mixed = "true";
+    mixed.value = "mixed";
+    mixed.textContent = "mixed";
+    mixed.disabled = true;
+    select.prepend(mixed);
+  } else if (!Array.isArray(activation) && mixed) mixed.remove();
+  if (Array.isArray(activation)) select.value = "mixed";
+  else choose(select, activation);
+}
+
 export class Controls {
   /** @param {object} actions {config(patch), send(message), redraw()} */
   constructor(actions) {
@@ -55,6 +71,12 @@ export class Controls {
     this.hello = null;
     this.datasetButtons = new Map();
     this._wire();
+  }
+
+  /** The Config the page is asking for (the last change sent, before the server's answer):
+   * changes build on it, so quick ones all apply. */
+  get config() {
+    return this.actions.current?.() ?? this.state.config;
   }
 
   init(hello) {
@@ -69,6 +91,7 @@ export class Controls {
     fill($("head"), o.heads.map(headKey), (k) => o.heads.find((h) => headKey(h) === k).label);
     this.optimizerDefaults = Object.fromEntries(o.optimizers.map((x) => [x.name, x.params]));
     this.initDefaults = Object.fromEntries(o.initializers.map((x) => [x.name, x.params]));
+    this.initChoices = Object.fromEntries(o.initializers.map((x) => [x.name, x.choices ?? {}]));
     fill($("speed"), o.speeds, (s) => (s === "max" ? "as fast as possible" : `${s} epoch${s === 1 ? "" : "s"} / frame`));
     this.problemOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.problem]));
     this.descriptionOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.description]));
@@ -118,16 +141,16 @@ export class Controls {
     this.state = state;
     const c = state.config;
     choose($("lr"), c.lr);
-    choose($("activation"), Array.isArray(c.activation) ? c.activation[0] : c.activation);
+    showActivation($("activation"), c.activation);
     choose($("regularization"), c.regularization);
     choose($("reg-rate"), c.reg_rate);
     choose($("speed"), state.epochs_per_frame);
     choose($("optimizer"), c.optimizer);
     this._params($("optimizer-params"), "optimizer", this.optimizerDefaults[c.optimizer] || {},
-      c.optimizer_params, (params) => this.actions.config({ optimizer_params: params }));
+      null, "optimizer_params");
     choose($("init"), c.init);
     this._params($("init-params"), "init", this.initDefaults[c.init] || {},
-      c.init_params, (params) => this.actions.config({ init_params: params }));
+      this.initChoices[c.init], "init_params");
     choose($("head"), headKey(c));
     $("shuffle").checked = c.shuffle;
     $("epochs").value = String(c.epochs);
@@ -153,9 +176,12 @@ export class Controls {
     $("remove-layer").disabled = layers === 0;
   }
 
-  /** Number inputs (checkboxes for flags) for a component's parameters: the Config's value or
-   * the registry's default; a change sends the Config's parameters with that one set. */
-  _params(box, prefix, defaults, current, send) {
+  /** Inputs for a component's parameters (`group`: "optimizer_params" or "init_params"): a
+   * number box, a checkbox for a flag, a menu for a name (`choices`); each shows the Config's
+   * value or the registry's default, and a change sends the Config's parameters (as asked for
+   * last, so quick changes add up) with that one set. */
+  _params(box, prefix, defaults, choices, group) {
+    const current = this.state.config[group];
     const inputs = [];
     for (const [key, def] of Object.entries(defaults)) {
       const value = key in current ? current[key] : def;
@@ -165,26 +191,35 @@ export class Controls {
         wrap.className = "control";
         const label = document.createElement("label");
         label.textContent = name.replace(/_/g, " ").replace(/-(\d)$/, (_, i) => ` ${Number(i) + 1}`);
-        const input = document.createElement("input");
+        let input;
+        if (choices?.[key]) {
+          input = document.createElement("select");
+          fill(input, choices[key], (c) => c.replace(/_/g, " "));
+          input.value = String(v);
+        } else {
+          input = document.createElement("input");
+          if (typeof def === "boolean") {
+            input.type = "checkbox";
+            input.checked = Boolean(v);
+          } else {
+            input.type = "number";
+            input.className = "number";
+            input.step = "any";
+            input.value = String(v);
+          }
+        }
         input.id = `${prefix}-${name}`;
         label.htmlFor = input.id;
-        if (typeof def === "boolean") {
-          input.type = "checkbox";
-          input.checked = Boolean(v);
-        } else {
-          input.type = "number";
-          input.className = "number";
-          input.step = "any";
-          input.value = String(v);
-        }
         input.addEventListener("change", () => {
+          const now = this.config[group];
           let next;
           if (typeof def === "boolean") next = input.checked;
+          else if (choices?.[key]) next = input.value;
           else if (Array.isArray(def)) {
-            next = [...value];
+            next = [...(key in now ? now[key] : def)];
             next[Number(name.split("-").pop())] = Number(input.value);
           } else next = Number(input.value);
-          send({ ...current, [key]: next });
+          this.actions.config({ [group]: { ...now, [key]: next } });
         });
         wrap.append(label, input);
         inputs.push(wrap);
@@ -195,7 +230,7 @@ export class Controls {
 
   // -- changes -----------------------------------------------------------------------------
   _pickDataset(name) {
-    const c = this.state.config;
+    const c = this.config;
     if (name === c.dataset) return;
     const patch = { dataset: name, dataset_params: {} };
     if (this.problemOf[name] !== this.problemOf[c.dataset]) Object.assign(patch, { loss: null, output: null });
@@ -211,7 +246,7 @@ export class Controls {
   }
 
   toggleFeature(name) {
-    const c = this.state.config;
+    const c = this.config;
     const on = new Set(c.features);
     if (on.has(name)) on.delete(name);
     else on.add(name);
@@ -220,7 +255,7 @@ export class Controls {
 
   /** Layers with per-layer activations kept in step (one name for all stays one name). */
   _layers(layers) {
-    const act = this.state.config.activation;
+    const act = this.config.activation;
     if (!Array.isArray(act)) return { layers };
     const acts = layers.map((_, k) => act[Math.min(k, act.length - 1)] ?? "tanh");
     return { layers, activation: acts };
@@ -228,14 +263,14 @@ export class Controls {
 
   /** One hidden layer's activation (the others kept; the global menu sets them all). */
   setLayerActivation(layer, name) {
-    const c = this.state.config;
+    const c = this.config;
     const acts = Array.isArray(c.activation) ? [...c.activation] : c.layers.map(() => c.activation);
     acts[layer] = name;
     this.actions.config({ activation: acts });
   }
 
   resizeLayer(layer, delta) {
-    const layers = [...this.state.config.layers];
+    const layers = [...this.config.layers];
     const n = layers[layer] + delta;
     if (n < 1 || n > this.hello.limits.neurons) return;
     layers[layer] = n;
@@ -250,7 +285,7 @@ export class Controls {
     $("reg-rate").addEventListener("change", (e) => a.config({ reg_rate: Number(e.target.value) }));
     $("problem").addEventListener("change", (e) => {
       // stay on a line when on one (line-fn ↔ line-sign), else the plane's first sets
-      const line = this.inputsOf?.[this.state?.config.dataset] === 1;
+      const line = this.inputsOf?.[this.config.dataset] === 1;
       const regression = e.target.value === "regression";
       const dataset = line ? (regression ? "line-fn" : "line-sign") : regression ? "reg-plane" : "circle";
       const patch = { dataset, dataset_params: {}, loss: null, output: null };
@@ -281,11 +316,11 @@ export class Controls {
     $("batch").addEventListener("change", (e) => a.config({ batch_size: Number(e.target.value) }));
     $("regenerate").addEventListener("click", () => a.send({ type: "regenerate" }));
     $("add-layer").addEventListener("click", () => {
-      const layers = this.state.config.layers;
+      const layers = this.config.layers;
       if (layers.length < this.hello.limits.hidden_layers) a.config(this._layers([...layers, 2]));
     });
     $("remove-layer").addEventListener("click", () => {
-      const layers = this.state.config.layers;
+      const layers = this.config.layers;
       if (layers.length > 0) a.config(this._layers(layers.slice(0, -1)));
     });
     $("play").addEventListener("click", () => a.send({ type: this.state?.playing ? "pause" : "play" }));

@@ -5,6 +5,7 @@ import { LossChart } from "./chart.js";
 import { drawLegend, OutputView } from "./heatmap.js";
 import { Controls } from "./controls.js";
 import { decodeFrame } from "./frames.js";
+import { compact, setting } from "./format.js";
 import { featureLabel, NetworkView } from "./network.js";
 import { BackpropStepper } from "./backprop.js";
 import { LabTab } from "./lab.js";
@@ -20,8 +21,9 @@ export function formatEpoch(n) {
   return String(n).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
+/** A loss or metric in its box: compact (see format.js); the exact value in data-value. */
 function formatLoss(el, v) {
-  el.textContent = v === null || v === undefined ? "–" : Number(v).toFixed(3);
+  el.textContent = compact(v);
   el.dataset.value = v === null || v === undefined ? "" : String(v);
 }
 
@@ -39,13 +41,18 @@ class Playground {
     this.errors = [];
     this.diverged = null;
     this.stopped = null;
+    this.seq = 0; // Config changes sent (see sendConfig)
+    this.pending = null;
     this._scheduled = false;
     this._retry = 500;
     this.chart = new LossChart($("chart"));
     this.output = new OutputView($("heatmap"), $("points"), $("heatmap-label"));
+    // What the user does clears the last toast: a note on one action must not cover the next
+    // one's result.
     this.controls = new Controls({
-      config: (patch, target) => this.sendConfig(patch, target),
-      send: (message) => this.send(message),
+      config: (patch, target) => { this.clearToast(); this.sendConfig(patch, target); },
+      send: (message) => { this.clearToast(); this.send(message); },
+      current: () => this.currentConfig(),
       redraw: () => this.redrawOutput(),
     });
     const card = { el: $("hovercard"), text: $("hovercard-text"), input: $("hovercard-input") };
@@ -54,7 +61,7 @@ class Playground {
       resizeLayer: (layer, delta) => this.controls.resizeLayer(layer, delta),
       setActivation: (layer, name) => this.controls.setLayerActivation(layer, name),
       hoverNode: (node) => this.hoverNode(node),
-      edit: (target) => this.send({ type: "edit", ...target }),
+      edit: (target) => { this.clearToast(); this.send({ type: "edit", ...target }); },
       limits: { neurons: 16, hidden_layers: 10 },
     });
     // Panels: each draws into its own box and hears what concerns it (see `panelsDo`).
@@ -87,8 +94,15 @@ class Playground {
     }
     window.addEventListener("hashchange", () => {
       const query = location.hash.slice(1);
+      if (query.startsWith("lab:")) { // a Lab link: the Lab with its settings, never a Config
+        this.lab?.open(query.slice(4));
+        this.showTab("lab");
+        return;
+      }
+      if (!$("lab-tab").hidden) this.showTab("playground");
       if (this.state && query !== this.state.query) this.send({ type: "config", query });
     });
+    if (location.hash.startsWith("#lab:")) this.showTab("lab"); // opened with a Lab link
   }
 
   /** Call `method(...args)` on every panel that has it. Panel hooks: onHello(hello),
@@ -101,15 +115,34 @@ class Playground {
     for (const panel of this.panels) panel[method]?.(...args);
   }
 
-  /** Show the Playground or the Lab tab (the Lab is built the first time it is shown). */
+  /** Show the Playground or the Lab tab (the Lab is built the first time it is shown, from the
+   * address bar's `#lab:` link if it has one). The address bar follows the tab: the Config
+   * query on the Playground, `#lab:` and the Lab's own settings on the Lab (see lab.js). */
   showTab(name) {
     for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
       tab.classList.toggle("active", tab.dataset.tab === name);
     }
     $("playground-tab").hidden = name !== "playground";
     $("lab-tab").hidden = name !== "lab";
-    if (name === "lab" && !this.lab) this.lab = new LabTab($("lab-tab"), { toast: (t) => this.toast(t) });
-    if (name === "lab") this.lab.show?.();
+    for (const note of document.querySelectorAll("footer [data-for]")) note.hidden = note.dataset.for !== name;
+    const labLink = location.hash.startsWith("#lab:");
+    if (name !== "lab") {
+      // back on the Playground: its Config query (the one the server has, else the link's)
+      if (labLink) history.replaceState(null, "", `#${this.state?.query ?? this.configQuery ?? ""}`);
+      return;
+    }
+    if (!labLink) this.configQuery = location.hash.slice(1);
+    const linked = (query) => {
+      if (!$("lab-tab").hidden) history.replaceState(null, "", `#lab:${query}`);
+    };
+    if (!this.lab) {
+      this.lab = new LabTab($("lab-tab"), { linked }, labLink ? location.hash.slice(5) : null);
+      // onState writes the Config query into the address bar; on the Lab, its link goes back
+      this.panels.push({ onState: () => { const q = this.lab.query(); if (q !== null) linked(q); } });
+    }
+    this.lab.show?.();
+    const query = this.lab.query();
+    if (query !== null) linked(query);
   }
 
   // -- connection --------------------------------------------------------------------------
@@ -122,12 +155,23 @@ class Playground {
       this._retry = 500;
       $("connection").textContent = "connected";
       $("connection").className = "connection ok";
-      // The address bar holds the Config: restore it exactly (empty = the defaults).
-      this.send({ type: "config", query: location.hash.slice(1) });
+      // The address bar holds the Config: restore it exactly (empty = the defaults). A Lab link
+      // holds the Lab's settings, not a Config: then the Config this page had, or the defaults.
+      const hash = location.hash.slice(1);
+      const query = hash.startsWith("lab:") ? this.state?.query ?? this.configQuery ?? "" : hash;
+      this.send({ type: "config", query });
     });
     socket.addEventListener("message", (event) => {
-      if (typeof event.data === "string") this.onMessage(JSON.parse(event.data));
-      else this.onFrame(decodeFrame(event.data));
+      const text = typeof event.data === "string";
+      let message;
+      try {
+        message = text ? JSON.parse(event.data) : decodeFrame(event.data);
+      } catch (e) { // a message the page cannot read: show it (as an error) and go on
+        this.onMessage({ type: "error", field: text ? "message" : "frame", message: e.message });
+        return;
+      }
+      if (text) this.onMessage(message);
+      else this.onFrame(message);
     });
     socket.addEventListener("close", () => {
       $("connection").textContent = "disconnected: retrying…";
@@ -145,11 +189,26 @@ class Playground {
   }
 
   /** A new Config: the current one with `patch`; `target` the target test loss (undefined:
-   * keep the current one, null: none). */
+   * keep the current one, null: none). Changes made before the server has answered the last
+   * one build on it (`pending`), so quick changes all apply, in order. */
   sendConfig(patch, target) {
     if (!this.state) return;
-    const target_loss = target === undefined ? this.state.target_loss ?? null : target;
-    this.send({ type: "config", config: { ...this.state.config, ...patch }, target_loss });
+    const base = this.pending ?? { config: this.state.config, target_loss: this.state.target_loss ?? null };
+    const config = { ...base.config, ...patch };
+    const target_loss = target === undefined ? base.target_loss : target;
+    this.seq += 1;
+    this.pending = { seq: this.seq, config, target_loss };
+    this.send({ type: "config", config, target_loss, seq: this.seq });
+  }
+
+  /** The Config the page is asking for: the last one sent, or the server's. */
+  currentConfig() {
+    return this.pending?.config ?? this.state?.config;
+  }
+
+  /** A state or error of the server answering Config change `seq`: the changes up to it are in. */
+  answered(seq) {
+    if (this.pending && seq !== null && seq !== undefined && seq >= this.pending.seq) this.pending = null;
   }
 
   // -- messages ----------------------------------------------------------------------------
@@ -171,7 +230,8 @@ class Playground {
         break;
       case "error":
         this.errors.push(m);
-        this.toast(`${m.field}: ${m.message}`);
+        this.answered(m.seq);
+        this.toast(m.message); // the server's sentence names the field once, in the page's words
         if (this.state) this.controls.sync(this.state); // put the controls back
         for (const panel of this.panels) {
           if (m.panel && panel.kinds?.includes(m.panel)) panel.onError?.(m);
@@ -180,16 +240,15 @@ class Playground {
       case "stopped":
         this.stopped = m;
         this.setPlaying(false);
-        $("banner-text").textContent = `Paused at epoch ${m.epoch}: ${m.message}.`;
-        $("banner").hidden = false;
+        this.showBanner("stopped", `Paused at epoch ${m.epoch}: ${m.message}.`);
         break;
       case "diverged":
         this.diverged = m;
         this.setPlaying(false);
-        $("banner-text").textContent =
-          `Training diverged at epoch ${m.epoch} (step ${m.step}): ${m.message}. ` +
-          "Lower the learning rate, or press Reset.";
-        $("banner").hidden = false;
+        this.showBanner("diverged", m.message, { reset: !m.restored_ok });
+        break;
+      case "notice":
+        this.showBanner(m.kind, m.message);
         break;
       default:
         for (const panel of this.panels) if (panel.types?.includes(m.type)) panel.onMessage(m);
@@ -197,16 +256,35 @@ class Playground {
     }
   }
 
+  /** The banner under the top bar: one message at a time, of a `kind` (stopped, diverged,
+   * link); `reset` makes Reset the way on (the weights that were kept would diverge again). */
+  showBanner(kind, text, { reset = false } = {}) {
+    const banner = $("banner");
+    banner.dataset.kind = kind;
+    banner.classList.toggle("needs-reset", reset);
+    $("banner-text").textContent = text;
+    banner.hidden = false;
+  }
+
+  /** Hide the banner (of the given kinds only, when given): what it said is no longer true. */
+  hideBanner(...kinds) {
+    const banner = $("banner");
+    if (!kinds.length || kinds.includes(banner.dataset.kind)) banner.hidden = true;
+  }
+
   onState(state) {
+    const configChanged = !this.state || JSON.stringify(this.state.config) !== JSON.stringify(state.config)
+      || this.state.target_loss !== state.target_loss;
     const rebuilt = !this.state || JSON.stringify(this.state.network) !== JSON.stringify(state.network)
       || this.state.config.features.join() !== state.config.features.join();
     this.state = state;
+    this.answered(state.seq);
     if (state.fresh) {
       this.chart.reset();
       this.rows = 0;
-      $("banner").hidden = true;
       this.diverged = null;
     }
+    if (state.fresh || configChanged) this.hideBanner(); // it spoke of the experiment before
     if (location.hash.slice(1) !== state.query) history.replaceState(null, "", `#${state.query}`);
     this.controls.sync(state);
     this.output.setState(state);
@@ -229,7 +307,7 @@ class Playground {
     const acts = [...new Set(n.activations)].join(",") || "none";
     $("network-summary").textContent =
       `${n.sizes.join("-")} ${acts} · output ${n.output} · loss ${n.loss} · ` +
-      `${state.config.optimizer} lr ${state.config.lr} · ${state.n_train} train / ${state.n_test} test points`;
+      `${state.config.optimizer} lr ${setting(state.config.lr)} · ${state.n_train} train / ${state.n_test} test points`;
     this.panelsDo("onState", state);
   }
 
@@ -375,10 +453,16 @@ class Playground {
   }
 
   setPlaying(playing) {
+    if (playing) this.hideBanner("stopped", "diverged"); // training goes on: no longer paused
     if (this.state) this.state.playing = playing;
     document.body.classList.toggle("playing", playing);
     $("play").title = playing ? "Pause" : "Run";
     this.panelsDo("onPlaying", playing);
+  }
+
+  clearToast() {
+    clearTimeout(this._toastTimer);
+    $("toast").hidden = true;
   }
 
   toast(text) {

@@ -20,6 +20,13 @@ function colorOf(lut, code) {
   return `rgb(${lut[i]},${lut[i + 1]},${lut[i + 2]})`;
 }
 
+/** What a note of the panel speaks of: the data shown (its set, points and problem). */
+function dataKey(state) {
+  const u = state.user_data;
+  return JSON.stringify([state.config.dataset, u?.name ?? null, u?.points ?? null,
+    state.n_train + state.n_test, state.network.problem, state.network.n_classes]);
+}
+
 export class UserData {
   /**
    * @param {HTMLElement} root  the panel's box
@@ -34,6 +41,7 @@ export class UserData {
     this.line = false;
     this.chosenClass = 0;
     this.pending = null; // after "Clear points": the clicks collected until there are enough
+    this.noteKey = ""; // the data the note under the panel speaks of (null: the next state's)
     this.minPoints = 4;
     this._build();
     const output = api.playground?.output;
@@ -88,6 +96,11 @@ export class UserData {
     const changed = !this.state || this.state.network.problem !== state.network.problem
       || this.state.network.n_classes !== state.network.n_classes;
     this.state = state;
+    // A note speaks of the data it was said about: new data (another dataset, more points, a
+    // file) clears it, unless the note was said of the very change that brought them.
+    const key = dataKey(state);
+    if (this.noteKey === null) this.noteKey = key;
+    else if (key !== this.noteKey) this._say("");
     if (changed) this.chosenClass = Math.min(this.chosenClass, Math.max(state.network.n_classes - 1, 0));
     if (state.fresh && this.pending && !state.user_data) this.pending = null;
     this._drawPicker();
@@ -162,9 +175,12 @@ export class UserData {
     this.api.playground?.output?.points?.classList.toggle("adding", this.clickToggle.checked);
   }
 
-  _say(text, error = false) {
+  /** Say `text` under the panel; `awaits`: it speaks of the data the next state brings (a
+   * points message or an upload just sent), else of the data shown now. */
+  _say(text, error = false, awaits = false) {
     this.message.textContent = text;
     this.message.classList.toggle("error", error);
+    this.noteKey = awaits ? null : this.state ? dataKey(this.state) : "";
   }
 
   // -- actions -----------------------------------------------------------------------------
@@ -199,7 +215,7 @@ export class UserData {
       const rows = this.pending;
       this.pending = null;
       this.api.send({ type: "points", add: rows, clear: true });
-      this._say(`Started your data with ${rows.length} points.`);
+      this._say(`Started your data with ${rows.length} points.`, false, true);
       return;
     }
     this.api.send({ type: "points", add: [row] });
@@ -233,7 +249,7 @@ export class UserData {
       this._say("Not connected yet: try again in a moment.", true);
       return;
     }
-    this._say(`Uploading ${file.name}…`);
+    this._say(`Uploading ${file.name}…`, false, true);
     let body;
     try {
       body = await fetchJSON(`/api/session/${encodeURIComponent(session)}/upload?name=${encodeURIComponent(file.name)}`,
