@@ -108,3 +108,25 @@ def test_json_forms_for_a_web_page():
     meta = s.describe()
     assert meta["minima"][0]["x"] == 1.0 and meta["extent"] == list(s.extent)
     json.dumps([d, w, meta], allow_nan=False)
+
+
+def test_the_table_never_says_never_beside_a_gap_shown_within_the_tolerance():
+    """Steps to tolerance and the final gap come from one subtraction, and the gap is shown
+    with the digits that keep it on its side of the tolerance."""
+    from depthlens.lab.race import gap_text
+    assert gap_text(1.00027e-4, 1e-4) == "0.00010003"
+    assert gap_text(0.99999e-4, 1e-4) == "0.0001"  # within: 3 digits stay within
+    assert gap_text(0.123456, 1e-4) == "0.123"
+    s = SURFACES["rosenbrock"]
+    for steps in (50, 300, 2000):
+        paths = race_on_surface(s, {n: make_optimizer(n, lr=lr) for n, lr in
+                                    (("adam", 0.01), ("sgd", 0.001), ("rmsprop", 0.001))},
+                                steps=steps)
+        for row in race_table(s, paths):
+            gaps = paths[row.name].values - s.f_min
+            shown = float(gap_text(row.final_gap, s.tol))
+            assert row.final_gap == gaps[-1]
+            if row.steps_to_tol is None:
+                assert shown > s.tol and (gaps > s.tol).all()
+            else:
+                assert gaps[row.steps_to_tol] <= s.tol and (gaps[:row.steps_to_tol] > s.tol).all()

@@ -74,9 +74,11 @@ class Trajectory:
                 "values": [num(v) for v in self.values.tolist()],
                 "diverged_at": self.diverged_at}
 
-    def steps_to(self, target: float) -> int | None:
-        """The first step k with f(θₖ) ≤ ``target`` (None if never)."""
-        hit = np.flatnonzero(self.values <= target)
+    def steps_to(self, f_min: float, tol: float) -> int | None:
+        """The first step k with f(θₖ) − f* ≤ ``tol`` (None if never): the same subtraction
+        the table shows as the final gap, so the two never disagree (``f ≤ f* + tol`` can
+        differ from it in the last bit when f* ≠ 0)."""
+        hit = np.flatnonzero(self.values - f_min <= tol)
         return int(hit[0]) if hit.size else None
 
 
@@ -165,6 +167,7 @@ class RaceRow:
     """One line of the race table.
 
     ``steps_to_tol``: first step with f − f* ≤ tol (f* the global minimum value), None if never;
+    ``final_gap``: f − f* after the last step (NaN after a divergence);
     ``minimum``: label of the minimum the racer ended in ('global'/'local'/…, 'none' if it ended
     away from every listed minimum, 'diverged').
     """
@@ -177,6 +180,7 @@ class RaceRow:
     final_y: float
     minimum: str
     kind: str
+    final_gap: float
 
 
 def race_table(surface: str | Surface, trajectories: Mapping[str, Trajectory],
@@ -189,24 +193,38 @@ def race_table(surface: str | Surface, trajectories: Mapping[str, Trajectory],
         if tr.diverged_at is not None:
             rows.append(RaceRow(name, float(tr.hyper.get("lr", math.nan)), None, math.nan,
                                 math.nan, math.nan, f"diverged at step {tr.diverged_at}",
-                                "diverged"))
+                                "diverged", math.nan))
             continue
         m = s.nearest_minimum(tr.final_point)
         rows.append(RaceRow(name, float(tr.hyper.get("lr", math.nan)),
-                            tr.steps_to(s.f_min + tol), tr.final_value,
+                            tr.steps_to(s.f_min, tol), tr.final_value,
                             float(tr.final_point[0]), float(tr.final_point[1]),
-                            "none" if m is None else m.label, "none" if m is None else m.kind))
+                            "none" if m is None else m.label, "none" if m is None else m.kind,
+                            float(tr.values[-1] - s.f_min)))
     return rows
+
+
+def gap_text(gap: float, tol: float, digits: int = 3) -> str:
+    """f − f* with at least ``digits`` significant digits, and more until the number shown is on
+    the same side of ``tol`` as ``gap`` (1.00027e-4 beside a tolerance of 1e-4 reads 1.0003e-04,
+    never 1.00e-04 beside "never reached")."""
+    if not math.isfinite(gap):
+        return "nan" if math.isnan(gap) else str(gap)
+    for d in range(digits, 18):
+        text = f"{gap:.{d}g}"
+        if (float(text) <= tol) == (gap <= tol):
+            return text
+    return repr(gap)
 
 
 def table_text(rows: Sequence[RaceRow], tol: float) -> str:
     """The race table as aligned plain text."""
     head = f"{'optimizer':10} {'lr':>8} {'steps to tol ' + format(tol, 'g'):>18} " \
-           f"{'final f':>11} {'final (x, y)':>20}  minimum"
+           f"{'final f - f*':>13} {'final (x, y)':>20}  minimum"
     lines = [head]
     for r in rows:
         steps = "–" if r.steps_to_tol is None else str(r.steps_to_tol)
         point = f"({r.final_x:.3f}, {r.final_y:.3f})"
-        lines.append(f"{r.name:10} {r.lr:>8g} {steps:>18} {r.final_value:>11.4g} {point:>20}"
-                     f"  {r.minimum}")
+        lines.append(f"{r.name:10} {r.lr:>8g} {steps:>18} {gap_text(r.final_gap, tol):>13} "
+                     f"{point:>20}  {r.minimum}")
     return "\n".join(lines)

@@ -315,20 +315,11 @@ def downsample(n_points: int, limit: int = MAX_POINTS) -> np.ndarray:
 
 
 def race_rows(surface: Surface, paths: Mapping[str, Trajectory]) -> list[dict[str, Any]]:
-    """The race table as the page shows it: :func:`~depthlens.lab.race_table`'s rows with
-    ``final_gap`` = f − f* after the last step (None after a divergence) and ``steps_to_tol``
-    taken from the same differences: the first step k with f(θₖ) − f* ≤ tol, None if never.
-
-    Criterion and number come from one subtraction, so a row never says "never" while its final
-    gap is within the tolerance (``f ≤ f* + tol`` and ``f − f* ≤ tol`` can differ in the last
-    bit when f* ≠ 0)."""
-    rows = []
-    for row in race_table(surface, paths):
-        gaps = paths[row.name].values - surface.f_min
-        hit = np.flatnonzero(gaps <= surface.tol)
-        rows.append({**asdict(row), "steps_to_tol": int(hit[0]) if hit.size else None,
-                     "final_gap": float(gaps[-1])})
-    return rows
+    """The race table as the page shows it: :func:`~depthlens.lab.race_table`'s rows, whose
+    ``steps_to_tol`` and ``final_gap`` come from one subtraction f − f* (None for a gap after a
+    divergence)."""
+    return [{**asdict(row), "final_gap": None if math.isnan(row.final_gap) else row.final_gap}
+            for row in race_table(surface, paths)]
 
 
 def run_race(req: RaceRequest) -> dict[str, Any]:
