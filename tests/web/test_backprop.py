@@ -334,7 +334,7 @@ def test_gradients_subscription_streams_while_playing_and_stops_on_off(ws):
     (1.58e31, "1.58e+31"), (-3.0, "−3"), (0.0, "0"), (1234.5, "1234.5"), (12345.6, "1.23456e+4"),
 ])
 def test_numbers_in_captions_use_the_pages_notation(value, text):
-    """``page_number`` writes as ``formatNumber`` (network.js) does: the true minus sign, e+k /
+    """``page_number`` writes as ``formatNumber`` (format.js) does: the true minus sign, e+k /
     e−k below 1e−3 and from 1e4 on, no trailing zeros; so "rate 1e−5" in a caption reads as
     the detail lines."""
     assert page_number(value) == text

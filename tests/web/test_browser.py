@@ -309,9 +309,10 @@ def test_every_picture_downloads_as_a_png_of_its_canvas(page, server):
     for epoch in (1, 2, 3):  # the loss chart draws lines between epochs
         page.click("#step")
         wait_drawn(page, epoch)
-    page.wait_for_function("() => window.depthlens.panels[0].drawn > 0 && "
-                           "window.depthlens.panels[2].drawn > 0", timeout=15_000)
-    page.wait_for_function("() => window.depthlens.panels[1].drawn > 0", timeout=15_000)
+    page.wait_for_function("() => window.depthlens.panels.get('space').drawn > 0 && "
+                           "window.depthlens.panels.get('player').drawn > 0", timeout=15_000)
+    page.wait_for_function("() => window.depthlens.panels.get('probes').drawn > 0",
+                           timeout=15_000)
     svg = page.evaluate("() => [Number(document.querySelector('#edges').getAttribute('width')),"
                         " Number(document.querySelector('#edges').getAttribute('height'))]")
     sizes = {"export-png": "#points", "export-chart": "#chart",

@@ -13,7 +13,7 @@ import pytest
 from depthlens.web.backprop import point_pass
 from tests.web.pages import PLAYGROUND, load, point_on
 
-BP = "window.depthlens.panels.find((p) => p.kinds?.includes('backprop'))"
+BP = "window.depthlens.panels.get('backprop')"
 
 EDGES = """() => [...document.querySelectorAll('#edges path.edge')].map((p) => [
     p.getAttribute('stroke'), Number(p.getAttribute('stroke-width')),

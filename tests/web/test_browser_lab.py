@@ -230,7 +230,7 @@ def test_numbers_of_the_lab_use_the_true_minus_sign(page, server):
     assert hyphens == []
     assert "\u2212" in page.inner_text(".lab-race-summary")
     written = page.evaluate("""async () => {
-        const m = await import('/static/js/lab-common.js');
+        const m = await import('/static/js/format.js');
         return [m.fmt(-1.5e-5), m.fmt(-0.25), m.fmtExact(1e-4), m.fmtAgainst(-2.5e-17, 1e-4),
                 m.fmtAgainst(-0.99996e-4, -1e-4), m.powerLabel(-3), m.minus('(-2.81, -3.13)')];
     }""")

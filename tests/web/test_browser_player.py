@@ -8,7 +8,7 @@ from playwright.sync_api import Page
 
 from tests.web.pages import ARTIFACTS, PLAYGROUND, load
 
-PLAYER = "window.depthlens.panels.find((p) => p.kinds?.includes('operations'))"
+PLAYER = "window.depthlens.panels.get('player')"
 
 
 def player(page: Page, expression: str):

@@ -9,8 +9,8 @@ import pytest
 
 from tests.web.pages import ARTIFACTS, PLAYGROUND, load
 
-SPACE = "window.depthlens.panels[0]"
-PROBES = "window.depthlens.panels[1]"
+SPACE = "window.depthlens.panels.get('space')"
+PROBES = "window.depthlens.panels.get('probes')"
 
 
 PIXELS = """() => {
@@ -265,9 +265,9 @@ def test_counts_of_units_are_pluralised_everywhere_the_page_writes_them(page, se
             texts.extend(v for _, v in mode_options(page))
     for layer in range(len(sizes) - 1):  # the player's note, captions and step titles
         page.select_option("#player-layer", str(layer))
-        page.wait_for_function(f"() => {{ const p = window.depthlens.panels.find((p) => "
-                               f"p.kinds?.includes('operations')); return p.header?.layer === "
-                               f"{layer} && !p.pending; }}", timeout=10_000)
+        page.wait_for_function(f"() => {{ const p = window.depthlens.panels.get('player'); "
+                               f"return p.header?.layer === {layer} && !p.pending; }}",
+                               timeout=10_000)
         texts.append(page.inner_text("#player-panel"))
         texts.extend(titles(page, "#player-panel [title]"))
     texts.append(page.inner_text("body"))

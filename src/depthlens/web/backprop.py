@@ -91,7 +91,7 @@ EXPONENT_BELOW, EXPONENT_FROM = 1e-3, 1e4
 
 # -- the training objective's gradient -----------------------------------------------------------
 def page_number(v: float, digits: int = 6) -> str:
-    """``v`` in the page's notation (``formatNumber`` of ``network.js``): ``digits``
+    """``v`` in the page's notation (``formatNumber`` of ``format.js``): ``digits``
     significant digits (never rounded left of the point below 1e4), trailing zeros dropped,
     exponent form 2.5e−5 / 1.58e+31 for |v| < 1e−3 or ≥ 1e4, the true minus sign."""
     if not math.isfinite(v):

@@ -10,9 +10,10 @@
 // (dL/dw = dL/dz × a), and last the update the configured optimizer would give each weight.
 // The page computes no number it shows: every one comes from the server's frame. It only
 // chooses how many digits each gets (`spell`), so that every line that multiplies or adds
-// can be redone by hand from what is written, in one notation (network.js's formatNumber).
+// can be redone by hand from what is written, in one notation (format.js's formatNumber).
 
-import { formatNumber, roundShown } from "./network.js";
+import { $ } from "./dom.js";
+import { formatNumber, roundShown } from "./format.js";
 
 const SUB = ["\u2080", "\u2081", "\u2082", "\u2083", "\u2084", "\u2085", "\u2086", "\u2087", "\u2088", "\u2089"];
 const TIMES = " \u00d7 ";
@@ -21,7 +22,7 @@ const MORE_DIGITS = 6; // at most this many digits beyond the first try, for fac
 const LR_DIGITS = 6; // a configured constant (the learning rate) is written as typed
 const TIE = 1e-12; // relative distance from a rounding tie that still counts as one
 
-/** A number for a caption or a detail line: the page's one notation (network.js). */
+/** A number for a caption or a detail line: the page's one notation (format.js). */
 export function num(v, digits = 3) {
   return formatNumber(v, digits);
 }
@@ -123,6 +124,8 @@ const LOSS_WORDS = {
 };
 
 export class BackpropStepper {
+  /** @param {HTMLElement} root  the panel's box
+   * @param {import("./panel-api.js").PanelApi} api  what the panel may read and call */
   constructor(root, api) {
     this.root = root;
     this.api = api;
@@ -138,8 +141,7 @@ export class BackpropStepper {
     this.focus = null; // {column, unit}: the node whose numbers the caption spells out
     this.focusEdge = null; // {layer, i, j}
     this._build();
-    this._listener = (what) => this._hovered(what);
-    this.api.playground.network.listeners.add(this._listener);
+    this.api.network.onHover((what) => this._hovered(what));
   }
 
   // -- the panel ---------------------------------------------------------------------------
@@ -170,7 +172,6 @@ export class BackpropStepper {
         <div id="bp-detail" class="bp-detail"></div>
         <div class="bp-note">Hover a node or an edge to spell out its numbers.</div>
       </div>`;
-    const $ = (id) => root.querySelector(`#${id}`);
     this.el = {
       weights: $("bp-edges-weights"), gradients: $("bp-edges-gradients"), note: $("bp-edges-note"),
       index: $("bp-index"), random: $("bp-random"), open: $("bp-open"), stepper: $("bp-stepper"),
@@ -285,12 +286,7 @@ export class BackpropStepper {
 
   /** The diagram as the toggle says: weights, or the gradient overlay. */
   _restore() {
-    const net = this.api.playground.network;
-    net.clearDecorations();
-    if (this.mode === "gradients") {
-      const overlay = this._gradientOverlay();
-      if (overlay) net.setOverlay(overlay);
-    }
+    this.api.network.decorate({ overlay: this.mode === "gradients" ? this._gradientOverlay() : null });
   }
 
   close() {
@@ -320,7 +316,7 @@ export class BackpropStepper {
     this.phase = Math.max(0, Math.min(k, this.phases.length - 1));
     this.el.prev.disabled = this.phase === 0;
     this.el.next.disabled = this.phase === this.phases.length - 1;
-    this._phaseLine(this.api.playground.frame?.header.epoch);
+    this._phaseLine(this.api.frame()?.header.epoch);
     this._draw();
     this._explain();
   }
@@ -352,7 +348,6 @@ export class BackpropStepper {
 
   /** Labels, highlight and edge overlay of the current phase. */
   _draw() {
-    const net = this.api.playground.network;
     const t = this.trace;
     const p = this.phases[this.phase];
     const L = t.layers.length;
@@ -388,9 +383,7 @@ export class BackpropStepper {
       const scale = Math.max(...weights.flat().map(Math.abs), ...biases.flat().map(Math.abs));
       overlay = { label: "Update \u0394w", scale, weights, biases };
     }
-    net.overlay = overlay; // painted once, by setHighlight
-    net.setNodeLabels(labels);
-    net.setHighlight(highlight);
+    this.api.network.decorate({ overlay, labels, highlight }); // painted once
   }
 
   /** The unit of the current phase's layer whose numbers are spelled out. */

@@ -1,7 +1,7 @@
 // The page's controls: menus filled from the server's `hello`, set from each `state`, and every
 // change sent back as a whole Config (the server validates it and answers with a new state).
 
-const $ = (id) => document.getElementById(id);
+import { $, option } from "./dom.js";
 
 const LABELS = {
   none: "None",
@@ -25,24 +25,14 @@ function headKey(h) {
 }
 
 function fill(select, values, label = (v) => String(v)) {
-  select.replaceChildren(
-    ...values.map((v) => {
-      const o = document.createElement("option");
-      o.value = String(v);
-      o.textContent = label(v);
-      return o;
-    }),
-  );
+  select.replaceChildren(...values.map((v) => option(v, label(v))));
 }
 
 /** Select `value`, adding it as an option first if the menu lacks it (a hand-made URL). */
 function choose(select, value) {
   const v = String(value);
   if (![...select.options].some((o) => o.value === v)) {
-    const o = document.createElement("option");
-    o.value = v;
-    o.textContent = v;
-    select.append(o);
+    select.append(option(v, v));
   }
   select.value = v;
 }

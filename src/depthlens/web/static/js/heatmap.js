@@ -12,6 +12,7 @@
 // point there): `coords` are (x1, x2) on the plane, (x, y) in the plot's units on a line.
 
 import { cssColor, drawCodes, SHADES, NAN_CODE } from "./colors.js";
+import { roundShown, tick } from "./format.js";
 
 const ALPHA = 160; // Playground draws its heatmap at alpha 160/255
 const LEVELS = 25; // k-class codes: class·25 + confidence level
@@ -189,7 +190,7 @@ export class OutputView {
       ctx.moveTo(0, Y(t));
       ctx.lineTo(s, Y(t));
       ctx.stroke();
-      ctx.fillText(formatTick(t), 3, Y(t) - 6);
+      ctx.fillText(tick(t), 3, Y(t) - 6);
     }
     ctx.textBaseline = "bottom";
     ctx.textAlign = "center";
@@ -198,7 +199,7 @@ export class OutputView {
       ctx.moveTo(X(t), s);
       ctx.lineTo(X(t), s - 5);
       ctx.stroke();
-      if (X(t) > 12 && X(t) < s - 12) ctx.fillText(formatTick(t), X(t), s - 6);
+      if (X(t) > 12 && X(t) < s - 12) ctx.fillText(tick(t), X(t), s - 6);
     }
     ctx.strokeStyle = "rgba(0,0,0,0.5)";
     ctx.beginPath();
@@ -265,13 +266,9 @@ export function ticks(lo, hi, count) {
   const step = [1, 2, 5, 10].map((f) => f * p).find((v) => v >= raw) ?? 10 * p;
   const out = [];
   for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) {
-    out.push(Math.abs(t) < step * 1e-9 ? 0 : Number(t.toPrecision(12)));
+    out.push(Math.abs(t) < step * 1e-9 ? 0 : roundShown(t, 12)); // 12 digits: no float noise
   }
   return out;
-}
-
-function formatTick(t) {
-  return String(Number(t.toPrecision(3))).replace("-", "\u2212");
 }
 
 /** Draw the colour legend of the output table: the two-class scale, or the class colours. */

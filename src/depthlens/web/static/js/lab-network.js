@@ -2,9 +2,9 @@
 // initial weights with the same budget of gradient evaluations; here the loss curves (log
 // scale) against evaluations, and the final train/test numbers.
 
-import {
-  control, el, fmt, MAX_SEED, minus, powerLabel, problem, requestJSON, swatch, wholeIn,
-} from "./lab-common.js";
+import { el } from "./dom.js";
+import { fmt, minus, powerLabel } from "./format.js";
+import { control, MAX_SEED, problem, requestJSON, swatch, wholeIn } from "./lab-common.js";
 import { savePng } from "./picture.js";
 
 const WIDTH = 560;

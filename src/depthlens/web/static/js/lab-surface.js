@@ -1,9 +1,10 @@
 // The Lab's surface race: a contour map of an analytic 2-D loss, every optimizer raced from
 // one start point on the server, the trajectories animated here frame by frame.
 
+import { el } from "./dom.js";
+import { decimals, fmt, fmtAgainst, fmtExact, minus } from "./format.js";
 import {
-  control, el, fmt, fmtAgainst, fmtExact, lastAtMost, MAX_SEED, minus, numberIn, problem, requestJSON,
-  swatch, wholeIn,
+  control, lastAtMost, MAX_SEED, numberIn, problem, requestJSON, swatch, wholeIn,
 } from "./lab-common.js";
 import { savePng } from "./picture.js";
 
@@ -397,7 +398,7 @@ export class SurfaceRace {
         title: r.steps_to_tol === null ? `f \u2212 f* > ${tol} at every step` : `first step with f \u2212 f* \u2264 ${tol}`,
       }),
       el("td.lab-final-gap", { text: fmtAgainst(r.final_gap, race.tol), title: `final f = ${fmt(r.final_value, 6)}` }),
-      el("td", { text: r.final_x === null ? "\u2013" : `(${coord(r.final_x)}, ${coord(r.final_y)})` }),
+      el("td", { text: r.final_x === null ? "\u2013" : `(${decimals(r.final_x)}, ${decimals(r.final_y)})` }),
       el("td", { text: minus(r.minimum) })));
     this.table.replaceChildren(el("thead", {}, head), el("tbody", {}, rows));
     const [sx, sy] = race.start;
@@ -596,12 +597,6 @@ export class SurfaceRace {
     ctx.stroke();
     ctx.restore();
   }
-}
-
-/** A coordinate for the table: three decimals, a true minus sign, no "−0.000". */
-function coord(v) {
-  const text = v.toFixed(3);
-  return minus(Number(text) === 0 ? "0.000" : text);
 }
 
 /** A five-pointed star path at (x, y). */

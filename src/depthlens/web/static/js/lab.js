@@ -5,7 +5,8 @@
 // The Lab's settings are its link: `#lab:` and a query of both forms' settings (see `query`),
 // written by main.js while the tab is shown; a link opened with them restores them.
 
-import { el, encodeQuery } from "./lab-common.js";
+import { el } from "./dom.js";
+import { encodeQuery } from "./lab-common.js";
 import { NetworkRace } from "./lab-network.js";
 import { SurfaceRace } from "./lab-surface.js";
 
@@ -101,6 +102,19 @@ export class LabTab {
       this._linkTimer = null;
       this.relink();
     }, LINK_MS);
+  }
+
+  /** Tell `hooks.linked` the link now (main.js: the tab is shown), unless it is loading
+   * without one. */
+  link() {
+    const query = this.query();
+    if (query !== null) this.hooks.linked?.(query);
+  }
+
+  /** The playground's hook: a new state (main.js just wrote its Config query in the address
+   * bar): the Lab's link goes back while the Lab is shown (`hooks.linked` knows). */
+  onState() {
+    this.link();
   }
 
   /** Tell `hooks.linked` the link if it changed. */

@@ -5,16 +5,16 @@ import { LossChart } from "./chart.js";
 import { drawLegend, OutputView } from "./heatmap.js";
 import { Controls } from "./controls.js";
 import { decodeFrame } from "./frames.js";
-import { compact, setting } from "./format.js";
+import { $, el } from "./dom.js";
+import { compact, minus, precision, setting } from "./format.js";
 import { featureLabel, NetworkView } from "./network.js";
 import { BackpropStepper } from "./backprop.js";
 import { LabTab } from "./lab.js";
+import { panelApi } from "./panel-api.js";
 import { saveBlob, savePng } from "./picture.js";
 import { OperationPlayer } from "./player.js";
 import { ProbeBars, SpacePanel } from "./space.js";
 import { UserData } from "./userdata.js";
-
-const $ = (id) => document.getElementById(id);
 
 /** Playground's epoch counter: six digits, thousands separated (000,123). */
 export function formatEpoch(n) {
@@ -22,9 +22,9 @@ export function formatEpoch(n) {
 }
 
 /** A loss or metric in its box: compact (see format.js); the exact value in data-value. */
-function formatLoss(el, v) {
-  el.textContent = compact(v);
-  el.dataset.value = v === null || v === undefined ? "" : String(v);
+function formatLoss(box, v) {
+  box.textContent = compact(v);
+  box.dataset.value = v === null || v === undefined ? "" : String(v);
 }
 
 class Playground {
@@ -64,15 +64,23 @@ class Playground {
       edit: (target) => { this.clearToast(); this.send({ type: "edit", ...target }); },
       limits: { neurons: 16, hidden_layers: 10 },
     });
-    // Panels: each draws into its own box and hears what concerns it (see `panelsDo`).
-    const api = { send: (m) => this.send(m), playground: this, toast: (t) => this.toast(t) };
-    this.panels = [
-      new SpacePanel($("space-panel"), api),
-      new ProbeBars($("probes-panel"), api),
-      new OperationPlayer($("player-panel"), api),
-      new BackpropStepper($("backprop-panel"), api),
-      new UserData($("userdata-panel"), api),
-    ];
+    // Panels, by name: each draws into its own box, hears what concerns it (see `panelsDo`)
+    // and reaches the page only through its PanelApi (panel-api.js).
+    const api = panelApi({
+      send: (m) => this.send(m),
+      toast: (t) => this.toast(t),
+      state: () => this.state,
+      frame: () => this.frame,
+      network: this.network,
+      output: this.output,
+    });
+    this.panels = new Map([
+      ["space", new SpacePanel($("space-panel"), api)],
+      ["probes", new ProbeBars($("probes-panel"), api)],
+      ["player", new OperationPlayer($("player-panel"), api)],
+      ["backprop", new BackpropStepper($("backprop-panel"), api)],
+      ["userdata", new UserData($("userdata-panel"), api)],
+    ]);
     this.lab = null;
     for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
       tab.addEventListener("click", () => this.showTab(tab.dataset.tab));
@@ -82,10 +90,10 @@ class Playground {
     $("export-model").addEventListener("click", () => this.exportModel());
     $("export-png").addEventListener("click", () => this.exportPng());
     const pictures = { "export-chart": ["depthlens-loss.png", () => $("chart")],
-      "export-space": ["depthlens-hidden-space.png", () => this.panels[0].canvas],
-      "export-player": ["depthlens-operations.png", () => this.panels[2].canvas],
+      "export-space": ["depthlens-hidden-space.png", () => this.picture("space")],
+      "export-player": ["depthlens-operations.png", () => this.picture("player")],
       "export-network": ["depthlens-network.png", () => this.network.toCanvas()],
-      "export-probes": ["depthlens-separability.png", () => this.panels[1].toCanvas()] };
+      "export-probes": ["depthlens-separability.png", () => this.picture("probes")] };
     for (const [id, [name, canvas]] of Object.entries(pictures)) {
       $(id).addEventListener("click", () => {
         const picture = canvas();
@@ -112,7 +120,12 @@ class Playground {
    * messages of a type in its `types`), onError(m) (errors answering a request of one of
    * its kinds: `m.panel`). */
   panelsDo(method, ...args) {
-    for (const panel of this.panels) panel[method]?.(...args);
+    for (const panel of this.panels.values()) panel[method]?.(...args);
+  }
+
+  /** The picture of the panel called `name` to download (a canvas), or null. */
+  picture(name) {
+    return this.panels.get(name)?.picture?.() ?? null;
   }
 
   /** Show the Playground or the Lab tab (the Lab is built the first time it is shown, from the
@@ -132,17 +145,14 @@ class Playground {
       return;
     }
     if (!labLink) this.configQuery = location.hash.slice(1);
-    const linked = (query) => {
-      if (!$("lab-tab").hidden) history.replaceState(null, "", `#lab:${query}`);
-    };
     if (!this.lab) {
+      const linked = (query) => {
+        if (!$("lab-tab").hidden) history.replaceState(null, "", `#lab:${query}`);
+      };
       this.lab = new LabTab($("lab-tab"), { linked }, labLink ? location.hash.slice(5) : null);
-      // onState writes the Config query into the address bar; on the Lab, its link goes back
-      this.panels.push({ onState: () => { const q = this.lab.query(); if (q !== null) linked(q); } });
     }
     this.lab.show?.();
-    const query = this.lab.query();
-    if (query !== null) linked(query);
+    this.lab.link();
   }
 
   // -- connection --------------------------------------------------------------------------
@@ -233,7 +243,7 @@ class Playground {
         this.answered(m.seq);
         this.toast(m.message); // the server's sentence names the field once, in the page's words
         if (this.state) this.controls.sync(this.state); // put the controls back
-        for (const panel of this.panels) {
+        for (const panel of this.panels.values()) {
           if (m.panel && panel.kinds?.includes(m.panel)) panel.onError?.(m);
         }
         break;
@@ -251,7 +261,7 @@ class Playground {
         this.showBanner(m.kind, m.message);
         break;
       default:
-        for (const panel of this.panels) if (panel.types?.includes(m.type)) panel.onMessage(m);
+        for (const panel of this.panels.values()) if (panel.types?.includes(m.type)) panel.onMessage(m);
         break;
     }
   }
@@ -290,8 +300,8 @@ class Playground {
     this.output.setState(state);
     drawLegend($("legend"), state);
     const [lo, hi] = state.grid.extent;
-    $("x-min").textContent = String(lo).replace("-", "\u2212");
-    $("x-max").textContent = String(hi);
+    $("x-min").textContent = minus(lo);
+    $("x-max").textContent = minus(hi);
     this.legendTicks(state);
     $("metric-name").textContent = state.network.metric === "r2" ? "Test R\u00b2" : "Test accuracy";
     if (rebuilt || state.fresh) {
@@ -309,6 +319,7 @@ class Playground {
       `${n.sizes.join("-")} ${acts} · output ${n.output} · loss ${n.loss} · ` +
       `${state.config.optimizer} lr ${setting(state.config.lr)} · ${state.n_train} train / ${state.n_test} test points`;
     this.panelsDo("onState", state);
+    this.lab?.onState(state); // the address bar: the Lab's link while the Lab is shown
   }
 
   /** Legend ticks: −1 0 1 (two classes), ±scale (regression) or the class names. */
@@ -317,7 +328,7 @@ class Playground {
     const ticks = $("legend-ticks");
     let labels = ["\u22121", "0", "1"];
     if (n.problem === "regression") {
-      const s = state.output_scale.toPrecision(2);
+      const s = precision(state.output_scale, 2);
       labels = [`\u2212${s}`, "0", s];
     } else if (n.n_classes > 2) {
       labels = n.class_names;
@@ -325,11 +336,7 @@ class Playground {
       labels = [`\u22121 ${n.class_names[0]}`, "0", `${n.class_names[1]} 1`];
     }
     ticks.classList.toggle("classes", n.problem === "classification" && n.n_classes > 2);
-    ticks.replaceChildren(...labels.map((t) => {
-      const span = document.createElement("span");
-      span.textContent = t;
-      return span;
-    }));
+    ticks.replaceChildren(...labels.map((t) => el("span", { text: t })));
   }
 
   onFrame(frame) {
@@ -353,7 +360,7 @@ class Playground {
       this.frame = frame;
       this.schedule();
     } else {
-      for (const panel of this.panels) if (panel.kinds?.includes(kind)) panel.onPanel(frame);
+      for (const panel of this.panels.values()) if (panel.kinds?.includes(kind)) panel.onPanel(frame);
     }
   }
 
@@ -397,18 +404,10 @@ class Playground {
     if (!matrix) return;
     const [k] = matrix.shape;
     const names = this.state.network.class_names;
-    const cell = (tag, text, cls) => {
-      const el = document.createElement(tag);
-      el.textContent = text;
-      if (cls) el.className = cls;
-      return el;
-    };
-    const head = document.createElement("tr");
-    head.append(cell("th", "true \\ predicted"), ...names.slice(0, k).map((n) => cell("th", n)));
-    const rows = [head];
+    const cell = (tag, text, cls) => el(tag, { text, class: cls || undefined });
+    const rows = [el("tr", cell("th", "true \\ predicted"), ...names.slice(0, k).map((n) => cell("th", n)))];
     for (let i = 0; i < k; i++) {
-      const tr = document.createElement("tr");
-      tr.append(cell("th", names[i] ?? String(i)));
+      const tr = el("tr", cell("th", names[i] ?? String(i)));
       for (let j = 0; j < k; j++) tr.append(cell("td", String(matrix.data[i * k + j]), i === j ? "hit" : ""));
       rows.push(tr);
     }
@@ -466,11 +465,11 @@ class Playground {
   }
 
   toast(text) {
-    const el = $("toast");
-    el.textContent = text;
-    el.hidden = false;
+    const box = $("toast");
+    box.textContent = text;
+    box.hidden = false;
     clearTimeout(this._toastTimer);
-    this._toastTimer = setTimeout(() => { el.hidden = true; }, 6000);
+    this._toastTimer = setTimeout(() => { box.hidden = true; }, 6000);
   }
 }
 

@@ -4,11 +4,13 @@
 //
 // Other views can draw on it (the gradient view, the backprop stepper): `setOverlay` colours
 // and sizes the edges (and biases) by other numbers than the weights, `setNodeLabels` writes a
-// small value on nodes, `setHighlight` marks nodes and dims the edges of other layers, and
-// `listeners` hear which node or edge the pointer is on. `clearDecorations` restores the plain
-// weight view.
+// small value on nodes, `setHighlight` marks nodes and dims the edges of other layers (`decorate`
+// does the three at once), and `listeners` hear which node or edge the pointer is on.
+// `clearDecorations` restores the plain weight view. Panels reach these through panel-api.js.
 
 import { cssColor, drawCodes, valueCode } from "./colors.js";
+import { option } from "./dom.js";
+import { editable, formatNumber } from "./format.js";
 
 const SVG = "http://www.w3.org/2000/svg"; // the SVG namespace (a name, never fetched)
 const NODE = 30; // px, as Playground
@@ -34,36 +36,6 @@ export function featureLabel(name) {
     .replace(/x2/g, "X\u2082")
     .replace(/\^2/g, "\u00b2")
     .replace(/\*/g, "");
-}
-
-const MINUS = "\u2212";
-const EXPONENT_BELOW = 1e-3; // |v| under this (and not 0) is written d.dd…e−k
-const EXPONENT_FROM = 1e4; // |v| from this on is written d.dd…e+k
-
-/** `v` rounded to `digits` significant digits, and never rounded left of the decimal point
- * below EXPONENT_FROM (1234.5 at 3 digits is 1235, not 1230: no zero the reader cannot tell
- * from a measured one). The number `formatNumber(v, digits)` writes. */
-export function roundShown(v, digits = 3) {
-  if (!Number.isFinite(v) || v === 0) return v;
-  const a = Math.abs(v);
-  const whole = a >= 1 && a < EXPONENT_FROM ? Math.floor(Math.log10(a)) + 1 : 0;
-  const p = Math.min(Math.max(digits, whole), 100);
-  const r = Number(v.toPrecision(p));
-  return r === 0 ? 0 : r; // no −0
-}
-
-/** The page's one notation for a number: `digits` significant digits (see roundShown),
- * trailing zeros dropped; exponent form when the rounded |v| is below 1e−3 or from 1e+4 on
- * (1.58e+31, 2.5e−5); the true minus sign (−) throughout; null/undefined as "–". The shown
- * text reads back (minus → "-") as exactly roundShown(v, digits). */
-export function formatNumber(v, digits = 3) {
-  if (v === null || v === undefined) return "\u2013";
-  if (Number.isNaN(v)) return "NaN";
-  if (!Number.isFinite(v)) return v > 0 ? "\u221e" : `${MINUS}\u221e`;
-  const r = roundShown(v, digits);
-  const a = Math.abs(r);
-  const text = a !== 0 && (a < EXPONENT_BELOW || a >= EXPONENT_FROM) ? r.toExponential() : String(r);
-  return text.replace(/-/g, MINUS);
 }
 
 export class NetworkView {
@@ -101,8 +73,8 @@ export class NetworkView {
     this.state = state;
     this.palette = state.palettes.node;
     this._colors.clear();
-    for (const el of [...this.container.querySelectorAll(".node, .node-label, .layer-head, .output-label")]) {
-      el.remove();
+    for (const item of [...this.container.querySelectorAll(".node, .node-label, .layer-head, .output-label")]) {
+      item.remove();
     }
     this.svg.replaceChildren();
     this.nodes = [];
@@ -189,44 +161,44 @@ export class NetworkView {
   }
 
   _node(x, y, info) {
-    const el = document.createElement("div");
-    el.className = `node ${info.kind}${info.active ? "" : " inactive"}`;
-    el.style.left = `${x}px`;
-    el.style.top = `${y}px`;
-    el.title = info.title;
+    const box = document.createElement("div");
+    box.className = `node ${info.kind}${info.active ? "" : " inactive"}`;
+    box.style.left = `${x}px`;
+    box.style.top = `${y}px`;
+    box.title = info.title;
     const canvas = document.createElement("canvas");
     const r = this.state.grid.node_resolution;
     canvas.width = r;
     canvas.height = r;
-    el.append(canvas);
-    this.container.append(el);
-    const node = { ...info, el, canvas, x, y };
-    el.addEventListener("mouseenter", () => {
+    box.append(canvas);
+    this.container.append(box);
+    const node = { ...info, el: box, canvas, x, y };
+    box.addEventListener("mouseenter", () => {
       this.hooks.hoverNode(node);
       this._tell({ kind: "node", item: node });
     });
-    el.addEventListener("mouseleave", () => {
+    box.addEventListener("mouseleave", () => {
       this.hooks.hoverNode(null);
       this._tell(null);
     });
-    if (info.kind === "input") el.addEventListener("click", () => this.hooks.toggleFeature(info.name));
+    if (info.kind === "input") box.addEventListener("click", () => this.hooks.toggleFeature(info.name));
     this.nodes.push(node);
     return node;
   }
 
   _bias(node, layer, unit) {
-    const el = document.createElement("div");
-    el.className = "bias";
-    node.el.append(el);
-    const bias = { el, layer, unit };
-    el.addEventListener("mouseenter", (e) => {
+    const box = document.createElement("div");
+    box.className = "bias";
+    node.el.append(box);
+    const bias = { el: box, layer, unit };
+    box.addEventListener("mouseenter", (e) => {
       e.stopPropagation();
       const o = this._overlayBias(bias);
       this._hoverCard(e, o === undefined ? `Bias is ${formatNumber(this._biasValue(bias))}`
         : `${this.overlay.label} of the bias is ${formatNumber(o)}`);
     });
-    el.addEventListener("mouseleave", () => this._hideCard());
-    el.addEventListener("click", (e) => {
+    box.addEventListener("mouseleave", () => this._hideCard());
+    box.addEventListener("click", (e) => {
       e.stopPropagation();
       this._openCard(e, { layer, kind: "bias", index: [unit] }, this._biasValue(bias), "Bias");
     });
@@ -262,10 +234,7 @@ export class NetworkView {
     act.setAttribute("aria-label", act.title);
     const current = this.state.network.activations[layer];
     for (const name of this.hooks.activations || [current]) {
-      const o = document.createElement("option");
-      o.value = name;
-      o.textContent = name;
-      act.append(o);
+      act.append(option(name, name));
     }
     act.value = current;
     act.addEventListener("change", () => this.hooks.setActivation(layer, act.value));
@@ -483,19 +452,19 @@ export class NetworkView {
     this.labels = labels;
     for (const node of this.nodes) {
       const text = labels && node.active && node.codeIndex >= 0 ? labels[node.codeIndex] : null;
-      let el = node.valueEl;
+      let label = node.valueEl;
       if (text === null || text === undefined) {
-        if (el) el.hidden = true;
+        if (label) label.hidden = true;
         continue;
       }
-      if (!el) {
-        el = document.createElement("div");
-        el.className = "node-value";
-        node.el.append(el);
-        node.valueEl = el;
+      if (!label) {
+        label = document.createElement("div");
+        label.className = "node-value";
+        node.el.append(label);
+        node.valueEl = label;
       }
-      el.hidden = false;
-      el.textContent = text;
+      label.hidden = false;
+      label.textContent = text;
     }
   }
 
@@ -509,11 +478,18 @@ export class NetworkView {
     this.paintEdges();
   }
 
+  /** Draw the diagram with an `overlay` on the edges (see setOverlay), node `labels` (see
+   * setNodeLabels) and a `highlight` (see setHighlight), painted once; what is left out is
+   * cleared: `decorate()` is the plain diagram. */
+  decorate({ overlay = null, labels = null, highlight = null } = {}) {
+    this.overlay = overlay;
+    this.setNodeLabels(labels);
+    this.setHighlight(highlight);
+  }
+
   /** Back to the plain diagram: weights on the edges, no labels, no highlight. */
   clearDecorations() {
-    this.overlay = null;
-    this.setNodeLabels(null);
-    this.setHighlight(null);
+    this.decorate();
   }
 
   _tell(what) {
@@ -543,7 +519,7 @@ export class NetworkView {
     this.editing = target;
     this.card.text.textContent = `${what} is`;
     this.card.input.hidden = false;
-    this.card.input.value = Number.isFinite(value) ? String(Number(value.toPrecision(6))) : "";
+    this.card.input.value = editable(value);
     this.card.el.hidden = false;
     this.card.el.style.left = `${e.clientX + 14}px`;
     this.card.el.style.top = `${e.clientY + 12}px`;

@@ -9,7 +9,8 @@
 // on "Refresh" (the network trains meanwhile), never on a training frame.
 
 import { cssColor } from "./colors.js";
-import { formatNumber } from "./network.js";
+import { el, option } from "./dom.js";
+import { formatNumber } from "./format.js";
 
 const PER_STEP = 12;
 const FPS = 24;
@@ -21,13 +22,6 @@ const STEP_WORDS = {
   rotate: "rotate", reflect: "reflect", dimension: "dimension", scale: "scale",
   translate: "translate", bend: "bend",
 };
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  node.append(...children);
-  return node;
-}
 
 /** Labels of the network's dense layers: "Layer 1: 2→4 tanh" … "Output: 2→1 sigmoid". */
 export function layerLabels(network) {
@@ -120,6 +114,8 @@ export function followCamera(frames, n, dims, look) {
 }
 
 export class OperationPlayer {
+  /** @param {HTMLElement} root  the panel's box
+   * @param {import("./panel-api.js").PanelApi} api  what the panel may read and call */
   constructor(root, api) {
     this.root = root;
     this.api = api;
@@ -150,25 +146,25 @@ export class OperationPlayer {
   // -- DOM ---------------------------------------------------------------------------------
   build() {
     this.select = el("select", { id: "player-layer", title: "The layer to take apart" });
-    this.playButton = el("button", { id: "player-play", className: "text-button outlined",
+    this.playButton = el("button", { id: "player-play", class: "text-button outlined",
       title: "Play the operations one by one" }, "\u25b6 Play");
-    this.refreshButton = el("button", { id: "player-refresh", className: "text-button",
+    this.refreshButton = el("button", { id: "player-refresh", class: "text-button",
       title: "Take the layer's current weights again (the network trains meanwhile)" }, "Refresh");
-    this.canvas = el("canvas", { id: "player-canvas", className: "player-canvas", width: SIZE,
+    this.canvas = el("canvas", { id: "player-canvas", class: "player-canvas", width: SIZE,
       height: SIZE });
-    this.slider = el("input", { id: "player-slider", className: "player-slider", type: "range",
+    this.slider = el("input", { id: "player-slider", class: "player-slider", type: "range",
       min: 0, max: 0, step: 1, value: 0 });
     this.slider.setAttribute("aria-label", "Frame of the animation");
-    this.chips = el("div", { id: "player-steps", className: "player-steps" });
-    this.caption = el("p", { id: "player-caption", className: "player-caption" },
+    this.chips = el("div", { id: "player-steps", class: "player-steps" });
+    this.caption = el("p", { id: "player-caption", class: "player-caption" },
       "Waiting for the network\u2026");
-    this.note = el("p", { id: "player-note", className: "hint player-note" });
+    this.note = el("p", { id: "player-note", class: "hint player-note" });
     this.root.append(
       el("h4", {}, "Five operations"),
-      el("p", { className: "hint" },
+      el("p", { class: "hint" },
         "One layer y = a(W\u00b7x + b) as rotate (V\u1d40), change dimension, scale (\u03a3), " +
         "rotate (U), translate (b) and bend (a): W = U\u03a3V\u1d40."),
-      el("div", { className: "player-controls" }, this.select, this.playButton, this.refreshButton),
+      el("div", { class: "player-controls" }, this.select, this.playButton, this.refreshButton),
       this.canvas, this.slider, this.chips, this.caption, this.note,
     );
     this.ctx = this.canvas.getContext("2d");
@@ -217,7 +213,7 @@ export class OperationPlayer {
       this._networkKey = key;
       const labels = layerLabels(net);
       this.layer = Math.min(this.layer, labels.length - 1);
-      this.select.replaceChildren(...labels.map((text, k) => el("option", { value: String(k) }, text)));
+      this.select.replaceChildren(...labels.map((text, k) => option(k, text)));
       this.select.value = String(this.layer);
     }
     if (changed || state.fresh || !this.header) this.request();
@@ -239,7 +235,7 @@ export class OperationPlayer {
     }
     this.header = h;
     this.arrays = frame.arrays;
-    const lut = this.state?.palettes.output ?? this.api.playground?.state?.palettes.output;
+    const lut = this.state?.palettes.output ?? this.api.state()?.palettes.output;
     const codes = frame.arrays.codes.data;
     this.colors = Array.from(codes, (c) => (lut ? cssColor(lut, c) : "#888"));
     this.camera = followCamera([frame.arrays.points, frame.arrays.grid], h.n_frames, h.dims,
@@ -254,10 +250,15 @@ export class OperationPlayer {
     this.pending = false;
   }
 
+  /** The picture to download: the animation's canvas. */
+  picture() {
+    return this.canvas;
+  }
+
   /** Training paused (play pressed again, a stop condition, divergence): show the layer as
    * trained so far, if it was trained since the last answer. */
   onPlaying(playing) {
-    const epoch = this.api.playground?.frame?.header.epoch;
+    const epoch = this.api.frame()?.header.epoch;
     if (this._wasPlaying && !playing && this.header && epoch !== this.header.epoch) this.request();
     this._wasPlaying = playing;
   }
@@ -317,7 +318,7 @@ export class OperationPlayer {
     const chips = h.steps.map((s, i) => {
       let word = STEP_WORDS[s.name] ?? s.name;
       if (s.name === "dimension") word = h.n_out > h.n_in ? "lift" : "lower";
-      const chip = el("button", { className: "player-chip", title: s.caption }, `${i + 1} ${word}`);
+      const chip = el("button", { class: "player-chip", title: s.caption }, `${i + 1} ${word}`);
       chip.dataset.step = String(i);
       chip.addEventListener("click", () => {
         this.pause();

@@ -10,6 +10,7 @@
 // state (the network's shape may have changed); the server re-sends them while training plays.
 
 import { cssColor } from "./colors.js";
+import { el, option } from "./dom.js";
 
 const SIZE = 300;
 const MODES = [
@@ -37,17 +38,6 @@ export function modesFor(width) {
   if (width <= 2) return [["units", `its ${count(width, "unit")}`, 2]];
   if (width === 3) return [MODES[0], MODES[1], ["3d", "3-D: its 3 units", 3]];
   return MODES;
-}
-
-function el(tag, props = {}, children = []) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  node.append(...children);
-  return node;
-}
-
-function option(value, text) {
-  return el("option", { value: String(value), textContent: text });
 }
 
 /** Stage names of a network of layer `sizes`: Input, Layer 1.., Output (with widths). */
@@ -135,6 +125,8 @@ function strokeLines(ctx, lengths, at) {
 }
 
 export class SpacePanel {
+  /** @param {HTMLElement} root  the panel's box
+   * @param {import("./panel-api.js").PanelApi} api  what the panel may read and call */
   constructor(root, api) {
     this.root = root;
     this.api = api;
@@ -155,14 +147,14 @@ export class SpacePanel {
   }
 
   build() {
-    this.stageSelect = el("select", { className: "space-stage", title: "Which layer's space" });
-    this.modeSelect = el("select", { className: "space-mode", title: "How the space is drawn" },
-      MODES.map(([v, t]) => option(v, t))); // trimmed to what the stage can honour by sync()
-    this.showSelect = el("select", { className: "space-show", title: "Which points" },
-      [option("train", "train points"), option("test", "test points"), option("both", "train + test")]);
-    this.unitSelects = [0, 1, 2].map((i) => el("select", { className: "space-unit", title: `Unit on axis ${i + 1}` }));
-    this.unitBox = el("span", { className: "space-units" }, this.unitSelects);
-    this.canvas = el("canvas", { className: "space-canvas" });
+    this.stageSelect = el("select", { class: "space-stage", title: "Which layer's space" });
+    this.modeSelect = el("select", { class: "space-mode", title: "How the space is drawn" },
+      ...MODES.map(([v, t]) => option(v, t))); // trimmed to what the stage can honour by sync()
+    this.showSelect = el("select", { class: "space-show", title: "Which points" },
+      option("train", "train points"), option("test", "test points"), option("both", "train + test"));
+    this.unitSelects = [0, 1, 2].map((i) => el("select", { class: "space-unit", title: `Unit on axis ${i + 1}` }));
+    this.unitBox = el("span", { class: "space-units" }, ...this.unitSelects);
+    this.canvas = el("canvas", { class: "space-canvas" });
     const ratio = window.devicePixelRatio || 1;
     this.canvas.width = SIZE * ratio;
     this.canvas.height = SIZE * ratio;
@@ -170,11 +162,11 @@ export class SpacePanel {
     this.canvas.style.height = `${SIZE}px`;
     this.ctx = this.canvas.getContext("2d");
     this.ctx.scale(ratio, ratio);
-    this.caption = el("p", { className: "hint space-caption" });
+    this.caption = el("p", { class: "hint space-caption" });
     this.root.replaceChildren(
-      el("h4", { textContent: "Hidden space" }),
-      el("p", { className: "hint", textContent: "The data and the grid of the input plane, as a layer sees them." }),
-      el("div", { className: "space-controls" }, [this.stageSelect, this.modeSelect, this.unitBox, this.showSelect]),
+      el("h4", { text: "Hidden space" }),
+      el("p", { class: "hint", text: "The data and the grid of the input plane, as a layer sees them." }),
+      el("div", { class: "space-controls" }, this.stageSelect, this.modeSelect, this.unitBox, this.showSelect),
       this.canvas,
       this.caption,
     );
@@ -207,6 +199,11 @@ export class SpacePanel {
     const stop = () => { this.dragging = null; };
     this.canvas.addEventListener("pointerup", stop);
     this.canvas.addEventListener("pointercancel", stop);
+  }
+
+  /** The picture to download: the hidden space's canvas. */
+  picture() {
+    return this.canvas;
   }
 
   /** The mode drawn: the one picked, or the next best the chosen stage can honour. */
@@ -569,23 +566,30 @@ export class SpacePanel {
 }
 
 export class ProbeBars {
+  /** @param {HTMLElement} root  the panel's box
+   * @param {import("./panel-api.js").PanelApi} api  what the panel may read and call */
   constructor(root, api) {
     this.root = root;
     this.api = api;
     this.kinds = ["probes"];
     this.drawn = 0;
     this.scores = null;
-    this.rows = el("div", { className: "probe-rows" });
-    this.note = el("p", { className: "hint", textContent: "How well a straight line (plane) through each layer's space separates the classes: a linear probe's score." });
+    this.rows = el("div", { class: "probe-rows" });
+    this.note = el("p", { class: "hint", text: "How well a straight line (plane) through each layer's space separates the classes: a linear probe's score." });
     this.root.replaceChildren(
-      el("h4", { textContent: "Linear separability" }),
+      el("h4", { text: "Linear separability" }),
       this.note,
-      el("div", { className: "probe-key" }, [
-        el("span", { className: "key train", textContent: "train" }),
-        el("span", { className: "key test", textContent: "test" }),
-      ]),
+      el("div", { class: "probe-key" },
+        el("span", { class: "key train", text: "train" }),
+        el("span", { class: "key test", text: "test" })),
       this.rows,
     );
+  }
+
+  /** The picture to download: the bars drawn on a canvas (see toCanvas); null before the
+   * first scores. */
+  picture() {
+    return this.toCanvas();
   }
 
   onState() {
@@ -600,21 +604,19 @@ export class ProbeBars {
     const width = (v) => `${Math.max(0, Math.min(1, v ?? 0)) * 100}%`;
     const text = (v) => (v === null || v === undefined ? "–" : v.toFixed(2));
     const bar = (cls, v) => {
-      const fill = el("div", { className: "probe-fill" });
+      const fill = el("div", { class: "probe-fill" });
       fill.style.width = width(v);
-      return el("div", { className: `probe-bar ${cls}`, title: `${cls}: ${text(v)}` }, [
-        el("div", { className: "probe-track" }, [fill]),
-        el("span", { className: "probe-value", textContent: text(v) }),
-      ]);
+      return el("div", { class: `probe-bar ${cls}`, title: `${cls}: ${text(v)}` },
+        el("div", { class: "probe-track" }, fill),
+        el("span", { class: "probe-value", text: text(v) }));
     };
     const rows = h.stages.map((name, k) => {
       const train = bar("train", h.train[k]);
       const test = bar("test", h.test[k]);
       const label = `${name[0].toUpperCase()}${name.slice(1)}`;
-      return el("div", { className: "probe-row" }, [
-        el("span", { className: "probe-name", textContent: `${label} (${h.widths[k]})` }),
-        el("div", { className: "probe-bars" }, [train, test]),
-      ]);
+      return el("div", { class: "probe-row" },
+        el("span", { class: "probe-name", text: `${label} (${h.widths[k]})` }),
+        el("div", { class: "probe-bars" }, train, test));
     });
     this.rows.replaceChildren(...rows);
     this.drawn += 1;

@@ -2,23 +2,12 @@
 // the points (its `userdata` module checks every one) and rebuilds the network on them; the page
 // only says what to add. Your data lives in this tab's session: it is not in the shared link.
 
+import { cssColor } from "./colors.js";
+import { el } from "./dom.js";
 import { fetchJSON } from "./http.js";
 
 const UPLOAD_HINT = "CSV: a header line, 1 or 2 input columns, the target last " +
   "(text or a few whole numbers: classes; other numbers: regression).";
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  Object.assign(node, props);
-  node.append(...children);
-  return node;
-}
-
-/** CSS colour of a code in a flat [r, g, b, …] table. */
-function colorOf(lut, code) {
-  const i = code * 3;
-  return `rgb(${lut[i]},${lut[i + 1]},${lut[i + 2]})`;
-}
 
 /** What a note of the panel speaks of: the data shown (its set, points and problem). */
 function dataKey(state) {
@@ -30,7 +19,7 @@ function dataKey(state) {
 export class UserData {
   /**
    * @param {HTMLElement} root  the panel's box
-   * @param {object} api  {send(message), playground, toast(text)}
+   * @param {import("./panel-api.js").PanelApi} api  what the panel may read and call
    */
   constructor(root, api) {
     this.root = root;
@@ -44,22 +33,21 @@ export class UserData {
     this.noteKey = ""; // the data the note under the panel speaks of (null: the next state's)
     this.minPoints = 4;
     this._build();
-    const output = api.playground?.output;
-    if (output) output.onPick = (pick) => this.pick(pick);
+    api.output.onPick((pick) => this.pick(pick));
   }
 
   _build() {
-    this.status = el("p", { className: "ud-status" });
-    this.picker = el("div", { className: "ud-picker", role: "group" });
-    this.pickerLabel = el("span", { className: "ud-label", textContent: "Class of new points" });
-    this.valueInput = el("input", { type: "number", step: "any", value: "0.5", className: "number ud-value" });
+    this.status = el("p", { class: "ud-status" });
+    this.picker = el("div", { class: "ud-picker", role: "group" });
+    this.pickerLabel = el("span", { class: "ud-label", text: "Class of new points" });
+    this.valueInput = el("input", { type: "number", step: "any", value: "0.5", class: "number ud-value" });
     this.valueInput.id = "ud-value";
     this.valueInput.setAttribute("aria-label", "Value of new points");
-    this.valueBox = el("label", { className: "ud-value-box" }, "Value of new points ", this.valueInput);
+    this.valueBox = el("label", { class: "ud-value-box" }, "Value of new points ", this.valueInput);
     this.clickToggle = el("input", { type: "checkbox", id: "ud-click" });
-    const clickLabel = el("label", { className: "check ud-click" }, this.clickToggle, " Click the output to add points");
+    const clickLabel = el("label", { class: "check ud-click" }, this.clickToggle, " Click the output to add points");
     this.clickToggle.addEventListener("change", () => this._syncCursor());
-    this.clearButton = el("button", { className: "text-button outlined", id: "ud-clear", textContent: "Clear points" });
+    this.clearButton = el("button", { class: "text-button outlined", id: "ud-clear", text: "Clear points" });
     this.clearButton.title = "Start again from your next clicks (the points shown stay until you have clicked enough)";
     this.clearButton.addEventListener("click", () => this.clear());
     this.fileInput = el("input", { type: "file", accept: ".csv,text/csv,text/plain", id: "ud-file" });
@@ -68,19 +56,19 @@ export class UserData {
       if (file) this.upload(file);
       this.fileInput.value = "";
     });
-    const uploadLabel = el("label", { className: "text-button outlined ud-upload", title: UPLOAD_HINT },
+    const uploadLabel = el("label", { class: "text-button outlined ud-upload", title: UPLOAD_HINT },
       "Upload CSV", this.fileInput);
-    this.message = el("p", { className: "ud-message", role: "status" });
+    this.message = el("p", { class: "ud-message", role: "status" });
     this.message.setAttribute("aria-live", "polite");
     this.root.replaceChildren(
-      el("h4", { textContent: "Your data" }),
+      el("h4", { text: "Your data" }),
       this.status,
-      el("div", { className: "ud-row" }, this.pickerLabel, this.picker),
+      el("div", { class: "ud-row" }, this.pickerLabel, this.picker),
       this.valueBox,
       clickLabel,
-      el("div", { className: "ud-row" }, this.clearButton, uploadLabel),
+      el("div", { class: "ud-row" }, this.clearButton, uploadLabel),
       this.message,
-      el("p", { className: "hint", textContent: `${UPLOAD_HINT} Your own data stays in this tab: ` +
+      el("p", { class: "hint", text: `${UPLOAD_HINT} Your own data stays in this tab: ` +
         "it is not in the shared link. Pick a dataset to go back to generated data." }),
     );
   }
@@ -113,7 +101,7 @@ export class UserData {
   }
 
   onFrame(frame) {
-    this.api.playground?.output?.setCurve(frame.arrays.curve ?? null);
+    this.api.output.setCurve(frame.arrays.curve ?? null);
   }
 
   onError(m) {
@@ -139,16 +127,16 @@ export class UserData {
     const codeOf = (c) => (k > 2 ? c * 25 + 24 : c === 1 ? 30 : 0);
     const buttons = [];
     for (let c = 0; c < k; c++) {
-      const b = el("button", { className: "ud-class", textContent: n.class_names[c] ?? String(c) });
+      const b = el("button", { class: "ud-class", text: n.class_names[c] ?? String(c) });
       b.dataset.class = String(c);
-      b.style.setProperty("--class-color", colorOf(lut, codeOf(c)));
+      b.style.setProperty("--class-color", cssColor(lut, codeOf(c)));
       b.classList.toggle("chosen", c === this.chosenClass);
       b.setAttribute("aria-pressed", String(c === this.chosenClass));
       b.addEventListener("click", () => this.choose(c));
       buttons.push(b);
     }
     if (k < (this.maxClasses ?? 10)) {
-      const b = el("button", { className: "ud-class ud-new", textContent: "+ new class" });
+      const b = el("button", { class: "ud-class ud-new", text: "+ new class" });
       b.dataset.class = String(k);
       b.title = `Your next points start class ${k}: the network gets an output for it`;
       b.classList.toggle("chosen", this.chosenClass === k);
@@ -172,7 +160,7 @@ export class UserData {
   }
 
   _syncCursor() {
-    this.api.playground?.output?.points?.classList.toggle("adding", this.clickToggle.checked);
+    this.api.output.adding(this.clickToggle.checked);
   }
 
   /** Say `text` under the panel; `awaits`: it speaks of the data the next state brings (a
