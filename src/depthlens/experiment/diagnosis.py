@@ -7,6 +7,8 @@ What to change next depends on the cause, which the settings mostly tell:
 - **the L2 rate**: with plain SGD a step multiplies each weight by 1 − γr (γ the learning
   rate, r the L2 rate), on top of the data's pull; once γr > 2(1 + μ) (μ the momentum, 0 for
   plain SGD: the heavy-ball bound) that factor alone makes the weights grow geometrically;
+  (an L1 rate cannot do this alone: its pull, γr·sign(w), is bounded, so it makes weights
+  jitter around 0 but never grow);
 - **momentum** μ ≥ 1: the velocity never decays, so the steps never die down;
 - otherwise **the learning rate**: the step overshoots the loss's curvature.
 

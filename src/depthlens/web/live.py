@@ -13,8 +13,10 @@ Server → page messages:
   loss/output heads with their parameters' defaults), ``state`` (the Config, its URL query, the
   network's structure, counters, the colour tables; ``fresh`` when the network was rebuilt or
   reset, so the page clears its loss chart), ``status`` (playing, speed), ``stopped`` (reason:
-  play paused at Config.epochs or at the target test loss), ``error`` (field, message) and
-  ``diverged`` (epoch, step, message);
+  play paused at Config.epochs or at the target test loss), ``error`` (field, message in the
+  page's words, the ``seq`` of the last Config change seen), ``diverged`` (epoch, step, loss,
+  the likely cause, whether the restored weights can be trained on, message) and ``notice``
+  (the fields of a link that fell back to their defaults, and a message);
 - binary (``frames``) ``thumbnails`` (once: every dataset's picture), ``data`` (the points and
   the nine feature maps, when the data changes) and ``frame`` (epoch, steps, new history rows,
   current losses, weights and biases, the output map and every node's map).
@@ -62,7 +64,7 @@ from depthlens.nn.initializers import INITIALIZERS, PARAM_CHOICES, init_params
 from depthlens.nn.optimizers import OPTIMIZERS, PRESETS
 from depthlens.nn.regularization import REGULARIZATIONS
 from depthlens.nn.serialize import model_arrays, model_spec, npz_bytes
-from depthlens.web import backprop, palettes, player, space, userdata, wording  # noqa: F401
+from depthlens.web import backprop, palettes, player, space, userdata, wording  # noqa: F401 panels
 from depthlens.web.frames import encode_frame, json_safe
 from depthlens.web.heatmaps import NODE_RESOLUTION, RESOLUTION, PlaneView, make_view
 from depthlens.web.panels import PANELS, models
