@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
+import numpy as np
 from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
@@ -52,3 +54,24 @@ def point_on(page: Page, selector: str, index: int = 0) -> tuple[float, float]:
             const box = path.ownerSVGElement.getBoundingClientRect();
             return [box.left + p.x, box.top + p.y];
         }""", [selector, index]))
+
+
+def canvas_pixels(page: Page, selector: str) -> np.ndarray:
+    """The (height, width, 4) RGBA pixels of a canvas, read from a copy made for reading (so
+    the page's own canvas is never read back) and sent as base64."""
+    width, height, data = page.evaluate(
+        """(selector) => {
+            const src = document.querySelector(selector);
+            const c = document.createElement('canvas');
+            c.width = src.width;
+            c.height = src.height;
+            const ctx = c.getContext('2d', { willReadFrequently: true });
+            ctx.drawImage(src, 0, 0);
+            const px = ctx.getImageData(0, 0, c.width, c.height).data;
+            let s = '';
+            for (let k = 0; k < px.length; k += 8192) {
+                s += String.fromCharCode(...px.subarray(k, k + 8192));
+            }
+            return [c.width, c.height, btoa(s)];
+        }""", selector)
+    return np.frombuffer(base64.b64decode(data), np.uint8).reshape(height, width, 4)

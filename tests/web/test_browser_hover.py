@@ -8,28 +8,15 @@ from playwright.sync_api import Page
 
 from depthlens.draw import colors
 from depthlens.web.palettes import CLASS_LEVELS, WHITE
-from tests.web.pages import load
+from tests.web.pages import canvas_pixels, load
 
 RINGS = "dataset=rings&layers=8,8&optimizer=adam&lr=0.03&epochs=150"
 """Three concentric classes a small network learns in 150 epochs (test accuracy ≈ 0.99), so
 every class has regions it is sure of and regions it rules out."""
 
-HEATMAP = """() => {
-    // a copy on a canvas made for reading (the page's own canvas is never read back)
-    const src = document.getElementById('heatmap');
-    const c = document.createElement('canvas');
-    c.width = src.width;
-    c.height = src.height;
-    const ctx = c.getContext('2d', { willReadFrequently: true });
-    ctx.drawImage(src, 0, 0);
-    return [c.width, Array.from(ctx.getImageData(0, 0, c.width, c.height).data)];
-}"""
-
-
 def heatmap(page: Page) -> np.ndarray:
     """The large map (#heatmap) as an (R, R, 4) uint8 array."""
-    width, data = page.evaluate(HEATMAP)
-    return np.array(data, dtype=np.uint8).reshape(-1, width, 4)
+    return canvas_pixels(page, "#heatmap")
 
 
 def trained(page: Page, server) -> None:

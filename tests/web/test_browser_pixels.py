@@ -39,7 +39,7 @@ from depthlens.web import live as live_module
 from depthlens.web.frames import encode_frame
 from depthlens.web.live import LiveSession
 from depthlens.web.palettes import node_palette, value_codes
-from tests.web.pages import PLAYGROUND, load, page_state
+from tests.web.pages import PLAYGROUND, canvas_pixels, load, page_state
 from tests.web.test_frames import MALFORMED, expected_cut_error
 
 Server = tuple[str, Any]
@@ -113,18 +113,8 @@ def _own_points(page: Page, points: list[tuple[float, float, int]]) -> None:
 
 
 def _pixels(page: Page, selector: str) -> np.ndarray:
-    """The (height, width, 4) RGBA backing store of a canvas (``getImageData``)."""
-    width, height, data = page.evaluate(
-        """(selector) => {
-            const c = document.querySelector(selector);
-            const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            let s = '';
-            for (let k = 0; k < px.length; k += 8192) {
-                s += String.fromCharCode(...px.subarray(k, k + 8192));
-            }
-            return [c.width, c.height, btoa(s)];
-        }""", selector)
-    return np.frombuffer(base64.b64decode(data), np.uint8).reshape(height, width, 4)
+    """The (height, width, 4) RGBA backing store of a canvas."""
+    return canvas_pixels(page, selector)
 
 
 def _cell(x1: float, x2: float, extent: tuple[float, float], size: int) -> tuple[int, int]:

@@ -4,9 +4,10 @@ screenshot of the panel is kept in ``test-artifacts/player.png``."""
 
 from __future__ import annotations
 
+import numpy as np
 from playwright.sync_api import Page
 
-from tests.web.pages import ARTIFACTS, PLAYGROUND, load
+from tests.web.pages import ARTIFACTS, PLAYGROUND, canvas_pixels, load
 
 PLAYER = "window.depthlens.panels.get('player')"
 
@@ -21,32 +22,14 @@ def wait_player(page: Page, check: str, timeout: int = 15_000) -> None:
                            timeout=timeout)
 
 
-READ = """() => {
-    // a copy on a canvas made for reading, so the player's own canvas is never read back
-    const c = document.getElementById('player-canvas');
-    const copy = document.createElement('canvas');
-    copy.width = c.width;
-    copy.height = c.height;
-    const ctx = copy.getContext('2d', { willReadFrequently: true });
-    ctx.drawImage(c, 0, 0);
-    return ctx.getImageData(0, 0, c.width, c.height).data;
-}"""
+def pixels(page: Page) -> np.ndarray:
+    """The player's canvas as (height, width, 4) RGBA."""
+    return canvas_pixels(page, "#player-canvas")
 
 
 def inked(page: Page) -> int:
     """Pixels of the player's canvas that are not white."""
-    return page.evaluate(f"""() => {{
-        const px = ({READ})();
-        let n = 0;
-        for (let i = 0; i < px.length; i += 4) {{
-          if (px[i] < 245 || px[i + 1] < 245 || px[i + 2] < 245) n += 1;
-        }}
-        return n;
-    }}""")
-
-
-def pixels(page: Page) -> list[int]:
-    return page.evaluate(f"() => Array.from(({READ})())")
+    return int((pixels(page)[..., :3] < 245).any(axis=-1).sum())
 
 
 def scrub(page: Page, frame: int) -> None:
@@ -87,7 +70,7 @@ def test_the_player_draws_the_first_layer_and_scrubbing_changes_picture_and_capt
     middle_caption = page.inner_text("#player-caption")
     middle_picture = pixels(page)
     assert middle_caption != end_caption and middle_caption.startswith("Step ")
-    changed = sum(a != b for a, b in zip(end_picture, middle_picture))
+    changed = int((end_picture != middle_picture).sum())
     assert changed > 1000
     assert inked(page) > 500
     ARTIFACTS.mkdir(exist_ok=True)
