@@ -84,6 +84,7 @@ from depthlens.web.protocol import (
     StepMessage,
     check_edit,
     config_of,
+    page_default,
     parse_message,
 )
 
@@ -96,6 +97,13 @@ HISTORY_KEEP = 10_000
 """History rows kept on the server once sent (the page keeps its own chart)."""
 THUMBNAIL_POINTS = 200
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
+CUSTOMARY_LR = {"sgd": 0.03, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.01,
+                "rmsprop": 0.01, "adadelta": 1.0, "adam": 0.01, "adamw": 0.01}
+"""The learning rate the page puts in the box when an optimizer is picked from the menu: SGD
+Playground's 0.03; with momentum 0.9 a tenth-ish, since the velocity sums about ten steps;
+Adadelta PyTorch's (and Zeiler's) 1.0, which its step's own units need; the adaptive ones 0.01,
+which trains the playground's small networks in a few hundred epochs (PyTorch's 0.001 for
+Adam is ten times slower there). A link that names ``lr`` keeps its own."""
 REG_RATES = (0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, "max")
 LIVE_FIELDS = frozenset({"lr", "epochs", "shuffle"})
@@ -135,15 +143,16 @@ def _defaults(factory: Callable[..., Any], skip: int) -> dict[str, Any]:
 
 
 def optimizer_options() -> list[dict[str, Any]]:
-    """Every optimizer (and preset) with its parameters' defaults (``lr`` has its own menu)."""
+    """Every optimizer (and preset) with its parameters' defaults and its customary learning
+    rate (``CUSTOMARY_LR``: ``lr`` has its own menu)."""
     out = []
     for name, factory in OPTIMIZERS.items():
         params = _defaults(factory, 0)
         params.pop("lr", None)
-        out.append({"name": name, "params": params})
+        out.append({"name": name, "params": params, "lr": CUSTOMARY_LR[name]})
     for name, (base, preset) in PRESETS.items():
         params = {k: v for k, v in _defaults(OPTIMIZERS[base], 0).items() if k != "lr"}
-        out.append({"name": name, "params": {**params, **preset}})
+        out.append({"name": name, "params": {**params, **preset}, "lr": CUSTOMARY_LR[name]})
     order = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw"]
     return sorted(out, key=lambda o: order.index(o["name"]) if o["name"] in order else 99)
 
@@ -384,7 +393,7 @@ class LiveSession:
             panel = message.type if message.type in PANELS or message.type == "points" \
                 else None
             if self.session is None and not isinstance(message, ConfigMessage):
-                await self._build(Config())
+                await self._build(page_default())
             if isinstance(message, ConfigMessage) and message.seq is not None:
                 self.seq = message.seq
             await self._dispatch(message)
@@ -465,7 +474,7 @@ class LiveSession:
             config, target, fell_back = config_of(message)
         except ConfigError:
             if self.session is None:  # the page must get a state to draw: the defaults
-                await self._build(Config())
+                await self._build(page_default())
             raise
         if target != self.target_loss:
             self.past_target = False

@@ -51,6 +51,11 @@ MAX_MESSAGE_BYTES = 64 * 1024
 MAX_TARGET_LOSS = 1e6
 MAX_UPLOAD_BYTES = 1024 * 1024
 MAX_POINTS_PER_MESSAGE = 200
+PAGE_DEFAULTS = {"epochs": 0}
+"""Where the page's defaults differ from a Config's: a link that does not name ``epochs`` plays
+on without a pause, as Playground does (the bare link learns the circle within its first ten
+seconds instead of pausing at epoch 200 part-way). A link made from a Config (``to_query``,
+``depthlens train``) names every field, so it still reproduces that run."""
 TARGET_KEY = "target_loss"
 """The playground's own URL key (not a Config field): pause once the test loss is at most it."""
 
@@ -227,6 +232,8 @@ def config_of_link(query: str) -> tuple[Config, float | None, list[ConfigError]]
     for the layers that were dropped), which is then dropped too. An error naming no key of
     the link (a pair of fields at odds) is raised as it is."""
     parts = [p for p in query.lstrip("?#").split("&") if p]
+    named = {urllib.parse.unquote_plus(p.partition("=")[0]) for p in parts}
+    parts = [f"{k}={v}" for k, v in PAGE_DEFAULTS.items() if k not in named] + parts
     dropped: list[ConfigError] = []
     for _ in range(len(parts) + 1):
         text = "&".join(parts)
@@ -272,6 +279,11 @@ def split_target(query: str) -> tuple[str, float | None]:
         if not (0 < target <= MAX_TARGET_LOSS):  # also refuses nan
             raise ConfigError(TARGET_KEY, raw, f"a number in (0, {MAX_TARGET_LOSS:g}]")
     return "&".join(p for p in parts if p), target
+
+
+def page_default() -> Config:
+    """The experiment of the bare link: the Config's defaults but for ``PAGE_DEFAULTS``."""
+    return Config(**PAGE_DEFAULTS)
 
 
 def check_limits(config: Config) -> None:

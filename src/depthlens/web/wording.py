@@ -5,7 +5,6 @@ The engine's errors name a field the way a Config or a flag does (``optimizer.mo
 the control, once, and only the choices the page itself offers::
 
     >>> from depthlens.errors import ConfigError
-from depthlens.experiment.config import Config
     >>> config_message(ConfigError("optimizer.momentum", -1, "a number ≥ 0"))
     'Momentum must be a number ≥ 0 (you gave −1)'
 """
@@ -16,13 +15,12 @@ import math
 from typing import Any
 
 from depthlens.errors import ConfigError
-from depthlens.experiment.config import Config
 from depthlens.nn import ACTIVATIONS
 from depthlens.nn.initializers import INITIALIZERS
 from depthlens.nn.losses import LOSSES, OUTPUTS
 from depthlens.nn.optimizers import OPTIMIZERS, PRESETS
 from depthlens.nn.regularization import REGULARIZATIONS
-from depthlens.web.protocol import PLAYGROUND_DATASETS
+from depthlens.web.protocol import PLAYGROUND_DATASETS, page_default
 
 LABELS = {
     "dataset": "Dataset",
@@ -123,7 +121,7 @@ def protocol_message(field: str, message: str) -> str:
 def fallback_message(errors: list[ConfigError]) -> str:
     """What the page says of a link whose fields ``errors`` fell back to their defaults: one
     sentence a field, then that the rest of the link holds."""
-    defaults = Config()
+    defaults = page_default()
     sentences = []
     for e in errors:
         if e.field == "config":  # a key that is no setting at all

@@ -80,6 +80,7 @@ export class Controls {
     fill($("init"), o.initializers.map((x) => x.name));
     fill($("head"), o.heads.map(headKey), (k) => o.heads.find((h) => headKey(h) === k).label);
     this.optimizerDefaults = Object.fromEntries(o.optimizers.map((x) => [x.name, x.params]));
+    this.customaryLr = Object.fromEntries(o.optimizers.map((x) => [x.name, x.lr]));
     this.initDefaults = Object.fromEntries(o.initializers.map((x) => [x.name, x.params]));
     this.initChoices = Object.fromEntries(o.initializers.map((x) => [x.name, x.choices ?? {}]));
     fill($("speed"), o.speeds, (s) => (s === "max" ? "as fast as possible" : `${s} epoch${s === 1 ? "" : "s"} / frame`));
@@ -282,7 +283,9 @@ export class Controls {
       if (this.inputsOf?.[dataset] === undefined) patch.dataset = regression ? "reg-plane" : "circle";
       a.config(patch);
     });
-    $("optimizer").addEventListener("change", (e) => a.config({ optimizer: e.target.value, optimizer_params: {} }));
+    // Picking an optimizer puts its customary learning rate in the box (Adam 0.01, Adadelta 1).
+    $("optimizer").addEventListener("change", (e) => a.config({ optimizer: e.target.value, optimizer_params: {},
+      lr: this.customaryLr[e.target.value] ?? this.config.lr }));
     $("init").addEventListener("change", (e) => a.config({ init: e.target.value, init_params: {} }));
     $("head").addEventListener("change", (e) => {
       const [loss, output] = e.target.value.split("|");
