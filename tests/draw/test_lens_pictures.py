@@ -8,7 +8,7 @@ import pytest
 
 from depthlens.draw import charts, neurons, scene, space3d, strip
 from depthlens.draw.panels import draw_stage, save_figure, stage_projection
-from depthlens.lens import ProbeResult, stages
+from depthlens.lens import ProbeResult, probe, represent, stages
 
 from .test_lens_support import DPI, assert_two_class_picture, n_colours, render, trained
 
@@ -61,6 +61,18 @@ def test_separating_line_in_the_last_hidden_layer_is_where_the_output_flips():
     on_line = p0 + np.linspace(-1, 1, 7)[:, None] * direction
     out = scene.continue_from(s.net, sc.last_hidden, on_line)
     np.testing.assert_allclose(out[:, 0], 0.5, atol=1e-5)
+
+
+def test_continuing_from_any_stage_gives_the_networks_outputs():
+    s = trained()
+    sc = scene.build_scene(s, resolution=4)
+    expected = s.net.forward(s.x_train)
+    for i in range(len(sc.stages)):
+        out = scene.continue_from(s.net, i, sc.data[i])
+        np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+        if i:  # past the input the pictures evaluate the function in float64
+            assert out.dtype == np.float64
+            np.testing.assert_array_equal(out, s.net.forward_from(i, sc.data[i], np.float64))
 
 
 def test_units_and_pca_views_of_a_wide_stage():
@@ -199,6 +211,18 @@ def test_draw_stage_on_3d_axes_uses_a_cubic_box():
     spans = [np.ptp(ax.get_xlim()), np.ptp(ax.get_ylim()), np.ptp(ax.get_zlim())]
     assert spans[0] == pytest.approx(spans[1]) == pytest.approx(spans[2])
     plt.close(fig)
+
+
+@pytest.mark.parametrize("which", ["post", "all"])
+def test_stage_probes_are_the_per_stage_probes_with_or_without_a_progress_bar(which, capsys):
+    s = trained()
+    reps, tests = represent(s.net, s.x_train), represent(s.net, s.x_test)
+    expected = [probe(reps[i], s.train_data.y, tests[i], s.test_data.y, s.problem, s.n_classes,
+                      st.name) for i, st in enumerate(stages(s.net))
+                if which == "all" or st.kind != "pre"]  # the loop charts used to run itself
+    assert charts.stage_probes(s, which) == expected
+    assert charts.stage_probes(s, which, progress=True) == expected
+    assert "probes" in capsys.readouterr().err
 
 
 def test_separability_chart_bars_before_and_after():

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from depthlens.lens import probe, probe_stages
+from depthlens.lens import WarmStart, probe, probe_stages, represent, stages
 from depthlens.lens.probes import fit_classifier_probe
 from depthlens.nn.network import MLP
 
@@ -150,3 +150,58 @@ def test_a_warm_start_tracks_a_moved_representation_in_few_steps():
     short = probe(moved, y, max_steps=30)  # the same 30 steps from zero
     assert warm.train == pytest.approx(cold.train, abs=0.01)
     assert abs(warm.train - cold.train) <= abs(short.train - cold.train)
+
+
+def per_stage_loop(net, x, y, x_test, y_test, problem="classification", n_classes=None,
+                   which="post", **fit):
+    """The loop every caller used to write: one ``probe`` per chosen stage of ``represent``."""
+    reps, tests = represent(net, x), represent(net, x_test)
+    return [probe(reps[i], y, tests[i], y_test, problem, n_classes, st.name, **fit)
+            for i, st in enumerate(stages(net)) if which == "all" or st.kind != "pre"]
+
+
+@pytest.mark.parametrize("which", ["post", "all"])
+@pytest.mark.parametrize("problem", ["classification", "regression"])
+def test_probe_stages_is_one_probe_per_stage(problem, which):
+    net = MLP([2, 5, 3, 1], activation="tanh").initialize("glorot_uniform", seed=2)
+    rng = np.random.default_rng(12)
+    x, y = separable(150, rng)
+    xt, yt = separable(60, rng)
+    if problem == "regression":
+        y, yt = np.sin(x[:, 0]) + x[:, 1], np.sin(xt[:, 0]) + xt[:, 1]
+    got = probe_stages(net, x, y, xt, yt, problem, which=which, max_steps=400)
+    expected = per_stage_loop(net, x, y, xt, yt, problem, which=which, max_steps=400)
+    assert [(r.stage, r.width, r.train, r.test) for r in got] == [
+        (r.stage, r.width, r.train, r.test) for r in expected]
+
+
+def test_probe_stages_warm_start_fits_each_stage_from_its_last_fit():
+    net = MLP([2, 6, 4, 3], activation="tanh", output="softmax",
+              loss="cross_entropy").initialize("glorot_uniform", seed=3)
+    rng = np.random.default_rng(13)
+    x, xt = rng.normal(size=(150, 2)), rng.normal(size=(50, 2))
+    y, yt = (x[:, 0] > 0) + (x[:, 1] > 0.5), (xt[:, 0] > 0) + (xt[:, 1] > 0.5)
+    warm = WarmStart(steps=25)
+    first = probe_stages(net, x, y, xt, yt, n_classes=3, warm=warm, max_steps=200)
+    assert first == probe_stages(net, x, y, xt, yt, n_classes=3, max_steps=200)  # cold at first
+    assert warm.input is first[0] and sorted(warm.params) == ["a1", "a2", "output"]
+    kept = dict(warm.params)
+    net.params[:] += 0.05 * rng.normal(size=net.n_params)  # the network moves a little
+    again = probe_stages(net, x, y, xt, yt, n_classes=3, warm=warm, max_steps=200)
+    assert again[0] is first[0]  # the input does not depend on the weights: fitted once
+    reps, tests = represent(net, x), represent(net, xt)
+    for r, i, st in zip(again[1:], [2, 4, 6], ["a1", "a2", "output"]):
+        assert r == probe(reps[i], y, tests[i], yt, n_classes=3, stage=st, max_steps=25,
+                          init=kept[st])
+        assert warm.params[st] is r.params
+
+
+def test_probe_stages_progress_bar_changes_no_number(capsys):
+    net = MLP([2, 4, 1], activation="tanh", output="sigmoid",
+              loss="bce").initialize("glorot_uniform", seed=4)
+    x, y = separable(80, np.random.default_rng(14))
+    quiet = probe_stages(net, x, y, max_steps=200)
+    assert capsys.readouterr().err == ""
+    loud = probe_stages(net, x, y, max_steps=200, progress=True)
+    assert "probes" in capsys.readouterr().err
+    assert loud == quiet

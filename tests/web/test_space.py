@@ -11,6 +11,7 @@ from depthlens.data import DATASETS
 from depthlens.errors import ConfigError
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
+from depthlens.lens.probes import probe
 from depthlens.lens.representations import grid_lines, represent
 from depthlens.web.frames import decode_frame
 from depthlens.web.heatmaps import PlaneView, make_view
@@ -23,6 +24,7 @@ from depthlens.web.space import (
     SpaceMessage,
     build_probes,
     build_space,
+    probe_steps,
 )
 
 from .support import open_session, receive, send, until
@@ -245,6 +247,45 @@ def test_regression_probes_are_r2():
     assert header["train"][0] > 0.95  # the plane is linear in x1, x2 already
 
 
+def _probes_as_before(session: Session, kept: dict) -> tuple[list[float], list[float], int]:
+    """The separability bars' old loop, written out: a probe per stage of one trace, the input
+    fitted once, each hidden stage from its last fit in WARM_STEPS steps, else ``probe_steps``
+    of the stages still to fit."""
+    net, y = session.net, session.train_data.y
+    train, test = net.trace(session.x_train), net.trace(session.x_test)
+    cold = probe_steps(net.n_layers + ("input" not in kept))
+    steps = WARM_STEPS if len(kept) > ("input" in kept) else cold
+    results = []
+    for k in range(net.n_layers + 1):
+        if k == 0 and "input" in kept:
+            results.append(kept["input"])
+            continue
+        h, ht = ((train.inputs, test.inputs) if k == 0 else
+                 (train.post[k - 1], test.post[k - 1]))
+        fit = {}
+        if session.problem != "regression":
+            fit = {"max_steps": cold if k not in kept else WARM_STEPS, "init": kept.get(k)}
+        r = probe(h, y, ht, session.test_data.y, session.problem, session.n_classes, **fit)
+        if k == 0:
+            kept["input"] = r
+        elif r.params is not None:
+            kept[k] = r.params
+        results.append(r)
+    return [r.train for r in results], [r.test for r in results], steps
+
+
+@pytest.mark.parametrize("query", [PLAYGROUND + "&layers=4,3&seed=2", "layers=3&dataset=spirals",
+                                   "dataset=reg-plane&layers=4"])
+def test_probe_frames_hold_the_scores_of_the_old_warm_started_loop(query):
+    s, view = session_of(query, epochs=5)
+    kept: dict = {}
+    for _ in range(3):
+        header, _ = decode_frame(build_probes(s, view, ProbesMessage(type="probes")))
+        train, test, steps = _probes_as_before(s, kept)
+        assert header["train"] == train and header["test"] == test
+        assert header["steps"] == (None if s.problem == "regression" else steps)
+        s.train_epoch()
+
 # -- through the socket ----------------------------------------------------------------------------
 def kinds_until(ws, kind: str, limit: int = 400) -> list[str]:
     """Names of every message up to and including the first of ``kind``."""
@@ -325,3 +366,4 @@ def test_a_stale_subscription_follows_a_smaller_network_without_an_error(ws):
     send(ws, type="space", stage=2, mode="pca")  # what the page sends on the new state
     header, _ = until(ws, "space")
     assert header["stage"] == 2 and header["stage_name"] == "output"
+

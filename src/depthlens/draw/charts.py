@@ -1,9 +1,9 @@
 """Separability: a linear probe on every stage, before and after training, as a chart.
 
-``stage_probes`` fits ``lens.probe`` on each stage's representation of the training data and
-scores it on the test data (accuracy for classification, R² for regression). Before training
-means the Config's initial network (``Session(config)`` fresh: a run is a pure function of its
-Config, so this is the network the saved run started from).
+``stage_probes`` fits a linear probe (``lens.probe_stages``) on each stage's representation of
+the training data and scores it on the test data (accuracy for classification, R² for
+regression). Before training means the Config's initial network (``Session(config)`` fresh: a
+run is a pure function of its Config, so this is the network the saved run started from).
 
 ``separability_chart`` draws the test score per stage as grouped bars, at initialization
 (grey) and trained (blue), with the train score as a tick on each bar and, for
@@ -13,7 +13,6 @@ classification, the majority-class rate as the dashed "chance" line.
 from __future__ import annotations
 
 import math
-import sys
 from typing import TYPE_CHECKING
 
 import matplotlib
@@ -21,12 +20,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
-from tqdm import tqdm
 
 from depthlens.draw import colors
 from depthlens.draw.panels import hexcolor
-from depthlens.lens.probes import ProbeResult, probe
-from depthlens.lens.representations import represent, stages
+from depthlens.lens.probes import ProbeResult, probe_stages
 from depthlens.nn.network import MLP
 
 if TYPE_CHECKING:
@@ -36,22 +33,15 @@ if TYPE_CHECKING:
 def stage_probes(session: Session, which: str = "post", net: MLP | None = None,
                  progress: bool = False) -> list[ProbeResult]:
     """A probe per stage of ``net`` (the session's network by default): 'post' = input, each
-    activation and the output; 'all' adds the pre-activations. Same numbers as
-    ``lens.probe_stages``; this loop only adds a progress bar."""
+    activation and the output; 'all' adds the pre-activations (``lens.probe_stages`` on the
+    session's train/test split, with a progress bar if ``progress``)."""
     net = session.net if net is None else net
     has_test = len(session.x_test) > 0
-    reps_train = represent(net, session.x_train)
-    reps_test = represent(net, session.x_test) if has_test else None
-    chosen = [(i, s) for i, s in enumerate(stages(net)) if which == "all" or s.kind != "pre"]
-    out = []
-    for i, st in tqdm(chosen, desc="probes", unit="stage", disable=not progress,
-                      file=sys.stderr, leave=False):
-        out.append(probe(reps_train[i], session.train_data.y,
-                         None if reps_test is None else reps_test[i],
-                         session.test_data.y if has_test else None, session.problem,
-                         session.n_classes if session.problem == "classification" else None,
-                         st.name))
-    return out
+    return probe_stages(net, session.x_train, session.train_data.y,
+                        session.x_test if has_test else None,
+                        session.test_data.y if has_test else None, session.problem,
+                        session.n_classes if session.problem == "classification" else None,
+                        which, progress=progress)
 
 
 def initial_network(session: Session) -> MLP:

@@ -332,22 +332,8 @@ def square_limits(data: Array, extra: Array | None = None, reach: float = 0.6,
 
 
 def continue_from(net: MLP, stage: int, h: Array) -> Array:
-    """The network's outputs for points ``h`` (N, width) placed at stage index ``stage``."""
-    h = np.asarray(h, dtype=np.float64)
+    """The network's outputs for points ``h`` (N, width) placed at stage index ``stage``
+    (``MLP.forward_from``; past the input in float64, as the pictures draw the function)."""
     if stage == 0:
-        return net.forward(h)
-    layer = (stage + 1) // 2  # 1-based layer of the stage
-    acts = net.layer_activations
-    a = h
-    if stage % 2 == 1:  # a pre-activation: bend it first
-        a = net.head.forward(h) if layer == net.n_layers else _act(acts[layer - 1], h)
-    for k in range(layer, net.n_layers):
-        z = a @ net.weights[k].T.astype(np.float64) + net.biases[k]
-        a = net.head.forward(z) if k == net.n_layers - 1 else _act(acts[k], z)
-    return a
-
-
-def _act(name: str, z: Array) -> Array:
-    from depthlens.nn.activations import ACTIVATIONS
-
-    return ACTIVATIONS[name](z)
+        return net.forward(np.asarray(h, dtype=np.float64))
+    return net.forward_from(stage, h, dtype=np.float64)

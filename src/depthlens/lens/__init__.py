@@ -7,7 +7,7 @@
 """
 
 from depthlens.lens.operations import LayerOperations, Step, decompose
-from depthlens.lens.probes import ProbeResult, probe, probe_stages
+from depthlens.lens.probes import ProbeResult, WarmStart, probe, probe_stages
 from depthlens.lens.representations import (
     GridLines,
     Stage,
@@ -27,6 +27,7 @@ __all__ = [
     "Stage",
     "Step",
     "View",
+    "WarmStart",
     "decompose",
     "grid_lines",
     "make_view",

@@ -15,10 +15,12 @@ Probe accuracy per stage is the number behind "deeper layers are more linearly s
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from depthlens.lens.representations import represent, stages
 from depthlens.nn.network import MLP
@@ -103,18 +105,48 @@ def probe(h_train: Array, y_train: Array, h_test: Array | None = None,
     return ProbeResult(stage, h_train.shape[1], "accuracy", train, test, net.params.copy())
 
 
+@dataclass
+class WarmStart:
+    """What ``probe_stages`` carries from one call to the next on the same data while the
+    network trains: each stage's last classifier-probe parameters (by stage name), from which
+    the next fit of that stage runs only ``steps`` Adam steps (the representation moved a
+    little since), and the input stage's result, which does not depend on the weights and so
+    is fitted once. Regression probes are solved exactly and keep nothing but the input's."""
+
+    steps: int
+    params: dict[str, Array] = field(default_factory=dict)
+    input: ProbeResult | None = None
+
+
 def probe_stages(net: MLP, x_train: Array, y_train: Array, x_test: Array | None = None,
                  y_test: Array | None = None, problem: str = "classification",
-                 n_classes: int | None = None, which: str = "post") -> list[ProbeResult]:
+                 n_classes: int | None = None, which: str = "post", *, progress: bool = False,
+                 warm: WarmStart | None = None, **fit: Any) -> list[ProbeResult]:
     """A probe on every stage of ``net``: 'post' = the input and each layer's activation
-    (output included); 'all' adds the pre-activations."""
+    (output included); 'all' adds the pre-activations.
+
+    ``progress``: a progress bar on stderr, a step per stage. ``warm``: start each stage's fit
+    from the last one kept there (see ``WarmStart``, updated in place) and reuse its input
+    result. ``fit``: ``fit_classifier_probe``'s options for the fits that start cold.
+    """
     reps_train = represent(net, x_train)
     reps_test = represent(net, x_test) if x_test is not None else None
+    chosen = [(i, st) for i, st in enumerate(stages(net)) if which == "all" or st.kind != "pre"]
     out = []
-    for i, st in enumerate(stages(net)):
-        if which == "post" and st.kind == "pre":
+    for i, st in tqdm(chosen, desc="probes", unit="stage", disable=not progress,
+                      file=sys.stderr, leave=False):
+        if warm is not None and st.kind == "input" and warm.input is not None:
+            out.append(warm.input)
             continue
-        out.append(probe(reps_train[i], y_train,
-                         None if reps_test is None else reps_test[i], y_test, problem,
-                         n_classes, st.name))
+        options = dict(fit)
+        if warm is not None and st.name in warm.params:
+            options.update(max_steps=warm.steps, init=warm.params[st.name])
+        result = probe(reps_train[i], y_train, None if reps_test is None else reps_test[i],
+                       y_test, problem, n_classes, st.name, **options)
+        if warm is not None:
+            if st.kind == "input":
+                warm.input = result
+            elif result.params is not None:
+                warm.params[st.name] = result.params
+        out.append(result)
     return out

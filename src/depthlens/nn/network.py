@@ -11,7 +11,7 @@ Backprop, for the mean batch loss L:
 All weights live in ``params`` (weights of every layer first, then every bias, so the weights are
 one slice for L1/L2), and all gradients in ``grads`` with the same layout; ``weights[l]`` and
 ``biases[l]`` are views into it. A forward pass can keep every layer's z and a (``Trace``),
-which is what the lens draws.
+which is what the lens draws, or continue from any stage's values (``forward_from``).
 """
 
 from __future__ import annotations
@@ -296,8 +296,7 @@ class MLP:
         for k in range(self.n_layers):
             z = a @ self.weights[k].T
             z += self.biases[k]
-            a = (self.head.forward(z) if k == self.n_layers - 1
-                 else ACTIVATIONS[self.activations[k]](z))
+            a = self._bend(k, z)
             pre.append(z)
             post.append(a)
         return Trace(inputs, pre, post)
@@ -313,6 +312,66 @@ class MLP:
         return self.head.forward(self._logits(self._as_input(x)))
 
     __call__ = forward
+
+    @property
+    def n_stages(self) -> int:
+        """Number of stages ``forward_from`` accepts: input, z1, a1, …, zL, output (2L + 1)."""
+        return 2 * self.n_layers + 1
+
+    def stage_width(self, stage: int) -> int:
+        """Units at stage index ``stage`` (see ``forward_from``)."""
+        return self.sizes[(self._stage(stage) + 1) // 2]
+
+    def _stage(self, stage: int) -> int:
+        n = self.n_stages
+        if not isinstance(stage, int | np.integer) or not -n <= stage < n:
+            raise ConfigError("stage", stage, f"an index in [{-n}, {n - 1}]")
+        return int(stage) % n
+
+    def forward_from(self, stage: int, h: Array, dtype: type | np.dtype | str | None = None,
+                     ) -> Array:
+        """The head's outputs o (n, m) for values h (n, width) placed at stage ``stage``.
+
+        A network of L dense layers has the stages (``lens.stages``, in forward order)
+
+            0: the input a⁰,   2l − 1: zˡ = aˡ⁻¹·Wˡᵀ + bˡ,   2l: aˡ = actˡ(zˡ)   (l = 1 … L),
+
+        stage 2L being the output o = head(zᴸ); negative indices count from the end. From a
+        pre-activation (odd stage 2l − 1) the pass first bends h, a = actˡ(h) (the head's output
+        function when l = L); from a post-activation (even stage 2l) it starts with a = h. It
+        then runs the remaining layers, z = a·Wᵏᵀ + bᵏ, a = actᵏ(z) for k = l + 1 … L, the last
+        one through the head, exactly as ``trace`` does. So ``forward_from(0, x)`` is
+        ``forward(x)``, ``forward_from(2L, o)`` returns o, and ``forward_from(i, represent(x)[i])``
+        is ``forward(x)`` for every stage i.
+
+        ``dtype``: the precision of the pass (default the network's, in which stage 0 is
+        ``forward`` itself); float64 evaluates a float32 network's function in double precision
+        (weights cast, the network untouched).
+        """
+        stage = self._stage(stage)
+        dtype = self.dtype if dtype is None else np.dtype(dtype)
+        if stage == 0 and dtype == self.dtype:
+            return self.forward(h)
+        width = self.stage_width(stage)
+        a = np.array(h, dtype=dtype)  # a copy: at the output stage it is the answer
+        if a.ndim == 1 and width == 1:
+            a = a[:, None]
+        if a.ndim != 2 or a.shape[1] != width:
+            raise ConfigError("h", f"shape {a.shape}", f"shape (n, {width}) at stage {stage}")
+        layer = (stage + 1) // 2  # the dense layer the stage belongs to (0: the input)
+        if stage % 2 == 1:  # a pre-activation: bend it first
+            a = self._bend(layer - 1, a)
+        for k in range(layer, self.n_layers):
+            z = a @ self.weights[k].astype(dtype, copy=False).T
+            z += self.biases[k].astype(dtype, copy=False)
+            a = self._bend(k, z)
+        return a
+
+    def _bend(self, k: int, z: Array) -> Array:
+        """Layer k's activation of its z (the head's output function for the last layer)."""
+        if k == self.n_layers - 1:
+            return self.head.forward(z)
+        return ACTIVATIONS[self.activations[k]](z)
 
     def _logits(self, x: Array) -> Array:
         """The last layer's z (n, m) for validated inputs x: ``trace``'s numbers (the same

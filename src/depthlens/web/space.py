@@ -57,7 +57,7 @@ from pydantic import Field, PrivateAttr, field_validator
 
 from depthlens.errors import ConfigError
 from depthlens.experiment.session import Session
-from depthlens.lens.probes import ProbeResult, probe
+from depthlens.lens.probes import WarmStart, probe_stages
 from depthlens.lens.representations import grid_lines, make_view, separating_hyperplane
 from depthlens.web import palettes
 from depthlens.web.frames import encode_frame
@@ -126,15 +126,15 @@ class ProbesMessage(PageMessage):
 @dataclass
 class _Fixed:
     """Per view (one per Session build): the grid's network inputs, its line lengths, the
-    points' colour codes, and the input stage's probe scores once computed."""
+    points' colour codes, and the probes' warm starts."""
 
     grid_inputs: Array
     lines: list[int]
     train_codes: Array
     test_codes: Array
-    input_probe: ProbeResult | None = None
-    warm: dict[int, Array] = field(default_factory=dict)
-    """Each stage's last classifier-probe parameters: the next fit starts from them."""
+    probes: WarmStart = field(default_factory=lambda: WarmStart(WARM_STEPS))
+    """Each stage's last classifier-probe fit (the next one starts from it) and the input
+    stage's result (``lens.probes.WarmStart``)."""
 
 
 _FIXED: weakref.WeakKeyDictionary[PlaneView, _Fixed] = weakref.WeakKeyDictionary()
@@ -327,32 +327,15 @@ def build_probes(session: Session, view: PlaneView, request: ProbesMessage) -> b
     fixed = _fixed(session, view)
     x_test = session.x_test if len(session.x_test) else None
     y_test = session.test_data.y if x_test is not None else None
-    train_trace = net.trace(session.x_train)
-    test_trace = net.trace(x_test) if x_test is not None else None
-    stages = range(n_layers + 1)
-    cold = probe_steps(n_layers + (fixed.input_probe is None))
+    warm = fixed.probes
+    cold = probe_steps(n_layers + (warm.input is None))
     classify = session.problem != "regression"
-    steps = WARM_STEPS if fixed.warm else cold  # every hidden stage is warm after one fit
+    steps = WARM_STEPS if warm.params else cold  # every hidden stage is warm after one fit
     names = stage_names(n_layers)
-    results: list[ProbeResult] = []
-    for k in stages:
-        if k == 0 and fixed.input_probe is not None:
-            results.append(fixed.input_probe)
-            continue
-        h_train = train_trace.inputs if k == 0 else train_trace.post[k - 1]
-        h_test = None if test_trace is None else (
-            test_trace.inputs if k == 0 else test_trace.post[k - 1])
-        fit: dict[str, Any] = {}
-        if classify:  # warm: from the last fit of this stage, a few steps track the change
-            init = fixed.warm.get(k)
-            fit = {"max_steps": cold if init is None else WARM_STEPS, "init": init}
-        result = probe(h_train, session.train_data.y, h_test, y_test, session.problem,
-                       session.n_classes, names[k], **fit)
-        if k == 0:
-            fixed.input_probe = result
-        elif result.params is not None:
-            fixed.warm[k] = result.params
-        results.append(result)
+    # warm: each hidden stage starts from its last fit, where a few steps track the change
+    results = probe_stages(net, session.x_train, session.train_data.y, x_test, y_test,
+                           session.problem, session.n_classes, warm=warm,
+                           **({"max_steps": cold} if classify else {}))
     metric = "r2" if session.problem == "regression" else "accuracy"
 
     def clean(v: float) -> float | None:
