@@ -8,13 +8,44 @@ Entry points: ``Config`` and ``Session`` (an experiment), ``MLP`` and ``Trainer`
 ``MLPClassifier`` and ``MLPRegressor`` (the estimator API), ``make_dataset`` and ``load_csv``.
 """
 
+from __future__ import annotations
+
+from pathlib import Path
+
 from depthlens.data import load_csv, make_dataset
 from depthlens.errors import ConfigError, DataError, DepthlensError, DivergenceError
 from depthlens.estimators import MLPClassifier, MLPRegressor
-from depthlens.experiment import Config, Session, load_run, save_run
+from depthlens.experiment import Config, Session, load_run
+from depthlens.experiment.run import Picture
 from depthlens.nn import MLP, Trainer, load_model, make_optimizer, save_model
 
 __version__ = "0.1.0"
+
+
+def save_run(session: Session, folder: str | Path, picture: Picture | bool = True) -> Path:
+    """Write the run folder of ``session`` (``depthlens.experiment.run.save_run``), with its
+    ``picture.png`` drawn here (``draw.figures.run_png``) unless ``picture`` is False, or
+    given as PNG bytes or a callable ``session → bytes``; return the folder."""
+    from depthlens.experiment.run import save_run as write_run
+
+    if picture is True:
+        from depthlens.draw.figures import run_png
+
+        picture = run_png
+    return write_run(session, folder, picture=picture)
+
+
+def _session_png(session: Session) -> bytes:
+    """A Session's notebook picture (``Session._repr_png_``): its run picture. experiment/
+    draws nothing, so the drawing is plugged in here, and matplotlib is imported only when a
+    notebook asks."""
+    from depthlens.draw.figures import run_figure
+    from depthlens.draw.panels import png_bytes
+
+    return png_bytes(run_figure(session))
+
+
+Session.picture_maker = _session_png
 
 __all__ = [
     "MLP",

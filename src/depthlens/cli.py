@@ -10,7 +10,8 @@
     depthlens options                                     list activations, inits, optimizers…
 
 Flags override the values of ``--config``; anything without a flag of its own is set with
-``--set group.name=value`` (e.g. ``--set optimizer.momentum=0.9 --set dataset.k=4``).
+``--set group.name=value`` (e.g. ``--set optimizer.momentum=0.9 --set dataset.k=4``). The flags
+are declared once, in ``experiment/flags.py`` (``depthlens lab network`` uses them too).
 """
 
 from __future__ import annotations
@@ -22,97 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from depthlens.errors import DataError, DepthlensError, DivergenceError
-
-# flag → Config field, for the flags that map one to one.
-_FIELD_FLAGS = {
-    "dataset": "dataset",
-    "n_samples": "n_samples",
-    "noise": "noise",
-    "target": "target",
-    "train_ratio": "train_ratio",
-    "features": "features",
-    "preprocessing": "preprocessing",
-    "layers": "layers",
-    "activation": "activation",
-    "output": "output",
-    "loss": "loss",
-    "init": "init",
-    "dtype": "dtype",
-    "optimizer": "optimizer",
-    "lr": "lr",
-    "regularization": "regularization",
-    "reg_rate": "reg_rate",
-    "batch_size": "batch_size",
-    "epochs": "epochs",
-    "shuffle": "shuffle",
-    "seed": "seed",
-}
-
-
-def _add_config_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("experiment (each overrides --config)")
-    g.add_argument("--config", type=Path, help="a Config JSON file")
-    g.add_argument("--dataset", help="dataset name, or csv:PATH for your own data")
-    g.add_argument("--n-samples", type=int, help="number of points to generate")
-    g.add_argument("--noise", type=float, help="noise in [0, 0.8] (Playground's 0–50 is 0–0.5)")
-    g.add_argument("--target", help="target column of a CSV (default: the last)")
-    g.add_argument("--train-ratio", type=float, help="fraction of data used for training")
-    g.add_argument("--features", help="comma list: x1,x2,x1^2,x2^2,x1*x2,sin(x1),cos(x2),…")
-    g.add_argument("--preprocessing", help="none, center, standardize, minmax, pca, "
-                   "pca-whiten, zca")
-    g.add_argument("--layers", help="hidden layer sizes, comma list, e.g. 4,2 ('' for none)")
-    g.add_argument("--activation", help="one name, or one per hidden layer (comma list)")
-    g.add_argument("--output", help="output activation (sigmoid, softmax, linear, tanh, …)")
-    g.add_argument("--loss", help="mse, half_mse, bce, cross_entropy")
-    g.add_argument("--init", help="initializer (playground, glorot, he, sparse, torch, …)")
-    g.add_argument("--dtype", help="float32 or float64")
-    g.add_argument("--optimizer", help="sgd, momentum, nesterov, adagrad, rmsprop, adadelta, "
-                   "adam, adamw")
-    g.add_argument("--lr", type=float, help="learning rate")
-    g.add_argument("--regularization", help="none, l1, l2")
-    g.add_argument("--reg-rate", type=float, help="regularization rate")
-    g.add_argument("--batch-size", help="a whole number, or 'all' for full batch")
-    g.add_argument("--epochs", type=int, help="number of epochs")
-    g.add_argument("--shuffle", action=argparse.BooleanOptionalAction, default=None,
-                   help="reshuffle every epoch (--no-shuffle keeps the order, as Playground)")
-    g.add_argument("--seed", type=int, help="one seed for data, split, weights and order")
-    g.add_argument("--set", action="append", default=[], metavar="GROUP.NAME=VALUE",
-                   help="a parameter of dataset, init, optimizer or preprocessing")
-
-
-def config_from_args(args: argparse.Namespace):
-    """The Config the flags describe (``--config`` first, then each flag given)."""
-    from depthlens.experiment.config import Config, _parse_field, _parse_scalar
-
-    if args.config is not None:
-        try:
-            text = args.config.read_text(encoding="utf-8")
-        except OSError as e:
-            raise DataError(f"--config: cannot read {args.config} ({e.strerror})") from None
-        data = Config.from_json(text).to_dict()
-    else:
-        data = {}
-    for flag, field in _FIELD_FLAGS.items():
-        value = getattr(args, flag, None)
-        if value is None:
-            continue
-        if isinstance(value, str):
-            value = _parse_field(field, value)
-        data[field] = value
-    groups = {"dataset": "dataset_params", "init": "init_params",
-              "optimizer": "optimizer_params", "preprocessing": "preprocessing_params"}
-    for item in args.set:
-        key, sep, raw = item.partition("=")
-        group, dot, name = key.partition(".")
-        if not sep or not dot or group not in groups or not name:
-            from depthlens.errors import ConfigError
-
-            raise ConfigError("--set", item, "GROUP.NAME=VALUE with GROUP one of "
-                              + ", ".join(groups))
-        data.setdefault(groups[group], {})
-        data[groups[group]] = {**data[groups[group]], name: _parse_scalar(raw)}
-    return Config.from_dict(data)
+from depthlens.errors import DepthlensError, DivergenceError
+from depthlens.experiment.flags import add_config_flags, config_from_args
 
 
 def _default_out(dataset: str) -> Path:
@@ -124,6 +36,7 @@ def _default_out(dataset: str) -> Path:
 def cmd_train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from depthlens.draw.figures import run_png
     from depthlens.experiment.run import PICTURE, save_run
     from depthlens.experiment.session import Session
 
@@ -148,7 +61,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         status = 1
     finally:
         bar.close()
-    save_run(session, out)
+    save_run(session, out, picture=run_png)
     m = session.metrics()
     summary = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
                         for k, v in m.items() if k != "problem")
@@ -323,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="See what the depth of a neural network does.")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("train", help="train a network and write a run folder")
-    _add_config_flags(p)
+    add_config_flags(p)
     p.add_argument("--out", type=Path, help="run folder (default runs/DATASET-TIME)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
@@ -350,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_animate)
     p = sub.add_parser("explain", help="train, save the run folder and write its lens report")
-    _add_config_flags(p)
+    add_config_flags(p)
     p.add_argument("--out", type=Path, help="run folder (default runs/DATASET-TIME)")
     _add_lens_flags(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")

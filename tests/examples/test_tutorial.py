@@ -31,6 +31,9 @@ def test_the_tutorial_runs(tmp_path, monkeypatch, capsys):
             exec(compile(code, f"{TUTORIAL.name} block {i + 1}", "exec"), scope)
         except Exception as e:  # pragma: no cover - the message names the block
             pytest.fail(f"block {i + 1} of {TUTORIAL}: {type(e).__name__}: {e}")
+    import matplotlib.pyplot as plt
+
+    plt.close(scope["strip"])  # the tutorial's figure, left open as a reader would leave it
     out = capsys.readouterr().out
     assert "test_accuracy" in out
     assert "rotate" in out and "bend" in out  # the captions of the five operations

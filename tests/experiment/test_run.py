@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pytest
 
+import depthlens
+from depthlens.draw.figures import run_png
 from depthlens.errors import DataError
 from depthlens.experiment import Config, Session, load_run, save_run
 
@@ -24,11 +26,31 @@ def trained() -> Session:
 
 
 def test_save_run_writes_every_file_and_no_temporary_ones(trained, tmp_path):
-    folder = save_run(trained, tmp_path / "run")
+    """depthlens.save_run (the public one) draws the picture; experiment/ does not draw."""
+    folder = depthlens.save_run(trained, tmp_path / "run")
     assert folder == tmp_path / "run"
     names = {p.name for p in folder.iterdir()}
     assert names == FILES
     assert all((folder / n).stat().st_size > 0 for n in FILES)
+    assert (folder / "picture.png").read_bytes() == run_png(trained)
+
+
+def test_the_picture_is_passed_in_as_bytes_or_a_callable(trained, tmp_path):
+    assert not (save_run(trained, tmp_path / "none") / "picture.png").exists()
+    folder = save_run(trained, tmp_path / "bytes", picture=b"\x89PNG fake")
+    assert (folder / "picture.png").read_bytes() == b"\x89PNG fake"
+    folder = save_run(trained, tmp_path / "callable", picture=lambda s: bytes([s.epoch]))
+    assert (folder / "picture.png").read_bytes() == bytes([trained.epoch])
+    folder = depthlens.save_run(trained, tmp_path / "public", picture=b"given")
+    assert (folder / "picture.png").read_bytes() == b"given"
+    assert not (depthlens.save_run(trained, tmp_path / "off", picture=False)
+                / "picture.png").exists()
+    with pytest.raises(TypeError, match="draws nothing"):
+        save_run(trained, tmp_path / "true", picture=True)
+
+
+def test_a_session_shows_its_run_picture_in_notebooks(trained):
+    assert trained._repr_png_()[:4] == b"\x89PNG"
 
 
 def test_config_json_is_the_sessions_config(trained, tmp_path):

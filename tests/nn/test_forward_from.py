@@ -28,11 +28,10 @@ def case(sizes, activation, output, loss, dtype, backend, seed=0, n=9):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize(("output", "loss"), HEADS)
-@pytest.mark.parametrize("sizes", ARCHITECTURES)
+@pytest.mark.parametrize(("sizes", "output", "loss"), [
+    (sizes, output, loss) for sizes in ARCHITECTURES for output, loss in HEADS
+    if not (output == "softmax" and sizes[-1] < 2)])  # a softmax needs two outputs
 def test_forward_from_every_stage_is_the_forward_pass(sizes, output, loss, backend, dtype):
-    if output == "softmax" and sizes[-1] < 2:
-        pytest.skip("a softmax needs two outputs")
     net, x = case(sizes, "tanh", output, loss, dtype, backend)
     values = stage_values(net, x)
     assert len(values) == net.n_stages == 2 * net.n_layers + 1

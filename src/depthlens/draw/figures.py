@@ -150,10 +150,21 @@ def run_figure(session: Session) -> plt.Figure:
     return fig
 
 
-def save_png(fig: plt.Figure, path: str | Path) -> Path:
-    """Render ``fig`` to PNG bytes and write them atomically; close the figure."""
+def figure_png(fig: plt.Figure) -> bytes:
+    """Render ``fig`` to PNG bytes at ``DPI``; close the figure."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
     plt.close(fig)
-    write_bytes(path, buf.getvalue())
+    return buf.getvalue()
+
+
+def save_png(fig: plt.Figure, path: str | Path) -> Path:
+    """Render ``fig`` to PNG bytes and write them atomically; close the figure."""
+    write_bytes(path, figure_png(fig))
     return Path(path)
+
+
+def run_png(session: Session) -> bytes:
+    """The run picture as PNG bytes: the ``picture.png`` of a run folder (experiment/ draws
+    nothing, so ``save_run(session, folder, picture=run_png)`` is how it gets there)."""
+    return figure_png(run_figure(session))

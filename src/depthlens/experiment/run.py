@@ -6,7 +6,10 @@
     trainer.json    counters and the batch-order generator's state;  trainer.npz  the
                     optimizer's state, the batch order and the epoch-start snapshot
     metrics.json    final train/test loss, accuracy (classification) or R² (regression)
-    picture.png     decision map (2 inputs), fitted curve (1 input) or actual vs predicted
+    picture.png     decision map (2 inputs), fitted curve (1 input) or actual vs predicted;
+                    drawn by the layer above (``draw.figures.run_png``) and passed in, since
+                    experiment/ draws nothing: ``depthlens.save_run`` and ``depthlens train``
+                    pass it, ``save_run`` here writes it only when given
 
 Every file is written atomically. ``load_run`` rebuilds the Session from config.json and puts
 the saved weights and trainer state back, so predictions and pictures can be made again without
@@ -20,6 +23,7 @@ import csv
 import io
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -40,8 +44,22 @@ def _json_safe(value: object) -> object:
     return value
 
 
-def save_run(session: Session, folder: str | Path, picture: bool = True) -> Path:
-    """Write the run folder for ``session``; return its path."""
+Picture = bytes | Callable[[Session], bytes]
+"""The run picture for ``save_run``: PNG bytes, or a function of the Session that makes them
+(``depthlens.draw.figures.run_png``)."""
+
+
+def save_run(session: Session, folder: str | Path, picture: Picture | bool | None = None
+             ) -> Path:
+    """Write the run folder for ``session``; return its path.
+
+    ``picture`` (PNG bytes or a callable ``session → bytes``) is written as ``picture.png``;
+    None or False writes none. This layer cannot draw: ``depthlens.save_run`` draws it by
+    default."""
+    if picture is True:
+        raise TypeError("save_run(picture=True): experiment/ draws nothing; pass PNG bytes or "
+                        "a callable such as depthlens.draw.figures.run_png, or call "
+                        "depthlens.save_run, which draws the picture")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     write_text(folder / "config.json", session.config.to_json())
@@ -52,10 +70,9 @@ def save_run(session: Session, folder: str | Path, picture: bool = True) -> Path
     write_text(folder / "trainer.json", json.dumps(meta, indent=2) + "\n")
     metrics = {k: _json_safe(v) for k, v in session.metrics().items()}
     write_text(folder / "metrics.json", json.dumps(metrics, indent=2) + "\n")
-    if picture:
-        from depthlens.draw.figures import run_figure, save_png
-
-        save_png(run_figure(session), folder / PICTURE)
+    if picture is not None and picture is not False:
+        data = picture if isinstance(picture, bytes | bytearray) else picture(session)
+        write_bytes(folder / PICTURE, bytes(data))
     return folder
 
 

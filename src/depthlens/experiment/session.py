@@ -15,6 +15,7 @@ The web page, the command line and the Python API all drive a Session.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import numpy as np
 
@@ -68,6 +69,12 @@ class Session:
         config: the experiment.
         dataset: use this data instead of the one the Config names (e.g. points a user drew).
     """
+
+    picture_maker: ClassVar[Callable[[Session], bytes] | None] = None
+    """Makes the run picture (PNG bytes) that notebooks show for a Session (``_repr_png_``).
+    experiment/ draws nothing, so a layer that may draw puts it here: ``depthlens/__init__``
+    sets one that draws ``depthlens.draw.figures.run_figure`` (imported only when a picture
+    is asked for)."""
 
     def __init__(self, config: Config, dataset: Dataset | None = None):
         self.config = config
@@ -202,12 +209,11 @@ class Session:
             out[f"test_{name}"] = test_metric
         return out
 
-    def _repr_png_(self) -> bytes:
-        """The run picture (decision map or fit, and the loss curves), for notebooks."""
-        from depthlens.draw.figures import run_figure
-        from depthlens.draw.panels import png_bytes
-
-        return png_bytes(run_figure(self))
+    def _repr_png_(self) -> bytes | None:
+        """The run picture (decision map or fit, and the loss curves), for notebooks: made by
+        ``Session.picture_maker``; None (no PNG to show) when nothing has set one."""
+        maker = Session.picture_maker
+        return None if maker is None else maker(self)
 
     def __repr__(self) -> str:
         return (f"Session({self.config.dataset}, {self.net!r}, epoch={self.epoch}, "

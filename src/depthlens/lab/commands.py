@@ -19,6 +19,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from depthlens.experiment.flags import add_config_flags, config_from_args
+
 
 def _names(text: str | None) -> list[str] | None:
     if text is None:
@@ -72,7 +74,6 @@ def cmd_lab_optimizers(args: argparse.Namespace) -> int:
 
 
 def cmd_lab_network(args: argparse.Namespace) -> int:
-    from depthlens.cli import config_from_args
     from depthlens.lab.runners import run_network_lab
 
     written = run_network_lab(args.out, config_from_args(args),
@@ -143,21 +144,10 @@ def register(sub: Any) -> None:
 
     p = labsub.add_parser("network", help="race the optimizers (and per-sample, mini-batch, "
                           "full-batch SGD) on one network from one set of initial weights")
-    g = p.add_argument_group("the network and its data (Playground's default network if "
-                             "not given)")
-    g.add_argument("--config", type=Path, help="a Config JSON file")
-    g.add_argument("--dataset", help="dataset name, or csv:PATH")
-    g.add_argument("--n-samples", type=int, help="number of points to generate")
-    g.add_argument("--noise", type=float, help="noise of the data in [0, 0.8]")
-    g.add_argument("--features", help="comma list of input features")
-    g.add_argument("--preprocessing", help="none, center, standardize, …")
-    g.add_argument("--layers", help="hidden layer sizes, comma list")
-    g.add_argument("--activation", help="activation of the hidden layers")
-    g.add_argument("--init", help="initializer")
-    g.add_argument("--dtype", help="float32 or float64")
-    g.add_argument("--seed", type=int, help="seed of data, split, weights and order")
-    g.add_argument("--set", action="append", default=[], metavar="GROUP.NAME=VALUE",
-                   help="a parameter of dataset, init or preprocessing")
+    add_config_flags(p, ("dataset", "n_samples", "noise", "features", "preprocessing", "layers",
+                         "activation", "init", "dtype", "seed"),
+                     title="the network and its data (Playground's default network if not "
+                     "given)")
     p.add_argument("--optimizers", help="contenders, comma list (default all): sgd per-sample, "
                    "sgd mini-batch, sgd full batch, momentum, nesterov, adagrad, rmsprop, "
                    "adadelta, adam (or per-sample, mini-batch, full-batch)")
