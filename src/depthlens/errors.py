@@ -35,7 +35,30 @@ class ConfigError(DepthlensError, ValueError):
 
 
 class DataError(DepthlensError, ValueError):
-    """Input data (a file, an array) that cannot be used, with the reason."""
+    """Input data (a file, an array) that cannot be used, with the reason.
+
+    The message is the whole explanation; ``line``, ``column`` and ``value`` say the same for a
+    program (None where they do not apply): the 1-based physical line of a CSV file, the column
+    (its header name, or its 1-based number when it has no name) and the offending cell.
+
+    >>> e = DataError("line 3, column 'b': the feature cell 'x' is not a finite number",
+    ...               line=3, column="b", value="x")
+    >>> (str(e), e.line, e.column, e.value)
+    ("line 3, column 'b': the feature cell 'x' is not a finite number", 3, 'b', 'x')
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: str | int | None = None,
+        value: Any = None,
+    ):
+        self.line = line
+        self.column = column
+        self.value = value
+        super().__init__(message)
 
 
 class DivergenceError(DepthlensError, FloatingPointError):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,7 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from depthlens.data import load_csv, parse_csv_text
+from depthlens.data.tabular import read_csv
 from depthlens.errors import ConfigError, DataError
+
+from .csv_cases import BadCell, bad_cell_files
 
 IRIS_LIKE = """a,b,species
 1.0,2.5,setosa
@@ -184,3 +189,63 @@ def test_junk_bytes_raise_only_data_error(data):
         load_csv(data)
     except DataError:
         pass
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "value"),
+    [
+        ("a,b,y\n1,2,0\n1,oops,1\n", 3, "b", "oops"),
+        ("a,y\n1,0\n\n,1\n", 4, "a", ""),
+        ("a,y\n1,0\n2,\n", 3, "y", ""),
+        ("a,y\n1,0.5\n2,cat\n", 3, "y", "cat"),  # problem="regression" below
+        ("a,b,y\n1,2,0\n3,4\n", 3, None, None),
+        ("a,b,a\n1,2,3\n", 1, "a", "a"),
+        ("\na,,y\n1,2,3\n", 2, 2, None),
+        ('a,y\n1,"2\n', 2, None, None),
+        ("a,y\r\n1,0\r\n2\x00,1\n", 3, None, None),
+    ],
+)
+def test_errors_carry_line_column_and_value(text, line, column, value):
+    problem = "regression" if "cat" in text else "auto"
+    with pytest.raises(DataError) as e:
+        parse_csv_text(text, problem=problem)
+    assert (e.value.line, e.value.column, e.value.value) == (line, column, value), str(e.value)
+    assert f"line {line}" in str(e.value) or "NUL" in str(e.value)  # the same words as before
+
+
+def test_a_bad_byte_is_named_by_offset_line_and_value():
+    with pytest.raises(DataError) as e:
+        parse_csv_text(b"a,y\r\n1,0\n2,\xff\n")
+    assert (e.value.line, e.value.value) == (3, "0xff")
+    assert "byte 11 is 0xff, on line 3" in str(e.value)
+
+
+def test_read_csv_gives_the_header_rows_and_their_lines():
+    table = read_csv(b'\xef\xbb\xbf\n a ,y\n1,"2\n"\n\n3,4\n', name="t")
+    assert table.header == ("a", "y") and table.header_line == 2
+    assert table.rows == [["1", "2"], ["3", "4"]] and table.lines == [3, 6]
+    assert table.dataset().name == "t" and read_csv("a,y\n" + "1,0\n" * 20, max_rows=None)
+    with pytest.raises(DataError, match="max_rows=2") as e:
+        read_csv("a,y\n" + "1,0\n" * 3, max_rows=2)
+    assert e.value.line == 4
+
+
+def _check_names_the_cell(case: BadCell, e: DataError) -> None:
+    assert (e.line, e.column, e.value) == (case.line, case.column, case.value), str(e)
+    assert f"line {case.line}, column {case.column!r}" in str(e)
+
+
+@settings(max_examples=60, deadline=None)
+@given(bad_cell_files())
+def test_a_bad_cell_in_a_generated_file_is_named_by_its_fields(case):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "gen.csv"
+        path.write_bytes(case.body)
+        with pytest.raises(DataError) as from_path:
+            load_csv(path)
+    _check_names_the_cell(case, from_path.value)
+    for content in (case.body, case.body.decode("utf-8")):
+        with pytest.raises(DataError) as from_content:
+            load_csv(content)
+        _check_names_the_cell(case, from_content.value)
+        assert str(from_content.value) == str(from_path.value)

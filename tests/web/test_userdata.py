@@ -3,12 +3,15 @@ server: the ``points`` message and the CSV upload route."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from depthlens.data import make_dataset
+from depthlens.data import load_csv, make_dataset
 from depthlens.errors import ConfigError, DataError
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
@@ -16,6 +19,7 @@ from depthlens.web.heatmaps import NODE_RESOLUTION, RESOLUTION, LineView, PlaneV
 from depthlens.web.palettes import NAN_CODE
 from depthlens.web.protocol import MAX_POINTS, MAX_UPLOAD_BYTES, PLAYGROUND_DATASETS, check_limits
 from depthlens.web.userdata import MAX_VALUE, MIN_POINTS, add_points, extent_of, parse_upload
+from tests.data.csv_cases import bad_cell_files
 
 from .support import open_session, send, until
 
@@ -150,6 +154,36 @@ def test_a_bad_cell_in_a_generated_file_is_named_by_line_and_column(table, data)
         parse_upload("gen.csv", ("\n".join(lines) + "\n").encode())
     message = str(e.value)
     assert message.startswith(f"gen.csv: line {i + 2}, column 'in{j}'"), message
+    assert (e.value.line, e.value.column, e.value.value) == (i + 2, f"in{j}", bad)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bad_cell_files(max_inputs=2))
+def test_an_upload_and_the_loader_name_the_same_bad_cell(case):
+    with pytest.raises(DataError) as upload:
+        parse_upload("gen.csv", case.body)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "gen.csv"
+        path.write_bytes(case.body)
+        with pytest.raises(DataError) as loaded:
+            load_csv(path)
+    e = upload.value
+    assert (e.line, e.column, e.value) == (case.line, case.column, case.value), str(e)
+    assert (e.line, e.column, e.value) == (loaded.value.line, loaded.value.column,
+                                           loaded.value.value)
+    assert str(e) == f"gen.csv: {loaded.value}"
+
+
+@pytest.mark.parametrize("body, line, column, value", [
+    (b"a,b,c,d\n1,2,3,0\n", 1, None, None),
+    (b"\nx,y\n1,0.5\n2e7,1.5\n3,2.5\n4,3.5\n", 4, "x", "2e+07"),
+    (b"x,y\n1,\xff\n", 2, None, "0xff"),
+    (b"x,y\n1,a\n2,a\n3,a\n4,a\n", None, "y", "a"),
+])
+def test_the_playgrounds_own_refusals_carry_fields_too(body, line, column, value):
+    with pytest.raises(DataError) as e:
+        parse_upload("f.csv", body)
+    assert (e.value.line, e.value.column, e.value.value) == (line, column, value), str(e.value)
 
 
 def _is_number(text: str) -> bool:

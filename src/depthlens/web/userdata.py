@@ -3,9 +3,9 @@
 Both end as a :class:`~depthlens.data.Dataset` with 1 or 2 inputs that replaces the Config's
 generated data until another dataset is picked:
 
-- :func:`parse_upload` reads a CSV file (``data.tabular``'s rules: a header, 1 or 2 input
-  columns, the target last; a few integer or text targets are classes, other numbers a
-  regression target) within the playground's limits;
+- :func:`parse_upload` reads a CSV file with ``data.tabular``'s parser and rules (a header, 1
+  or 2 input columns, the target last; a few integer or text targets are classes, other
+  numbers a regression target), then holds it to the playground's limits;
 - :func:`add_points` adds clicked points to the current data, each checked against its inputs
   and problem. A click may start a *new* class (index k when the data has k classes, up to
   :data:`MAX_CLASSES`, the colours the page has): that is how a user grows a two-class set into
@@ -18,17 +18,14 @@ is allowed.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-import re
 from collections.abc import Sequence
 
 import numpy as np
 
 from depthlens.data import Dataset
 from depthlens.data.features import FEATURES
-from depthlens.data.tabular import AUTO_MAX_CLASSES, parse_csv_text
+from depthlens.data.tabular import AUTO_MAX_CLASSES, read_csv
 from depthlens.errors import ConfigError, DataError
 from depthlens.experiment.config import Config
 from depthlens.web.palettes import MAX_CLASSES
@@ -39,8 +36,6 @@ MIN_POINTS = 4
 MAX_VALUE = 1e6
 """Largest |coordinate| or |target| of an uploaded file (features such as x1·x2 stay finite)."""
 MAX_INPUTS = 2
-
-_ROW_LIMIT = re.compile(r"^line (\d+): more than max_rows")
 
 
 def config_for(config: Config, dataset: Dataset) -> Config:
@@ -59,77 +54,58 @@ def extent_of(dataset: Dataset) -> tuple[float, float]:
 
 
 # -- uploads ----------------------------------------------------------------------------------
-def _decode(name: str, body: bytes) -> str:
-    """The file's text (UTF-8, a BOM allowed); DataError naming the first bad byte."""
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise DataError(f"{name}: not UTF-8 text (byte {e.start} is {body[e.start]:#04x}); "
-                        "save the file as UTF-8 CSV") from None
-
-
-def _data_lines(text: str) -> tuple[list[str] | None, int | None, list[int]]:
-    """(header cells, header line, line of each data row), read as ``tabular`` reads them
-    (blank lines skipped, a row's line the one it starts on); stops at the first CSV error,
-    which the parser itself then reports."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    header: list[str] | None = None
-    header_line: int | None = None
-    lines: list[int] = []
-    last = 0
-    try:
-        for row in reader:
-            line, last = last + 1, reader.line_num
-            if not row or (len(row) == 1 and not row[0].strip()):
-                continue
-            if header is None:
-                header, header_line = [c.strip() for c in row], line
-            else:
-                lines.append(line)
-    except csv.Error:
-        pass
-    return header, header_line, lines
+def _refusal(name: str, e: DataError) -> DataError:
+    """The parser's DataError, its message prefixed with the file's name, its fields kept."""
+    return DataError(f"{name}: {e}", line=e.line, column=e.column, value=e.value)
 
 
 def parse_upload(name: str, body: bytes) -> Dataset:
     """An uploaded CSV file → the playground's Dataset named ``name``.
 
-    The file: UTF-8 text, a header line, then one row per point: 1 or 2 input columns and the
-    target in the last column; at most ``MAX_POINTS`` rows (and ``MAX_UPLOAD_BYTES`` bytes),
-    every number within ±``MAX_VALUE``. The target is a class (at most ``MAX_CLASSES`` of
-    them, at least 2) when it is text or a few (≤ 10) distinct integers, else a regression
-    value — ``data.tabular``'s rule. Every problem is a DataError whose message starts with
-    the file's name and names the line, the column, the cell and what is allowed."""
+    The file is read by ``data.tabular.read_csv`` (the loader's own parser: UTF-8 text, a
+    header line, then one row per point), and then held to the playground's limits: 1 or 2
+    input columns and the target in the last column; at most ``MAX_POINTS`` rows (and
+    ``MAX_UPLOAD_BYTES`` bytes), every number within ±``MAX_VALUE``. The target is a class (at
+    most ``MAX_CLASSES`` of them, at least 2) when it is text or a few (≤ 10) distinct
+    integers, else a regression value — ``data.tabular``'s rule. Every problem is a DataError
+    whose message starts with the file's name and names the line, the column, the cell and
+    what is allowed (its ``line``, ``column`` and ``value`` fields say the same)."""
     if not isinstance(body, (bytes, bytearray)):
         raise DataError(f"{name}: expected the file's bytes, got {type(body).__name__}")
     if len(body) > MAX_UPLOAD_BYTES:
         raise DataError(f"{name}: {len(body)} bytes is more than the upload limit of "
                         f"{MAX_UPLOAD_BYTES} bytes")
-    text = _decode(name, bytes(body))
-    header, header_line, lines = _data_lines(text)
-    if header is not None and not 2 <= len(header) <= MAX_INPUTS + 1:
+    try:
+        table = read_csv(bytes(body), max_bytes=MAX_UPLOAD_BYTES, max_rows=None, name=name)
+    except DataError as e:
+        raise _refusal(name, e) from None
+    header = table.header
+    if not 2 <= len(header) <= MAX_INPUTS + 1:
         columns = ", ".join(repr(c) for c in header)
         count = f"{len(header)} column{'s' if len(header) != 1 else ''}"
-        raise DataError(f"{name}, line {header_line}: {count} ({columns}); the "
-                        "playground takes 1 or 2 input columns and a target column (the last)")
+        raise DataError(f"{name}, line {table.header_line}: {count} ({columns}); the "
+                        "playground takes 1 or 2 input columns and a target column (the last)",
+                        line=table.header_line)
+    if len(table.rows) > MAX_POINTS:
+        line = table.lines[MAX_POINTS]
+        raise DataError(f"{name}, line {line}: more than {MAX_POINTS} data rows; "
+                        f"the playground takes at most {MAX_POINTS} points", line=line)
     try:
-        data = parse_csv_text(text, max_bytes=MAX_UPLOAD_BYTES, max_rows=MAX_POINTS, name=name)
+        data = table.dataset()
     except DataError as e:
-        match = _ROW_LIMIT.match(str(e))
-        if match:
-            raise DataError(f"{name}, line {match.group(1)}: more than {MAX_POINTS} data rows; "
-                            f"the playground takes at most {MAX_POINTS} points") from None
-        raise DataError(f"{name}: {e}") from None
-    _check_values(name, data, header or [], lines)
+        raise _refusal(name, e) from None
+    _check_values(name, data, header, table.lines)
     if data.problem == "classification":
-        target = repr(header[-1]) if header else "the target"
+        target = header[-1]
         if data.n_classes > MAX_CLASSES:
-            raise DataError(f"{name}, column {target}: {data.n_classes} classes; the playground "
-                            f"shows at most {MAX_CLASSES} (a numeric target with more than "
-                            f"{AUTO_MAX_CLASSES} values is read as regression)")
+            raise DataError(f"{name}, column {target!r}: {data.n_classes} classes; the "
+                            f"playground shows at most {MAX_CLASSES} (a numeric target with "
+                            f"more than {AUTO_MAX_CLASSES} values is read as regression)",
+                            column=target)
         if data.n_classes < 2:
-            raise DataError(f"{name}, column {target}: every row has the class "
-                            f"{data.class_names[0]!r}; a classification needs at least 2 classes")
+            raise DataError(f"{name}, column {target!r}: every row has the class "
+                            f"{data.class_names[0]!r}; a classification needs at least 2 "
+                            "classes", column=target, value=data.class_names[0])
     if len(data.y) < MIN_POINTS:
         raise DataError(f"{name}: {len(data.y)} data row{'s' if len(data.y) != 1 else ''}; the "
                         f"playground needs at least {MIN_POINTS} points to split into training "
@@ -138,20 +114,20 @@ def parse_upload(name: str, body: bytes) -> Dataset:
 
 
 def _check_values(name: str, data: Dataset, header: Sequence[str], lines: list[int]) -> None:
-    """DataError naming the first cell whose |value| is over MAX_VALUE."""
+    """DataError naming the first cell whose |value| is over MAX_VALUE (the target is the last
+    column: the upload's target is always the last)."""
     columns: list[tuple[str, np.ndarray]] = [
-        (header[j] if j < len(header) else data.feature_names[j], data.x[:, j])
-        for j in range(data.x.shape[1])]
+        (header[j], data.x[:, j]) for j in range(data.x.shape[1])]
     if data.problem == "regression":
-        columns.append((header[-1] if header else "target", np.asarray(data.y).reshape(-1)))
+        columns.append((header[-1], np.asarray(data.y).reshape(-1)))
     for column, values in columns:
         bad = np.flatnonzero(np.abs(values) > MAX_VALUE)
         if bad.size:
             i = int(bad[0])
-            line = f"line {lines[i]}, " if i < len(lines) else ""
-            raise DataError(f"{name}, {line}column {column!r}: {values[i]:g} is too large; "
-                            f"values must lie in [-{MAX_VALUE:g}, {MAX_VALUE:g}] (rescale the "
-                            "column)")
+            raise DataError(f"{name}, line {lines[i]}, column {column!r}: {values[i]:g} is too "
+                            f"large; values must lie in [-{MAX_VALUE:g}, {MAX_VALUE:g}] "
+                            "(rescale the column)", line=lines[i], column=column,
+                            value=f"{values[i]:g}")
 
 
 # -- clicked points ---------------------------------------------------------------------------
