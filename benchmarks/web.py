@@ -65,7 +65,7 @@ from websockets.asyncio.client import connect
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
 from depthlens.web.live import HISTORY_KEEP, LiveSession, _make
-from depthlens.web.panels import PANELS
+from depthlens.web.services import Services, default_panels
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
@@ -179,8 +179,9 @@ def frame_times(query: str, count: int) -> list[float]:
     async def nothing(_: Any) -> None:
         return None
 
+    services = Services()
     with threadpool_limits(limits=1, user_api="blas"):
-        live = LiveSession(nothing, nothing)
+        live = LiveSession(nothing, nothing, services)
         s, view = _make(Config.from_query(query))
         for _ in range(5):
             live._frame(s, view)
@@ -190,7 +191,8 @@ def frame_times(query: str, count: int) -> list[float]:
             t0 = time.perf_counter()
             live._frame(s, view)
             out.append(time.perf_counter() - t0)
-        return out
+    services.close()
+    return out
 
 
 PANEL_REQUESTS = (
@@ -221,7 +223,7 @@ def panel_times(query: str, request: dict[str, Any], count: int) -> list[float]:
             if len(request["units"]) < (3 if request["mode"] == "3d" else 2):
                 request["mode"] = "pca"
                 request.pop("units")
-        panel = PANELS[request["type"]]
+        panel = default_panels()[request["type"]]
         message = panel.model.model_validate(request)
         for _ in range(3):
             panel.build(s, view, message)

@@ -88,13 +88,18 @@ def test_a_send_to_a_page_that_has_gone_ends_its_session_quietly(caplog):
 
     from depthlens.web.app import GONE
     from depthlens.web.live import LiveSession
+    from depthlens.web.services import Services
 
     closed = GONE[-1]  # what the newest starlette raises on a send after the close
 
     async def gone(_: object) -> None:
         raise closed("the page closed")
 
-    live = LiveSession(gone, gone, disconnect_errors=GONE)
-    with caplog.at_level("DEBUG"), pytest.raises(closed):
-        asyncio.run(live.handle('{"type": "config", "query": ""}'))
+    services = Services()
+    live = LiveSession(gone, gone, services, disconnect_errors=GONE)
+    try:
+        with caplog.at_level("DEBUG"), pytest.raises(closed):
+            asyncio.run(live.handle('{"type": "config", "query": ""}'))
+    finally:
+        services.close()
     assert "message failed" not in caplog.text  # not reported as a bug

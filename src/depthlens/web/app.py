@@ -37,6 +37,7 @@ from depthlens.errors import DepthlensError
 from depthlens.web import lab
 from depthlens.web.live import LiveSession
 from depthlens.web.protocol import MAX_UPLOAD_BYTES
+from depthlens.web.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,10 @@ def find_session(sessions: set[LiveSession], session_id: str) -> LiveSession | N
 
 
 def create_app(limit_blas_threads: bool = True) -> FastAPI:
-    """The playground app. ``app.state.sessions`` holds the live sessions (one per tab).
+    """The playground app. ``app.state.sessions`` holds the live sessions (one per tab);
+    ``app.state.services`` its interactive pool, panel registry and Lab lock
+    (:class:`~depthlens.web.services.Services`), made when the app starts and shut down when it
+    stops, so no two apps share them.
 
     With ``limit_blas_threads`` the server runs BLAS on one thread while it is up: its matrices
     are tiny, and OpenBLAS's thread pool on a busy two-core machine made a 10000×8 by 8×8
@@ -116,9 +120,11 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
             from threadpoolctl import threadpool_limits
 
             limits = threadpool_limits(limits=1, user_api="blas")
+        app.state.services = Services()
         try:
             yield
         finally:
+            app.state.services.close()
             if limits is not None:
                 limits.restore_original_limits()
 
@@ -175,7 +181,7 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
             await websocket.close(code=1013, reason=f"at most {MAX_SESSIONS} sessions at once")
             return
         await websocket.accept()
-        live = LiveSession(websocket.send_text, websocket.send_bytes,
+        live = LiveSession(websocket.send_text, websocket.send_bytes, app.state.services,
                            disconnect_errors=GONE)
         sessions.add(live)
         try:

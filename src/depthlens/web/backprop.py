@@ -59,7 +59,7 @@ from depthlens.nn.activations import ACTIVATIONS
 from depthlens.nn.network import MLP
 from depthlens.web.frames import encode_frame
 from depthlens.web.heatmaps import PlaneView
-from depthlens.web.panels import Panel, register
+from depthlens.web.panels import Panel, PanelRegistry
 from depthlens.web.protocol import PageMessage, ProtocolError
 
 Array = np.ndarray
@@ -292,6 +292,9 @@ def build_backprop(session: Session, view: PlaneView, request: BackpropMessage) 
     return encode_frame(point_pass(session, request.index, request.split), {})
 
 
-register(Panel("gradients", GradientsMessage, build_gradients, live=True,
-               interval=GRADIENTS_INTERVAL))
-register(Panel("backprop", BackpropMessage, build_backprop))
+def register_panels(registry: PanelRegistry) -> None:
+    """Add this module's panels (the gradient view, live; the backprop stepper) to
+    ``registry``."""
+    registry.register(Panel("gradients", GradientsMessage, build_gradients, live=True,
+                            interval=GRADIENTS_INTERVAL))
+    registry.register(Panel("backprop", BackpropMessage, build_backprop))

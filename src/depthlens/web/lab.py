@@ -98,8 +98,6 @@ DESCRIPTIONS = {
               "no per-coordinate step size straightens it.",
 }
 
-_network_lock = threading.Lock()
-
 
 # -- errors -----------------------------------------------------------------------------------
 def _error(field: str, message: str, status: int) -> JSONResponse:
@@ -354,8 +352,9 @@ def run_race(req: RaceRequest) -> dict[str, Any]:
                    "seconds": time.perf_counter() - began})
 
 
-def run_network(req: NetworkRequest) -> dict[str, Any]:
-    """The network race a request asks for (one at a time: the machine is small)."""
+def run_network(req: NetworkRequest, lock: threading.Lock) -> dict[str, Any]:
+    """The network race a request asks for (one at a time under ``lock``, the app's: the
+    machine is small)."""
     from depthlens.experiment.config import Config
 
     spec = DATASETS[req.dataset]
@@ -365,7 +364,7 @@ def run_network(req: NetworkRequest) -> dict[str, Any]:
     epochs = int(min(max(1, round(req.budget / n_train)), max(1, MAX_BUDGET // n_train)))
     chosen = (list(DEFAULT_CONTENDERS) if req.contenders is None
               else contenders_from(req.contenders))
-    with _network_lock:
+    with lock:
         began = time.perf_counter()
         race = network_race(config, chosen, epochs=epochs)
         seconds = time.perf_counter() - began
@@ -398,9 +397,10 @@ async def race(req: RaceRequest) -> JSONResponse:
 
 
 @router.post("/network")
-async def network(req: NetworkRequest) -> JSONResponse:
+async def network(req: NetworkRequest, request: Request) -> JSONResponse:
     """Race optimizers on a small network with equal gradient budgets."""
-    return JSONResponse(await run_in_threadpool(run_network, req))
+    lock = request.app.state.services.network_lock
+    return JSONResponse(await run_in_threadpool(run_network, req, lock))
 
 
 def network_contenders() -> list[dict[str, Any]]:

@@ -26,8 +26,9 @@ stepper) answer their own messages with a binary frame of their kind; live ones 
 after training chunks while subscribed. Your own data (points added by clicking, an uploaded
 CSV: ``userdata``) replaces the Config's generated data until another dataset is picked.
 
-Steps, edits and panel requests run on their own small thread pool (``INTERACTIVE``), so a
-click is not queued behind the training chunks of every other tab.
+Steps, edits and panel requests run on the app's own small thread pool (``Services.pool``,
+given with the app's panel registry at construction), so a click is not queued behind the
+training chunks of every other tab.
 
 Every state change happens under one asyncio lock, so a frame never mixes two networks and an
 edit lands between two chunks (within one frame's time) even while training; the one exception
@@ -38,7 +39,6 @@ way picks up at its next step).
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import functools
 import inspect
 import io
@@ -49,7 +49,7 @@ import secrets
 import time
 import zipfile
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -64,10 +64,9 @@ from depthlens.nn.initializers import INITIALIZERS, PARAM_CHOICES, init_params
 from depthlens.nn.optimizers import OPTIMIZERS, PRESETS
 from depthlens.nn.regularization import REGULARIZATIONS
 from depthlens.nn.serialize import model_arrays, model_spec, npz_bytes
-from depthlens.web import backprop, palettes, player, space, userdata, wording  # noqa: F401 panels
+from depthlens.web import palettes, userdata, wording
 from depthlens.web.frames import encode_frame, json_safe
 from depthlens.web.heatmaps import NODE_RESOLUTION, RESOLUTION, PlaneView, make_view
-from depthlens.web.panels import PANELS, models
 from depthlens.web.protocol import (
     LIMITS,
     PLAYGROUND_DATASETS,
@@ -87,6 +86,9 @@ from depthlens.web.protocol import (
     page_default,
     parse_message,
 )
+
+if TYPE_CHECKING:
+    from depthlens.web.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -108,16 +110,6 @@ REG_RATES = (0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10)
 SPEEDS = (1, 2, 5, 10, 20, 50, 100, "max")
 LIVE_FIELDS = frozenset({"lr", "epochs", "shuffle"})
 """Config fields whose change needs no new network (Playground: the learning rate)."""
-
-INTERACTIVE = concurrent.futures.ThreadPoolExecutor(max_workers=2,
-                                                 thread_name_prefix="depthlens-interactive")
-"""Threads for what a user waits on (steps, edits, panels), apart from the training chunks."""
-
-
-async def interactive(fn: Callable[..., Any], *args: Any) -> Any:
-    """Run ``fn(*args)`` on the interactive pool and wait for it."""
-    return await asyncio.get_running_loop().run_in_executor(INTERACTIVE, fn, *args)
-
 
 SendText = Callable[[str], Awaitable[None]]
 SendBytes = Callable[[bytes], Awaitable[None]]
@@ -241,12 +233,16 @@ class LiveSession:
     Args:
         send_text: coroutine sending a text message.
         send_bytes: coroutine sending a binary message.
+        services: the app's interactive pool and panel registry (``services.Services``).
         disconnect_errors: what the senders raise once the page has gone; these end the
             session instead of being reported to the page.
     """
 
-    def __init__(self, send_text: SendText, send_bytes: SendBytes,
+    def __init__(self, send_text: SendText, send_bytes: SendBytes, services: Services,
                  disconnect_errors: tuple[type[BaseException], ...] = (OSError,)):
+        self._pool = services.pool
+        self.panels = services.panels
+        """The app's panels by kind."""
         self.id = secrets.token_urlsafe(18)
         """The session's unguessable name: the page's key to its model download."""
         self._send_text = send_text
@@ -277,6 +273,10 @@ class LiveSession:
         """The user's own points (clicked or uploaded), used instead of the Config's data."""
         self.user_data_name: str | None = None
 
+    async def _interactive(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` on the app's interactive pool and wait for it."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
     # -- sending ------------------------------------------------------------------------------
     async def send(self, message: dict[str, Any]) -> None:
         text = json.dumps(json_safe(message), separators=(",", ":"), allow_nan=False)
@@ -292,7 +292,7 @@ class LiveSession:
         subscribed panel."""
         s, view = self.session, self.view
         assert s is not None and view is not None
-        await self.send_binary(await interactive(self._frame, s, view))
+        await self.send_binary(await self._interactive(self._frame, s, view))
         await self._send_panels()
 
     def _due_panels(self, force: bool) -> list[tuple[str, Any]]:
@@ -301,13 +301,12 @@ class LiveSession:
         now = time.monotonic()
         due = []
         for kind, request in list(self.subscriptions.items()):
-            if force or now - self._panel_sent.get(kind, -1e9) >= PANELS[kind].interval:
+            if force or now - self._panel_sent.get(kind, -1e9) >= self.panels[kind].interval:
                 self._panel_sent[kind] = now
                 due.append((kind, request))
         return due
 
-    @staticmethod
-    def _build_panels(s: Session, view: PlaneView, due: list[tuple[str, Any]]
+    def _build_panels(self, s: Session, view: PlaneView, due: list[tuple[str, Any]]
                       ) -> tuple[list[bytes], list[str]]:
         """Build the ``due`` panels' frames (in a worker thread): (frames, kinds that failed).
         A rebuilt network can orphan a request (a layer it lost); the page asks again on its
@@ -315,7 +314,7 @@ class LiveSession:
         frames, failed = [], []
         for kind, request in due:
             try:
-                frames.append(PANELS[kind].build(s, view, request))
+                frames.append(self.panels[kind].build(s, view, request))
             except (DepthlensError, ProtocolError) as e:
                 log.debug("panel %s dropped: %s", kind, e)
                 failed.append(kind)
@@ -335,13 +334,13 @@ class LiveSession:
         s, view = self.session, self.view
         due = self._due_panels(force=True) if s is not None and view is not None else []
         if due:
-            await self._send_built(await interactive(self._build_panels, s, view, due))
+            await self._send_built(await self._interactive(self._build_panels, s, view, due))
 
     async def _send_data(self) -> None:
         """Build and send the data frame (points and feature maps)."""
         s, view = self.session, self.view
         assert s is not None and view is not None
-        await self.send_binary(await interactive(self._data_frame, s, view))
+        await self.send_binary(await self._interactive(self._data_frame, s, view))
 
     async def error(self, field: str, message: str, panel: str | None = None) -> None:
         error = {"type": "error", "field": field, "message": message, "seq": self.seq}
@@ -351,7 +350,7 @@ class LiveSession:
     async def start(self) -> None:
         """Greet the page: limits, options and the dataset thumbnails."""
         await self.send({**hello(), "session": self.id})
-        await self.send_binary(await interactive(thumbnails))
+        await self.send_binary(await self._interactive(thumbnails))
 
     def close(self) -> None:
         """Stop training and free the session (the tab closed).
@@ -389,8 +388,8 @@ class LiveSession:
         (an error answering a panel's request also names the ``panel``)."""
         panel = None
         try:
-            message = parse_message(text, models())
-            panel = message.type if message.type in PANELS or message.type == "points" \
+            message = parse_message(text, self.panels.models())
+            panel = message.type if message.type in self.panels or message.type == "points" \
                 else None
             if self.session is None and not isinstance(message, ConfigMessage):
                 await self._build(page_default())
@@ -431,20 +430,20 @@ class LiveSession:
             await self._on_edit(message)
         elif isinstance(message, PointsMessage):
             await self._on_points(message)
-        elif getattr(message, "type", None) in PANELS:
+        elif getattr(message, "type", None) in self.panels:
             await self._on_panel(message)
 
     async def _on_panel(self, message: Any) -> None:
         """A panel's request: answer it now; a live panel stays subscribed (``on: false``
         unsubscribes)."""
-        panel = PANELS[message.type]
+        panel = self.panels[message.type]
         if panel.live and getattr(message, "on", True) is False:
             self.subscriptions.pop(panel.kind, None)
             return
         async with self.lock:
             s, view = self.session, self.view
             assert s is not None and view is not None
-            data = await interactive(panel.build, s, view, message)
+            data = await self._interactive(panel.build, s, view, message)
             if panel.live:
                 self.subscriptions[panel.kind] = message
                 self._panel_sent[panel.kind] = time.monotonic()
@@ -462,7 +461,7 @@ class LiveSession:
     async def upload(self, name: str, body: bytes) -> dict[str, Any]:
         """A CSV upload (HTTP): the session's data becomes the file's; returns a summary, or
         raises DataError/ConfigError naming what is wrong (the session is unchanged)."""
-        data = await interactive(userdata.parse_upload, name, body)
+        data = await self._interactive(userdata.parse_upload, name, body)
         config = userdata.config_for(self.session.config if self.session is not None
                                      else Config(), data)
         await self._build(config, data, name)
@@ -512,7 +511,7 @@ class LiveSession:
         one stays on error."""
         self.playing = False
         async with self.lock:
-            session, view = await interactive(_make, config, dataset)
+            session, view = await self._interactive(_make, config, dataset)
             if keep is not None:
                 session.adopt_network(keep)
             self.session, self.view = session, view
@@ -556,7 +555,7 @@ class LiveSession:
                     return self._frame(session, view), e
                 return self._frame(session, view), None
 
-            frame, diverged = await interactive(work)
+            frame, diverged = await self._interactive(work)
             await self.send_binary(frame)
             await self._send_panels()
             if diverged is not None:
@@ -568,7 +567,7 @@ class LiveSession:
         async with self.lock:
             session = self.session
             assert session is not None
-            await interactive(session.reset)
+            await self._interactive(session.reset)
             self._sent_rows = 0
             self.past_epochs = self.past_target = False
             self._edit = None
@@ -584,8 +583,8 @@ class LiveSession:
         async with self.lock:
             old = self.session
             assert old is not None
-            session = await interactive(old.regenerated, seed)
-            view = await interactive(_view_of, session, None)
+            session = await self._interactive(old.regenerated, seed)
+            view = await self._interactive(_view_of, session, None)
             self.session, self.view = session, view
             self._sent_rows = 0
             await self.send(self._state(fresh=False))
@@ -694,7 +693,7 @@ class LiveSession:
         restored weights can be trained on (else Reset is the way on)."""
         session = self.session
         assert session is not None
-        d = await interactive(explain_divergence, session, e, self._edit)
+        d = await self._interactive(explain_divergence, session, e, self._edit)
         await self.send({"type": "diverged", "epoch": e.epoch, "step": e.step,
                          "loss": e.loss, "cause": d.cause, "restored_ok": d.restored_ok,
                          "message": d.message})

@@ -12,12 +12,14 @@ panel at 20 frames a second, the probes once a second: each is a small logistic
 regression per layer). A request with ``on: false`` ends the subscription. A one-shot panel
 (the operation player, the backprop stepper) answers each request once.
 
-Modules register their panels with :func:`register` when imported; ``live`` imports them all.
+A :class:`PanelRegistry` holds the panels of one app: ``services.default_panels()`` builds it
+from the panel modules' ``register_panels`` functions when the app starts (importing a module
+registers nothing), and each ``LiveSession`` is given it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,19 +43,33 @@ class Panel:
     interval: float = 0.05
 
 
-PANELS: dict[str, Panel] = {}
-"""Every registered panel by kind."""
+class PanelRegistry:
+    """The panels of one app by kind (``kind in registry``, ``registry[kind]``)."""
 
+    def __init__(self) -> None:
+        self._panels: dict[str, Panel] = {}
 
-def register(panel: Panel) -> Panel:
-    """Add ``panel`` to :data:`PANELS` (its kind must be new and its model's ``type`` literal
-    must be the kind)."""
-    if panel.kind in PANELS:
-        raise ValueError(f"panel {panel.kind!r} is registered twice")
-    PANELS[panel.kind] = panel
-    return panel
+    def register(self, panel: Panel) -> Panel:
+        """Add ``panel`` (its kind must be new and its model's ``type`` literal must be the
+        kind)."""
+        if panel.kind in self._panels:
+            raise ValueError(f"panel {panel.kind!r} is registered twice")
+        self._panels[panel.kind] = panel
+        return panel
 
+    def __getitem__(self, kind: str) -> Panel:
+        return self._panels[kind]
 
-def models() -> dict[str, type[PageMessage]]:
-    """The message model of every panel, by message type (for ``protocol.parse_message``)."""
-    return {kind: p.model for kind, p in PANELS.items()}
+    def __contains__(self, kind: object) -> bool:
+        return kind in self._panels
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._panels)
+
+    def __len__(self) -> int:
+        return len(self._panels)
+
+    def models(self) -> dict[str, type[PageMessage]]:
+        """The message model of every panel, by message type (for
+        ``protocol.parse_message``)."""
+        return {kind: p.model for kind, p in self._panels.items()}

@@ -56,7 +56,7 @@ from depthlens.lens.representations import grid_lines, represent
 from depthlens.web import palettes
 from depthlens.web.frames import encode_frame
 from depthlens.web.heatmaps import PlaneView
-from depthlens.web.panels import Panel, register
+from depthlens.web.panels import Panel, PanelRegistry
 from depthlens.web.protocol import PageMessage, ProtocolError
 
 Array = np.ndarray
@@ -272,4 +272,6 @@ def build(session: Session, view: PlaneView, request: OperationsMessage) -> byte
     return encode_frame(header, arrays)
 
 
-register(Panel("operations", OperationsMessage, build, live=False))
+def register_panels(registry: PanelRegistry) -> None:
+    """Add this module's panel (the operation player, one-shot) to ``registry``."""
+    registry.register(Panel("operations", OperationsMessage, build, live=False))

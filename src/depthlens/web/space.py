@@ -62,7 +62,7 @@ from depthlens.lens.representations import grid_lines, make_view, separating_hyp
 from depthlens.web import palettes
 from depthlens.web.frames import encode_frame
 from depthlens.web.heatmaps import PlaneView
-from depthlens.web.panels import Panel, register
+from depthlens.web.panels import Panel, PanelRegistry
 from depthlens.web.protocol import MAX_HIDDEN_LAYERS, PageMessage
 
 Array = np.ndarray
@@ -349,5 +349,9 @@ def build_probes(session: Session, view: PlaneView, request: ProbesMessage) -> b
     return encode_frame(header, {})
 
 
-register(Panel("space", SpaceMessage, build_space, live=True, interval=SPACE_INTERVAL))
-register(Panel("probes", ProbesMessage, build_probes, live=True, interval=PROBES_INTERVAL))
+def register_panels(registry: PanelRegistry) -> None:
+    """Add this module's panels (the hidden space and the probes, both live) to ``registry``."""
+    registry.register(Panel("space", SpaceMessage, build_space, live=True,
+                            interval=SPACE_INTERVAL))
+    registry.register(Panel("probes", ProbesMessage, build_probes, live=True,
+                            interval=PROBES_INTERVAL))
