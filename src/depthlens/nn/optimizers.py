@@ -3,10 +3,7 @@
 ``opt.init(params)`` returns the state: plain named arrays (so it saves to .npz) plus the step
 count ``t``. ``opt.update(params, grads, state)`` changes ``params`` and ``state`` in place and
 leaves ``grads`` untouched. Each update is one compiled loop over the buffer, so a step costs the
-same few microseconds whatever the depth of the network. An ``Optimizer`` is plain data (its
-rule's name and hyperparameters): ``init`` and ``update`` dispatch on the name to the compiled
-kernels below, so optimizers and states pickle and deep-copy. ``fused_step(state)`` hands a
-compiled training loop the same update (``fused_update``) to run between gradients.
+same few microseconds whatever the depth of the network.
 
 Names, defaults and rules are PyTorch 2.13's (``torch.optim``), with θ the parameters, g the
 gradient of the mean batch loss, γ = lr, λ = weight_decay and t = 1, 2, … the step count:
@@ -31,9 +28,8 @@ for a single parameter group). The L1/L2 penalty of Playground is separate (``re
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numba
@@ -116,67 +112,9 @@ def _adam_kernel(p, g, m, v, vmax, lr, beta1, beta2, eps, wd, decoupled, amsgrad
         p[i] = p[i] - step * (m[i] / denom)
 
 
-RULES: tuple[str, ...] = ("sgd", "adagrad", "rmsprop", "adadelta", "adam", "adamw")
-"""The rules ``Optimizer`` knows, by PyTorch's names; a rule's code is its index here."""
-
-_STATE: dict[str, tuple[str, ...]] = {
-    "sgd": ("momentum_buffer",),
-    "adagrad": ("sum",),
-    "rmsprop": ("square_avg", "grad_avg", "momentum_buffer"),
-    "adadelta": ("square_avg", "acc_delta"),
-    "adam": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
-    "adamw": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
-}
-"""Each rule's state arrays (besides the step count t), in the order ``fused_update`` takes."""
-
-_FILL: dict[str, dict[str, str]] = {"adagrad": {"sum": "initial_accumulator_value"}}
-"""State arrays that start at a hyperparameter's value instead of zero."""
-
-_SCALARS: dict[str, tuple[str, ...]] = {
-    "sgd": ("lr", "momentum", "dampening", "weight_decay", "nesterov"),
-    "adagrad": ("lr", "lr_decay", "weight_decay", "eps"),
-    "rmsprop": ("lr", "alpha", "eps", "weight_decay", "momentum", "centered"),
-    "adadelta": ("lr", "rho", "eps", "weight_decay"),
-    "adam": ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad"),
-    "adamw": ("lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad"),
-}
-"""Each rule's hyperparameters as ``fused_update`` takes them (one float64 vector; booleans
-as 0/1, ``betas`` as beta1, beta2)."""
-
-
-@_jit
-def fused_update(rule, p, g, a, b, c, h, t):  # pragma: no cover - compiled
-    """Update number ``t`` (1, 2, …) of rule ``RULES[rule]``, in place: ``a``, ``b``, ``c`` the
-    rule's state arrays in ``_STATE`` order (unused slots repeat one), ``h`` its scalars in
-    ``_SCALARS`` order. ``Optimizer.update`` calls exactly this, so a compiled training loop that
-    calls it between gradients (``Optimizer.fused_step``) takes the same steps bit for bit."""
-    if rule == 0:
-        _sgd_kernel(p, g, a, h[0], h[1], h[2], h[3], h[4] != 0.0, t == 1)
-    elif rule == 1:
-        _adagrad_kernel(p, g, a, h[0] / (1.0 + (t - 1) * h[1]), h[2], h[3])
-    elif rule == 2:
-        _rmsprop_kernel(p, g, a, b, c, h[0], h[1], h[2], h[3], h[4], h[5] != 0.0)
-    elif rule == 3:
-        _adadelta_kernel(p, g, a, b, h[0], h[1], h[2], h[3])
-    else:
-        _adam_kernel(p, g, a, b, c, h[0], h[1], h[2], h[3], h[4], rule == 5, h[5] != 0.0, t)
-
-
-@dataclass(frozen=True)
-class FusedStep:
-    """An optimizer's update in the form a compiled loop can call between gradients:
-    ``fused_update(rule, p, g, *arrays, scalars, t)`` for update numbers t = 1, 2, …"""
-
-    rule: int
-    arrays: tuple[Array, Array, Array]
-    scalars: Array
-
-
 @dataclass
 class Optimizer:
-    """An optimizer as plain data: the name of its rule (one of ``RULES``) and its
-    hyperparameters. ``init`` and ``update`` are the (init, update) pair; the optimizer and its
-    state hold no functions, so both pickle and deep-copy.
+    """An optimizer: its name, hyperparameters and the (init, update) pair.
 
     ``hyper`` is read at every update, so changing ``opt.hyper['lr']`` between steps takes effect
     at once without resetting the state (as Playground's learning-rate menu does).
@@ -184,38 +122,19 @@ class Optimizer:
 
     name: str
     hyper: dict[str, Any]
-
-    def __post_init__(self) -> None:
-        if self.name not in RULES:
-            raise ConfigError("optimizer", self.name, list(RULES))
+    _init: Callable[[Array, dict[str, Any]], State] = field(repr=False)
+    _update: Callable[[Array, Array, State, dict[str, Any]], None] = field(repr=False)
 
     def init(self, params: Array) -> State:
         """Fresh state for a parameter buffer: zero arrays of its shape and t = 0."""
-        # np.zeros (calloc) rather than zeros_like (which writes every zero): a buffer the rule
-        # never touches, like SGD's momentum buffer at momentum 0, then costs no memory pages.
-        state = {n: np.zeros(params.shape, dtype=params.dtype) for n in _STATE[self.name]}
-        for n, key in _FILL.get(self.name, {}).items():
-            state[n][:] = self.hyper[key]
+        state = self._init(params, self.hyper)
         state["t"] = np.zeros((), dtype=np.int64)
         return state
 
     def update(self, params: Array, grads: Array, state: State) -> None:
         """One step: t ← t + 1, then the rule of the module docstring, in place."""
         state["t"] += 1
-        f = self.fused_step(state)
-        fused_update(f.rule, params, grads, *f.arrays, f.scalars, int(state["t"]))
-
-    def fused_step(self, state: State) -> FusedStep | None:
-        """This update as a compiled loop can run it (see ``FusedStep``), with the
-        hyperparameters as they are now; None for an optimizer without one (every rule of
-        ``RULES`` has one). A trainer may call ``fused_update`` with it for several steps in one
-        compiled call and must then add the number of steps to ``state['t']``."""
-        names = _STATE[self.name]
-        arrays = tuple(state[names[min(k, len(names) - 1)]] for k in range(3))
-        h = self.hyper
-        values = {**h, "beta1": h["betas"][0], "beta2": h["betas"][1]} if "betas" in h else h
-        scalars = np.array([float(values[k]) for k in _SCALARS[self.name]], dtype=np.float64)
-        return FusedStep(RULES.index(self.name), arrays, scalars)  # type: ignore[arg-type]
+        self._update(params, grads, state, self.hyper)
 
     @property
     def lr(self) -> float:
@@ -224,6 +143,18 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyper.items())
         return f"{self.name}({args})"
+
+
+def _zeros(*names: str, fill: dict[str, str] | None = None) -> Callable[[Array, dict], State]:
+    def init(params: Array, hyper: dict[str, Any]) -> State:
+        # np.zeros (calloc) rather than zeros_like (which writes every zero): a buffer the rule
+        # never touches, like SGD's momentum buffer at momentum 0, then costs no memory pages.
+        state = {n: np.zeros(params.shape, dtype=params.dtype) for n in names}
+        for n, key in (fill or {}).items():
+            state[n][:] = hyper[key]
+        return state
+
+    return init
 
 
 def _check(name: str, value: Any, ok: bool, allowed: str) -> None:
@@ -258,8 +189,12 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
            "True only with momentum > 0 and dampening 0")
     h.update(momentum=mom, dampening=damp, nesterov=bool(nesterov))
 
+    def update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
+        _sgd_kernel(p, g, s["momentum_buffer"], h["lr"], h["momentum"], h["dampening"],
+                    h["weight_decay"], h["nesterov"], int(s["t"]) == 1)
 
-    return Optimizer("sgd", h)
+    update.rule = "sgd"  # type: ignore[attr-defined]  # lets Trainer fuse steps (training.py)
+    return Optimizer("sgd", h, _zeros("momentum_buffer"), update)
 
 
 def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
@@ -275,8 +210,12 @@ def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
            h["initial_accumulator_value"] >= 0, "a number ≥ 0")
     _check("eps", eps, h["eps"] >= 0, "a number ≥ 0")
 
+    def update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
+        clr = h["lr"] / (1.0 + (int(s["t"]) - 1) * h["lr_decay"])
+        _adagrad_kernel(p, g, s["sum"], clr, h["weight_decay"], h["eps"])
 
-    return Optimizer("adagrad", h)
+    return Optimizer("adagrad", h, _zeros("sum", fill={"sum": "initial_accumulator_value"}),
+                     update)
 
 
 def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
@@ -289,8 +228,11 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_dec
     _check("eps", eps, h["eps"] >= 0, "a number ≥ 0")
     _check("momentum", momentum, h["momentum"] >= 0, "a number ≥ 0")
 
+    def update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
+        _rmsprop_kernel(p, g, s["square_avg"], s["grad_avg"], s["momentum_buffer"], h["lr"],
+                        h["alpha"], h["eps"], h["weight_decay"], h["momentum"], h["centered"])
 
-    return Optimizer("rmsprop", h)
+    return Optimizer("rmsprop", h, _zeros("square_avg", "grad_avg", "momentum_buffer"), update)
 
 
 def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
@@ -301,12 +243,15 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
     _check("rho", rho, 0 <= h["rho"] <= 1, "a number in [0, 1]")
     _check("eps", eps, h["eps"] >= 0, "a number ≥ 0")
 
+    def update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
+        _adadelta_kernel(p, g, s["square_avg"], s["acc_delta"], h["lr"], h["rho"], h["eps"],
+                         h["weight_decay"])
 
-    return Optimizer("adadelta", h)
+    return Optimizer("adadelta", h, _zeros("square_avg", "acc_delta"), update)
 
 
 def _adam_like(name: str, lr: float, betas: tuple[float, float] | list[float], eps: float,
-               weight_decay: float, amsgrad: bool) -> Optimizer:
+               weight_decay: float, amsgrad: bool, decoupled: bool) -> Optimizer:
     h = _common(lr, weight_decay)
     try:
         b1, b2 = (_number("betas", b) for b in betas)
@@ -316,20 +261,24 @@ def _adam_like(name: str, lr: float, betas: tuple[float, float] | list[float], e
     h.update(betas=(b1, b2), eps=_number("eps", eps), amsgrad=bool(amsgrad))
     _check("eps", eps, h["eps"] >= 0, "a number ≥ 0")
 
+    def update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
+        _adam_kernel(p, g, s["exp_avg"], s["exp_avg_sq"], s["max_exp_avg_sq"], h["lr"],
+                     h["betas"][0], h["betas"][1], h["eps"], h["weight_decay"], decoupled,
+                     h["amsgrad"], int(s["t"]))
 
-    return Optimizer(name, h)
+    return Optimizer(name, h, _zeros("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), update)
 
 
 def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
          weight_decay: float = 0.0, amsgrad: bool = False) -> Optimizer:
     """Adam (Kingma & Ba, Algorithm 1), with coupled L2 weight decay as PyTorch's Adam."""
-    return _adam_like("adam", lr, betas, eps, weight_decay, amsgrad)
+    return _adam_like("adam", lr, betas, eps, weight_decay, amsgrad, decoupled=False)
 
 
 def adamw(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
           weight_decay: float = 1e-2, amsgrad: bool = False) -> Optimizer:
     """AdamW: Adam with decoupled weight decay θ ← θ(1 − γλ) (Loshchilov & Hutter)."""
-    return _adam_like("adamw", lr, betas, eps, weight_decay, amsgrad)
+    return _adam_like("adamw", lr, betas, eps, weight_decay, amsgrad, decoupled=True)
 
 
 OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
@@ -359,7 +308,7 @@ def make_optimizer(name: str, **hyper: Any) -> Optimizer:
     if key not in OPTIMIZERS:
         raise ConfigError("optimizer", name, [*OPTIMIZERS, *PRESETS])
     factory = OPTIMIZERS[key]
-    allowed = tuple(inspect.signature(factory).parameters)
+    allowed = factory.__code__.co_varnames[: factory.__code__.co_argcount]
     for k in hyper:
         if k not in allowed:
             raise ConfigError(f"optimizer.{k}", hyper[k],

@@ -33,7 +33,7 @@ from depthlens.errors import ConfigError, DataError, DivergenceError
 from depthlens.nn import regularization
 from depthlens.nn.kernels import run_batch
 from depthlens.nn.network import MLP
-from depthlens.nn.optimizers import FusedStep, Optimizer, fused_update
+from depthlens.nn.optimizers import Optimizer, _sgd_kernel
 from depthlens.nn.regularization import check as regularization_check
 
 Array = np.ndarray
@@ -103,14 +103,14 @@ def r2_score(pred: Array, y: Array) -> float:
 
 
 @numba.njit(cache=True, nogil=True)
-def _fused_steps(params, grads, x, t, order, start, batch, max_steps, sizes, w_off, b_off,
-                 acts, out_code, loss_code, no_out, rule, s0, s1, s2, scalars,
-                 t0):  # pragma: no cover - compiled
-    """Up to ``max_steps`` steps of the compiled path in one call: for each mini-batch
+def _sgd_steps(params, grads, x, t, order, start, batch, max_steps, sizes, w_off, b_off,
+               acts, out_code, loss_code, no_out, buf, lr, momentum, dampening, wd, nesterov,
+               t0):  # pragma: no cover - compiled
+    """Up to ``max_steps`` SGD steps of the compiled path in one call: for each mini-batch
     ``order[pos : pos + batch]`` from ``start`` (until the end of ``order``), exactly
-    ``Trainer.step``'s sequence: gradient (``run_batch``), stop if the loss is not finite, the
-    optimizer's update number t0 + 1, … (``fused_update``, with what ``Optimizer.fused_step``
-    gave). Returns (updates done, the last batch's loss)."""
+    ``Trainer.step``'s sequence: gradient (``run_batch``), stop if the loss is not finite,
+    the SGD update (update number t0 + 1, …). Returns (updates done, the last
+    batch's loss)."""
     n = order.size
     pos = start
     loss = 0.0
@@ -122,7 +122,7 @@ def _fused_steps(params, grads, x, t, order, start, batch, max_steps, sizes, w_o
                          out_code, loss_code, True, no_out)
         if not math.isfinite(loss):
             return s, loss
-        fused_update(rule, params, grads, s0, s1, s2, scalars, t0 + s + 1)
+        _sgd_kernel(params, grads, buf, lr, momentum, dampening, wd, nesterov, t0 + s == 0)
         pos = stop
     return max_steps, loss
 
@@ -281,9 +281,8 @@ class Trainer:
             self._cursor = 0
             np.copyto(self._snapshot, self.net.params)
             self._epoch_start_steps = self.steps_done
-        fused = self._fused()
-        if fused is not None:
-            return self._run_fused(fused, 1)
+        if self._fusable():
+            return self._fused_steps(1)
         start, net = self._cursor, self.net
         idx = self._order[start : start + self.batch_size]
         if self._in_order:  # the rows in their own order: views, no gather
@@ -307,30 +306,28 @@ class Trainer:
     def epoch(self) -> dict[str, float]:
         """Train to the end of the current epoch (a whole one if none is under way)."""
         self.step()
-        fused = self._fused() if self._cursor < self._n else None
-        if fused is not None:
-            self._run_fused(fused, self._n)
+        if self._cursor < self._n and self._fusable():
+            self._fused_steps(self._n)
         while self._cursor < self._n:
             self.step()
         return self.history.last()
 
-    def _fused(self) -> FusedStep | None:
-        """The optimizer's fused step when steps can run as one compiled call
-        (``_fused_steps``): compiled kernels, an optimizer that offers one
-        (``Optimizer.fused_step``), no L1/L2 penalty. The result is the same as step by step."""
-        if not self.net.uses_kernels or (self.regularization != "none" and self.reg_rate != 0):
-            return None
-        return self.optimizer.fused_step(self.state)
+    def _fusable(self) -> bool:
+        """Whether steps can run as one compiled call (``_sgd_steps``): compiled kernels, the
+        built-in SGD, no L1/L2 penalty. The result is the same as step by step."""
+        return (self.net.uses_kernels and getattr(self.optimizer._update, "rule", "") == "sgd"
+                and (self.regularization == "none" or self.reg_rate == 0))
 
-    def _run_fused(self, fused: FusedStep, max_steps: int) -> float:
-        """Run up to ``max_steps`` steps of the current epoch in ``_fused_steps``, then do what
+    def _fused_steps(self, max_steps: int) -> float:
+        """Run up to ``max_steps`` steps of the current epoch in ``_sgd_steps``, then do what
         ``step`` does after them: counters, the divergence guard, the end-of-epoch row."""
-        net, state = self.net, self.state
-        done, loss = _fused_steps(net.params, net.grads, self.x, self.t, self._order,
-                                  self._cursor, self.batch_size, max_steps, net._sizes,
-                                  net._w_off, net._b_off, net._act_codes, net._out_code,
-                                  net._loss_code, net._no_out, fused.rule, *fused.arrays,
-                                  fused.scalars, int(state["t"]))
+        net, state, h = self.net, self.state, self.optimizer.hyper
+        done, loss = _sgd_steps(net.params, net.grads, self.x, self.t, self._order,
+                                self._cursor, self.batch_size, max_steps, net._sizes,
+                                net._w_off, net._b_off, net._act_codes, net._out_code,
+                                net._loss_code, net._no_out, state["momentum_buffer"], h["lr"],
+                                h["momentum"], h["dampening"], h["weight_decay"], h["nesterov"],
+                                int(state["t"]))
         if done:
             state["t"] += done
             self.steps_done += done
