@@ -347,7 +347,7 @@ def test_confusion_rows_are_the_true_class_and_columns_the_predicted(
     expected = np.zeros((2, 2), np.int64)
     np.add.at(expected, (y, predict(x)), 1)
     assert expected[0, 1] != expected[1, 0]  # asymmetric: a transposed table differs
-    _, server_counts = live_module.test_scores(s, None)
+    _, server_counts = live_module.scores_on_test_set(s, None)
     np.testing.assert_array_equal(server_counts, expected)
     heads, names, shown = _table(page)
     classes = page_state(page)["network"]["class_names"]

@@ -790,7 +790,7 @@ class LiveSession:
         if curve is not None:  # a line: y = f(x) for the page's plot
             arrays["curve"] = curve()
         if t.x_test is not None:
-            extra, confusion = test_scores(s, now.get("test_loss"))
+            extra, confusion = scores_on_test_set(s, now.get("test_loss"))
             now.update(extra)
             if confusion is not None:
                 arrays["confusion"] = confusion
@@ -803,7 +803,7 @@ class LiveSession:
         return encode_frame(header, arrays)
 
 
-def test_scores(s: Session, test_loss: float | None
+def scores_on_test_set(s: Session, test_loss: float | None
                 ) -> tuple[dict[str, float], np.ndarray | None]:
     """Scores of the test predictions: regression ``{'test_rmse'}`` (√ of the test loss when
     the loss is MSE, else from the predictions); classification the (k, k) int32 confusion
