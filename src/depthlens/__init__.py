@@ -40,7 +40,7 @@ def _session_png(session: Session) -> bytes:
     draws nothing, so the drawing is plugged in here, and matplotlib is imported only when a
     notebook asks."""
     from depthlens.draw.figures import run_figure
-    from depthlens.draw.panels import png_bytes
+    from depthlens.draw.stage_axes import png_bytes
 
     return png_bytes(run_figure(session))
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from depthlens.draw import charts, neurons, scene, space3d, strip
-from depthlens.draw.panels import draw_stage, save_figure, stage_projection
+from depthlens.draw.stage_axes import draw_stage, save_figure, stage_projection
 from depthlens.lens import ProbeResult, probe, represent, stages
 
 from .test_lens_support import DPI, assert_two_class_picture, n_colours, render, trained

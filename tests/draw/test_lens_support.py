@@ -10,7 +10,7 @@ import numpy as np
 from PIL import Image, ImageSequence
 
 from depthlens.draw.colors import BLUE, ORANGE
-from depthlens.draw.panels import png_bytes
+from depthlens.draw.stage_axes import png_bytes
 from depthlens.experiment import Config, Session
 
 DPI = 50

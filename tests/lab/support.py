@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from PIL import Image, ImageSequence
 
-from depthlens.draw.panels import png_bytes
+from depthlens.draw.stage_axes import png_bytes
 
 DPI = 40
 

@@ -67,7 +67,7 @@ def test_importing_the_web_package_starts_no_thread():
     first use, so counting threads alone would not see one made at import)."""
     code = ("import gc, threading, concurrent.futures as cf; before = threading.active_count(); "
             "import depthlens.web, depthlens.web.live, depthlens.web.lab, "
-            "depthlens.web.services, depthlens.web.panels as p; "
+            "depthlens.web.services, depthlens.web.panel_registry as p; "
             "pools = [o for o in gc.get_objects() if issubclass(type(o), cf.ThreadPoolExecutor)]; "
             "registries = [o for o in gc.get_objects() if type(o) is p.PanelRegistry]; "
             "print(before, threading.active_count(), len(pools), len(registries), "

@@ -53,14 +53,6 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from depthlens.draw.panels import (
-    StageArtists,
-    _number_line,
-    canvas_rgb,
-    draw_hyperplane,
-    label_axes,
-    set_limits,
-)
 from depthlens.draw.scene import (
     Projection,
     Scene,
@@ -68,6 +60,14 @@ from depthlens.draw.scene import (
     build_scene,
     square_limits,
     stage_view,
+)
+from depthlens.draw.stage_axes import (
+    StageArtists,
+    _number_line,
+    canvas_rgb,
+    draw_hyperplane,
+    label_axes,
+    set_limits,
 )
 from depthlens.errors import ConfigError, DivergenceError
 from depthlens.files import write_bytes

@@ -22,7 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from depthlens.draw import colors
-from depthlens.draw.panels import hexcolor
+from depthlens.draw.stage_axes import hexcolor
 from depthlens.lens.probes import ProbeResult, probe_stages
 from depthlens.nn.network import MLP
 

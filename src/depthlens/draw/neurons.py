@@ -32,8 +32,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from depthlens.draw import colors, maps
-from depthlens.draw.panels import hexcolor, rgba
 from depthlens.draw.scene import BOUNDED, InputPlane, input_plane, target_scale
+from depthlens.draw.stage_axes import hexcolor, rgba
 from depthlens.lens.representations import represent, stages
 
 if TYPE_CHECKING:

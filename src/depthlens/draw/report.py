@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 from depthlens.draw.animate import forward_animation, training_animation
 from depthlens.draw.charts import initial_network, separability_chart, stage_probes
 from depthlens.draw.neurons import neuron_maps
-from depthlens.draw.panels import DPI, save_figure
 from depthlens.draw.scene import build_scene
 from depthlens.draw.space3d import space_3d, three_unit_stage
+from depthlens.draw.stage_axes import DPI, save_figure
 from depthlens.draw.strip import activation_text, layer_strip
 from depthlens.files import write_text
 from depthlens.lens.probes import ProbeResult

@@ -23,8 +23,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from depthlens.draw.panels import draw_stage, stage_projection
 from depthlens.draw.scene import Scene, build_scene
+from depthlens.draw.stage_axes import draw_stage, stage_projection
 
 if TYPE_CHECKING:
     from depthlens.experiment.session import Session

@@ -1,6 +1,6 @@
 """The layer strip: the input space, then every layer's space, side by side.
 
-Each panel is one stage (``lens.stages``) drawn by ``panels.draw_stage``: the warped decision
+Each panel is one stage (``lens.stages``) drawn by ``stage_axes.draw_stage``: the warped decision
 grid coloured by the network's prediction, the carried grid lines of the input plane, the
 training points and, in the last hidden layer, the separating hyperplane; axes at equal scales
 with their real units, so a layer that scales space up or down shows it. Under each panel, the
@@ -25,8 +25,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
 from depthlens.draw.charts import probe_text, stage_probes
-from depthlens.draw.panels import draw_stage, stage_projection
 from depthlens.draw.scene import Scene, build_scene
+from depthlens.draw.stage_axes import draw_stage, stage_projection
 from depthlens.lens.probes import ProbeResult
 
 if TYPE_CHECKING:

@@ -42,7 +42,7 @@ def png(fig: plt.Figure, dpi: int = DPI, palette: bool = True) -> bytes:
 
     ``palette``: store it with a 256-colour palette (Pillow's quantizer), which keeps the
     pictures in docs/ to a third of their size with no visible change for plots like these."""
-    from depthlens.draw.panels import png_bytes
+    from depthlens.draw.stage_axes import png_bytes
 
     data = png_bytes(fig, dpi=dpi)
     if not palette:

@@ -25,7 +25,7 @@ import numpy as np
 from depthlens.data import Dataset, Standardize, split
 from depthlens.data.preprocessing import PCA
 from depthlens.draw import colors
-from depthlens.draw.panels import hexcolor
+from depthlens.draw.stage_axes import hexcolor
 from depthlens.errors import DataError
 from depthlens.examples.common import ExampleResult, finish, png
 from depthlens.lens.probes import probe

@@ -39,7 +39,7 @@ class Picture:
         if isinstance(figure, bytes | bytearray):
             self.data = bytes(figure)
         else:
-            from depthlens.draw.panels import png_bytes
+            from depthlens.draw.stage_axes import png_bytes
 
             self.data = png_bytes(figure, dpi=dpi)
 

@@ -23,7 +23,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from depthlens.draw import colors
-from depthlens.draw.panels import hexcolor
+from depthlens.draw.stage_axes import hexcolor
 from depthlens.examples.common import ExampleResult, png, rounded
 from depthlens.nn.network import MLP
 from depthlens.nn.optimizers import make_optimizer

@@ -20,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from depthlens.draw import colors
-from depthlens.draw.panels import hexcolor
+from depthlens.draw.stage_axes import hexcolor
 from depthlens.examples.common import ExampleResult, finish, png
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session

@@ -11,8 +11,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from depthlens.draw.charts import score, stage_probes
-from depthlens.draw.panels import draw_stage, stage_projection
 from depthlens.draw.scene import Scene, build_scene
+from depthlens.draw.stage_axes import draw_stage, stage_projection
 from depthlens.draw.strip import layer_strip
 from depthlens.examples.common import png
 from depthlens.lens.probes import ProbeResult
@@ -49,7 +49,7 @@ def balanced_accuracy_gap(a: float, b: float) -> float:
 def stage_figure(session: Session | None, panels: list[tuple], title: str,
                  size: tuple[float, float] = (11.0, 5.0), elev: float = 22.0,
                  azim: float = -58.0, surface_3d: bool = True) -> plt.Figure:
-    """One figure of lens panels side by side, drawn by ``draw.panels.draw_stage`` (cells
+    """One figure of lens panels side by side, drawn by ``draw.stage_axes.draw_stage`` (cells
     coloured by the prediction, carried grid lines, points, and the separating hyperplane in
     the last hidden layer).
 

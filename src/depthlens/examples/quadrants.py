@@ -21,7 +21,7 @@ import numpy as np
 from depthlens.data import Dataset, make_dataset
 from depthlens.draw import colors
 from depthlens.draw.figures import draw_plane
-from depthlens.draw.panels import hexcolor
+from depthlens.draw.stage_axes import hexcolor
 from depthlens.examples.common import ExampleResult, finish, png
 from depthlens.examples.plots import probe_dict
 from depthlens.experiment.config import Config

@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 from depthlens.data import Dataset, Standardize, split_groups
 from depthlens.draw import colors
-from depthlens.draw.panels import hexcolor
+from depthlens.draw.stage_axes import hexcolor
 from depthlens.examples.common import Deadline, ExampleResult, blas_threads, png, rounded
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session, load_data

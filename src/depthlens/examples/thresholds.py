@@ -18,7 +18,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from depthlens.draw import colors
-from depthlens.draw.panels import hexcolor
+from depthlens.draw.stage_axes import hexcolor
 from depthlens.examples.common import ExampleResult, finish, png
 from depthlens.examples.plots import probe_dict, strip_png
 from depthlens.experiment.config import Config

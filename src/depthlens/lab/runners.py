@@ -25,7 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from depthlens.draw.animate import check_output, write_animation
-from depthlens.draw.panels import save_figure
+from depthlens.draw.stage_axes import save_figure
 from depthlens.draw.strip import layer_strip
 from depthlens.errors import ConfigError
 from depthlens.experiment.config import Config

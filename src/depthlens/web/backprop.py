@@ -59,7 +59,7 @@ from depthlens.nn.activations import ACTIVATIONS
 from depthlens.nn.network import MLP
 from depthlens.web.frames import encode_frame
 from depthlens.web.heatmaps import PlaneView
-from depthlens.web.panels import Panel, PanelRegistry
+from depthlens.web.panel_registry import Panel, PanelRegistry
 from depthlens.web.protocol import PageMessage, ProtocolError
 
 Array = np.ndarray

@@ -56,7 +56,7 @@ from depthlens.lens.representations import grid_lines, represent
 from depthlens.web import palettes
 from depthlens.web.frames import encode_frame
 from depthlens.web.heatmaps import PlaneView
-from depthlens.web.panels import Panel, PanelRegistry
+from depthlens.web.panel_registry import Panel, PanelRegistry
 from depthlens.web.protocol import PageMessage, ProtocolError
 
 Array = np.ndarray

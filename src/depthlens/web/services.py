@@ -14,7 +14,7 @@ import threading
 from dataclasses import dataclass, field
 
 from depthlens.web import backprop, player, space
-from depthlens.web.panels import PanelRegistry
+from depthlens.web.panel_registry import PanelRegistry
 
 INTERACTIVE_THREADS = 2
 """Threads of an app's interactive pool (steps, edits, panels), apart from the training

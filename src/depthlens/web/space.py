@@ -62,7 +62,7 @@ from depthlens.lens.representations import grid_lines, make_view, separating_hyp
 from depthlens.web import palettes
 from depthlens.web.frames import encode_frame
 from depthlens.web.heatmaps import PlaneView
-from depthlens.web.panels import Panel, PanelRegistry
+from depthlens.web.panel_registry import Panel, PanelRegistry
 from depthlens.web.protocol import MAX_HIDDEN_LAYERS, PageMessage
 
 Array = np.ndarray
