@@ -111,16 +111,9 @@ def test_panels_are_registered_by_name_with_one_narrow_api(page, server):
     assert found["state"] and found["frame"]
 
 
-COMPOSITE = """(name) => {  // the panel's picture over white, as savePng draws it
-    const src = window.depthlens.panels.get(name).picture();
-    const c = document.createElement('canvas');
-    c.width = src.width;
-    c.height = src.height;
-    const ctx = c.getContext('2d');
-    ctx.fillStyle = '#fff';
-    ctx.fillRect(0, 0, c.width, c.height);
-    ctx.drawImage(src, 0, 0, c.width, c.height);
-    return c.toDataURL('image/png');
+COMPOSITE = """async (name) => {  // the named panel's picture over white, as a download
+    const { onWhite } = await import('/static/js/picture.js');
+    return onWhite([window.depthlens.panels.get(name).picture()]).toDataURL('image/png');
 }"""
 
 

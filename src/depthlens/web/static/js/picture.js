@@ -13,9 +13,9 @@ export function saveBlob(name, blob, href = null) {
   if (!href) setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
-/** Save `layers` (canvases, drawn in order over white at the size of the last one) as a PNG
- * named `name`. */
-export function savePng(name, layers) {
+/** `layers` (canvases) drawn in order over white at the size of the last one: the picture a
+ * PNG download holds. */
+export function onWhite(layers) {
   const top = layers[layers.length - 1];
   const canvas = document.createElement("canvas");
   canvas.width = top.width;
@@ -24,5 +24,10 @@ export function savePng(name, layers) {
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, canvas.width, canvas.height);
   for (const layer of layers) ctx.drawImage(layer, 0, 0, canvas.width, canvas.height);
-  canvas.toBlob((blob) => saveBlob(name, blob), "image/png");
+  return canvas;
+}
+
+/** Save `layers` (see `onWhite`) as a PNG named `name`. */
+export function savePng(name, layers) {
+  onWhite(layers).toBlob((blob) => saveBlob(name, blob), "image/png");
 }
