@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 
 import numpy as np
 import pytest
@@ -269,3 +271,15 @@ def test_adopt_network_takes_parameters_and_counters_only_of_the_same_shape():
     assert not other.adopt_network(trained)
     np.testing.assert_array_equal(other.net.params, before)
     assert other.epoch == 0
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop",
+                                       "adadelta", "adam", "adamw"])
+def test_a_pickled_or_deep_copied_session_trains_exactly_as_the_original(optimizer):
+    s = Session(Config(optimizer=optimizer, **SMALL))
+    copies = [pickle.loads(pickle.dumps(s)), copy.deepcopy(s)]
+    for session in (s, *copies):
+        session.trainer.epoch()
+    for other in copies:
+        assert other.trainer.net is other.net is not s.net
+        assert np.array_equal(other.net.params, s.net.params)

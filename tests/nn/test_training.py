@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -372,10 +374,14 @@ def test_empty_training_set_raises_config_error():
     {"name": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": True},
     {"name": "sgd", "lr": 0.05, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.01},
     {"name": "adam", "lr": 0.01},
+    {"name": "adamw", "lr": 0.01, "amsgrad": True},
+    {"name": "adagrad", "lr": 0.05, "lr_decay": 0.01},
+    {"name": "rmsprop", "lr": 0.01, "momentum": 0.5, "centered": True},
+    {"name": "adadelta", "weight_decay": 0.01},
 ])
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_compiled_and_numpy_trainers_take_the_same_steps(optimizer, shuffle):
-    """Same seed, same batches: the compiled path (which may run SGD steps fused in one call)
+    """Same seed, same batches: the compiled path (which runs the steps fused in one call)
     and the numpy path end every epoch with the same history and weights."""
     x, y = circle_data(53)
     runs = []
@@ -425,3 +431,60 @@ def test_divergence_inside_fit_is_the_same_on_both_backends(batch_size):
         assert np.all(np.isfinite(tr.net.params))
     assert errors[0] == errors[1]
     np.testing.assert_allclose(params[0], params[1], rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "nesterov", "adagrad", "rmsprop",
+                                  "adadelta", "adam", "adamw"])
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_pickled_or_deep_copied_trainer_trains_exactly_as_the_original(name, backend):
+    """The optimizer and its state are plain data: copies (taken mid-epoch) go on bit for bit."""
+    x, y = circle_data(40)
+    tr = trainer(classifier(backend=backend), x, y, batch_size=6, seed=3,
+                 optimizer=make_optimizer(name, lr=0.05))
+    tr.step()
+    copies = [pickle.loads(pickle.dumps(tr)), copy.deepcopy(tr)]
+    for t in (tr, *copies):
+        t.epoch()
+        t.epoch()
+    for other in copies:
+        assert other.net is not tr.net
+        assert np.array_equal(other.net.params, tr.net.params)
+        assert other.history.train_loss == tr.history.train_loss
+        assert int(other.state["t"]) == int(tr.state["t"])
+
+
+def test_the_fused_form_reads_the_hyperparameters_now():
+    """A learning rate changed between steps (the page's menu) is the one the next fused
+    step uses."""
+    opt = make_optimizer("momentum", lr=0.01)
+    state = opt.init(np.zeros(3))
+    opt.hyper["lr"] = 0.5
+    assert opt.fused_sgd(state)[1:3] == (0.5, 0.9)
+
+
+def test_the_trainer_asks_the_optimizer_for_its_fused_form_and_imports_nothing_private():
+    """SGD offers its fused arguments, the other rules none (they step one by one); the trainer
+    module takes no private name from the optimizers."""
+    import ast
+    from pathlib import Path
+
+    import depthlens.nn.training as training_module
+
+    sgd = make_optimizer("nesterov", lr=0.1)
+    state = sgd.init(np.zeros(3))
+    buf, *scalars = sgd.fused_sgd(state)
+    assert buf is state["momentum_buffer"] and scalars == [0.1, 0.9, 0.0, 0.0, True]
+    assert all(make_optimizer(n).fused_sgd(make_optimizer(n).init(np.zeros(3))) is None
+               for n in ("adagrad", "rmsprop", "adadelta", "adam", "adamw"))
+    tree = ast.parse(Path(training_module.__file__).read_text())
+    private = [a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               for a in node.names if a.name.startswith("_")]
+    assert private == []
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam",
+                                  "adamw"])
+def test_an_optimizer_is_plain_data(name):
+    opt = make_optimizer(name, lr=0.2)
+    back = pickle.loads(pickle.dumps(opt))
+    assert back == opt and back is not opt and copy.deepcopy(opt) == opt

@@ -170,21 +170,14 @@ class MLP:
         self.n_weights = n_w
         self.params = np.zeros(n_w + sum(o for o, _ in shapes), dtype=self.dtype)
         self.grads = np.zeros_like(self.params)
-        self.weights: list[Array] = []
-        self.biases: list[Array] = []
-        self.grad_weights: list[Array] = []
-        self.grad_biases: list[Array] = []
         w_off, b_off, w, b = [], [], 0, n_w
         for o, i in shapes:
             w_off.append(w)
             b_off.append(b)
-            self.weights.append(self.params[w : w + o * i].reshape(o, i))
-            self.grad_weights.append(self.grads[w : w + o * i].reshape(o, i))
-            self.biases.append(self.params[b : b + o])
-            self.grad_biases.append(self.grads[b : b + o])
             w, b = w + o * i, b + o
         self._w_off = np.array(w_off, dtype=np.int64)
         self._b_off = np.array(b_off, dtype=np.int64)
+        self._make_views()
         self._sizes = np.array(sizes, dtype=np.int64)
         self._act_codes = np.array([ACTIVATIONS[a].code for a in self.activations] or [0],
                                    dtype=np.int64)
@@ -194,6 +187,32 @@ class MLP:
         self._no_out = np.empty((0, sizes[-1]), dtype=self.dtype)
         self._max_width = max(sizes)
         self._workspaces: dict[int, _Workspace] = {}
+
+    def _make_views(self) -> None:
+        """``weights``/``biases`` (and the gradients') as views into the flat buffers: W_k is
+        ``params[w_k : w_k + o·i]`` as (o, i), b_k is ``params[b_k : b_k + o]``."""
+        self.weights: list[Array] = []
+        self.biases: list[Array] = []
+        self.grad_weights: list[Array] = []
+        self.grad_biases: list[Array] = []
+        for (o, i), w, b in zip(self.shapes, self._w_off, self._b_off):
+            self.weights.append(self.params[w : w + o * i].reshape(o, i))
+            self.grad_weights.append(self.grads[w : w + o * i].reshape(o, i))
+            self.biases.append(self.params[b : b + o])
+            self.grad_biases.append(self.grads[b : b + o])
+
+    def __getstate__(self) -> dict:
+        # Pickle and deepcopy copy arrays one by one, which would cut the views from the flat
+        # buffers: keep the buffers, drop the views and the scratch space, rebuild on load.
+        state = self.__dict__.copy()
+        for name in ("weights", "biases", "grad_weights", "grad_biases"):
+            del state[name]
+        state["_workspaces"] = {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._make_views()
 
     # -- structure ----------------------------------------------------------------------------
     @property

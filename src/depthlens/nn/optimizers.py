@@ -22,15 +22,22 @@ gradient of the mean batch loss, γ = lr, λ = weight_decay and t = 1, 2, … th
   θ ← θ − γ/(1 − β₁ᵗ) · m/(√v/√(1 − β₂ᵗ) + eps).
 - **adamw**: adam with decoupled decay θ ← θ(1 − γλ) first, and λ = 1e-2 by default.
 
+An optimizer is plain data: its rule's name and its hyperparameters (``Optimizer(name,
+hyper)``); the rules are module-level functions found by name, so an optimizer, its state and
+a trainer holding them pickle and deep-copy. A rule may also offer a *fused* form for a trainer
+that runs many steps in one compiled call (``Optimizer.fused_sgd``: SGD's arguments to
+``sgd_kernel``); the trainer asks the optimizer for it rather than recognising the rule.
+
 Weight decay here is the optimizers' own (applied to every parameter, biases too, as PyTorch does
 for a single parameter group). The L1/L2 penalty of Playground is separate (``regularization``).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numba
 import numpy as np
@@ -44,7 +51,10 @@ _jit = numba.njit(cache=True, nogil=True, fastmath=False)
 
 
 @_jit
-def _sgd_kernel(p, g, buf, lr, momentum, dampening, wd, nesterov, first):  # pragma: no cover
+def sgd_kernel(p, g, buf, lr, momentum, dampening, wd, nesterov, first):  # pragma: no cover
+    """SGD's update of the module docstring on the flat buffer ``p`` in place (``first``: the
+    first update, which sets the momentum buffer to g). Compiled: a trainer's own compiled
+    loop may call it between gradients (see ``Optimizer.fused_sgd``)."""
     for i in range(p.size):
         gi = g[i] + wd * p[i] if wd != 0.0 else g[i]
         if momentum != 0.0:
@@ -112,9 +122,62 @@ def _adam_kernel(p, g, m, v, vmax, lr, beta1, beta2, eps, wd, decoupled, amsgrad
         p[i] = p[i] - step * (m[i] / denom)
 
 
+# -- the rules: (state arrays, update) by name, module-level so an optimizer is plain data ------
+def _sgd_update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
+    sgd_kernel(p, g, s["momentum_buffer"], h["lr"], h["momentum"], h["dampening"],
+               h["weight_decay"], h["nesterov"], int(s["t"]) == 1)
+
+
+def _adagrad_update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
+    clr = h["lr"] / (1.0 + (int(s["t"]) - 1) * h["lr_decay"])
+    _adagrad_kernel(p, g, s["sum"], clr, h["weight_decay"], h["eps"])
+
+
+def _rmsprop_update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
+    _rmsprop_kernel(p, g, s["square_avg"], s["grad_avg"], s["momentum_buffer"], h["lr"],
+                    h["alpha"], h["eps"], h["weight_decay"], h["momentum"], h["centered"])
+
+
+def _adadelta_update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
+    _adadelta_kernel(p, g, s["square_avg"], s["acc_delta"], h["lr"], h["rho"], h["eps"],
+                     h["weight_decay"])
+
+
+def _adam_update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
+    _adam_kernel(p, g, s["exp_avg"], s["exp_avg_sq"], s["max_exp_avg_sq"], h["lr"],
+                 h["betas"][0], h["betas"][1], h["eps"], h["weight_decay"], False,
+                 h["amsgrad"], int(s["t"]))
+
+
+def _adamw_update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
+    _adam_kernel(p, g, s["exp_avg"], s["exp_avg_sq"], s["max_exp_avg_sq"], h["lr"],
+                 h["betas"][0], h["betas"][1], h["eps"], h["weight_decay"], True,
+                 h["amsgrad"], int(s["t"]))
+
+
+class Rule(NamedTuple):
+    """An update rule: the state arrays it keeps (zeros, or filled from a hyperparameter) and
+    its in-place update ``update(params, grads, state, hyper)``."""
+
+    arrays: tuple[str, ...]
+    update: Callable[[Array, Array, State, dict[str, Any]], None]
+    fill: tuple[tuple[str, str], ...] = ()
+
+
+RULES: dict[str, Rule] = {
+    "sgd": Rule(("momentum_buffer",), _sgd_update),
+    "adagrad": Rule(("sum",), _adagrad_update, (("sum", "initial_accumulator_value"),)),
+    "rmsprop": Rule(("square_avg", "grad_avg", "momentum_buffer"), _rmsprop_update),
+    "adadelta": Rule(("square_avg", "acc_delta"), _adadelta_update),
+    "adam": Rule(("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), _adam_update),
+    "adamw": Rule(("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), _adamw_update),
+}
+"""The rules by PyTorch's names (what ``Optimizer.name`` refers to)."""
+
+
 @dataclass
 class Optimizer:
-    """An optimizer: its name, hyperparameters and the (init, update) pair.
+    """An optimizer: its rule's name and its hyperparameters, plain data (it pickles).
 
     ``hyper`` is read at every update, so changing ``opt.hyper['lr']`` between steps takes effect
     at once without resetting the state (as Playground's learning-rate menu does).
@@ -122,19 +185,34 @@ class Optimizer:
 
     name: str
     hyper: dict[str, Any]
-    _init: Callable[[Array, dict[str, Any]], State] = field(repr=False)
-    _update: Callable[[Array, Array, State, dict[str, Any]], None] = field(repr=False)
 
     def init(self, params: Array) -> State:
-        """Fresh state for a parameter buffer: zero arrays of its shape and t = 0."""
-        state = self._init(params, self.hyper)
+        """Fresh state for a parameter buffer: the rule's arrays and t = 0.
+
+        np.zeros (calloc) rather than zeros_like (which writes every zero): a buffer the rule
+        never touches, like SGD's momentum buffer at momentum 0, then costs no memory pages."""
+        rule = RULES[self.name]
+        state = {n: np.zeros(params.shape, dtype=params.dtype) for n in rule.arrays}
+        for n, key in rule.fill:
+            state[n][:] = self.hyper[key]
         state["t"] = np.zeros((), dtype=np.int64)
         return state
 
     def update(self, params: Array, grads: Array, state: State) -> None:
         """One step: t ← t + 1, then the rule of the module docstring, in place."""
         state["t"] += 1
-        self._update(params, grads, state, self.hyper)
+        RULES[self.name].update(params, grads, state, self.hyper)
+
+    def fused_sgd(self, state: State) -> tuple[Array, float, float, float, float, bool] | None:
+        """The fused form, for a trainer that runs steps in its own compiled loop: the
+        arguments of ``sgd_kernel`` after (params, grads) — (momentum buffer, lr, momentum,
+        dampening, weight decay, nesterov) — when this optimizer's rule is SGD; else None (the
+        trainer then calls ``update`` step by step). Either way the steps are the same."""
+        if self.name != "sgd":
+            return None
+        h = self.hyper
+        return (state["momentum_buffer"], h["lr"], h["momentum"], h["dampening"],
+                h["weight_decay"], h["nesterov"])
 
     @property
     def lr(self) -> float:
@@ -143,18 +221,6 @@ class Optimizer:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyper.items())
         return f"{self.name}({args})"
-
-
-def _zeros(*names: str, fill: dict[str, str] | None = None) -> Callable[[Array, dict], State]:
-    def init(params: Array, hyper: dict[str, Any]) -> State:
-        # np.zeros (calloc) rather than zeros_like (which writes every zero): a buffer the rule
-        # never touches, like SGD's momentum buffer at momentum 0, then costs no memory pages.
-        state = {n: np.zeros(params.shape, dtype=params.dtype) for n in names}
-        for n, key in (fill or {}).items():
-            state[n][:] = hyper[key]
-        return state
-
-    return init
 
 
 def _check(name: str, value: Any, ok: bool, allowed: str) -> None:
@@ -188,13 +254,7 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
     _check("nesterov", nesterov, not nesterov or (mom > 0 and damp == 0),
            "True only with momentum > 0 and dampening 0")
     h.update(momentum=mom, dampening=damp, nesterov=bool(nesterov))
-
-    def update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
-        _sgd_kernel(p, g, s["momentum_buffer"], h["lr"], h["momentum"], h["dampening"],
-                    h["weight_decay"], h["nesterov"], int(s["t"]) == 1)
-
-    update.rule = "sgd"  # type: ignore[attr-defined]  # lets Trainer fuse steps (training.py)
-    return Optimizer("sgd", h, _zeros("momentum_buffer"), update)
+    return Optimizer("sgd", h)
 
 
 def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
@@ -209,13 +269,7 @@ def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
     _check("initial_accumulator_value", initial_accumulator_value,
            h["initial_accumulator_value"] >= 0, "a number ≥ 0")
     _check("eps", eps, h["eps"] >= 0, "a number ≥ 0")
-
-    def update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
-        clr = h["lr"] / (1.0 + (int(s["t"]) - 1) * h["lr_decay"])
-        _adagrad_kernel(p, g, s["sum"], clr, h["weight_decay"], h["eps"])
-
-    return Optimizer("adagrad", h, _zeros("sum", fill={"sum": "initial_accumulator_value"}),
-                     update)
+    return Optimizer("adagrad", h)
 
 
 def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
@@ -227,12 +281,7 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_dec
     _check("alpha", alpha, 0 <= h["alpha"] < 1, "a number in [0, 1)")
     _check("eps", eps, h["eps"] >= 0, "a number ≥ 0")
     _check("momentum", momentum, h["momentum"] >= 0, "a number ≥ 0")
-
-    def update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
-        _rmsprop_kernel(p, g, s["square_avg"], s["grad_avg"], s["momentum_buffer"], h["lr"],
-                        h["alpha"], h["eps"], h["weight_decay"], h["momentum"], h["centered"])
-
-    return Optimizer("rmsprop", h, _zeros("square_avg", "grad_avg", "momentum_buffer"), update)
+    return Optimizer("rmsprop", h)
 
 
 def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
@@ -242,16 +291,11 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
     h.update(rho=_number("rho", rho), eps=_number("eps", eps))
     _check("rho", rho, 0 <= h["rho"] <= 1, "a number in [0, 1]")
     _check("eps", eps, h["eps"] >= 0, "a number ≥ 0")
-
-    def update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
-        _adadelta_kernel(p, g, s["square_avg"], s["acc_delta"], h["lr"], h["rho"], h["eps"],
-                         h["weight_decay"])
-
-    return Optimizer("adadelta", h, _zeros("square_avg", "acc_delta"), update)
+    return Optimizer("adadelta", h)
 
 
 def _adam_like(name: str, lr: float, betas: tuple[float, float] | list[float], eps: float,
-               weight_decay: float, amsgrad: bool, decoupled: bool) -> Optimizer:
+               weight_decay: float, amsgrad: bool) -> Optimizer:
     h = _common(lr, weight_decay)
     try:
         b1, b2 = (_number("betas", b) for b in betas)
@@ -260,25 +304,19 @@ def _adam_like(name: str, lr: float, betas: tuple[float, float] | list[float], e
     _check("betas", betas, 0 <= b1 < 1 and 0 <= b2 < 1, "a pair of numbers in [0, 1)")
     h.update(betas=(b1, b2), eps=_number("eps", eps), amsgrad=bool(amsgrad))
     _check("eps", eps, h["eps"] >= 0, "a number ≥ 0")
-
-    def update(p: Array, g: Array, s: State, h: dict[str, Any]) -> None:
-        _adam_kernel(p, g, s["exp_avg"], s["exp_avg_sq"], s["max_exp_avg_sq"], h["lr"],
-                     h["betas"][0], h["betas"][1], h["eps"], h["weight_decay"], decoupled,
-                     h["amsgrad"], int(s["t"]))
-
-    return Optimizer(name, h, _zeros("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), update)
+    return Optimizer(name, h)
 
 
 def adam(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
          weight_decay: float = 0.0, amsgrad: bool = False) -> Optimizer:
     """Adam (Kingma & Ba, Algorithm 1), with coupled L2 weight decay as PyTorch's Adam."""
-    return _adam_like("adam", lr, betas, eps, weight_decay, amsgrad, decoupled=False)
+    return _adam_like("adam", lr, betas, eps, weight_decay, amsgrad)
 
 
 def adamw(lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
           weight_decay: float = 1e-2, amsgrad: bool = False) -> Optimizer:
     """AdamW: Adam with decoupled weight decay θ ← θ(1 − γλ) (Loshchilov & Hutter)."""
-    return _adam_like("adamw", lr, betas, eps, weight_decay, amsgrad, decoupled=True)
+    return _adam_like("adamw", lr, betas, eps, weight_decay, amsgrad)
 
 
 OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
@@ -308,7 +346,7 @@ def make_optimizer(name: str, **hyper: Any) -> Optimizer:
     if key not in OPTIMIZERS:
         raise ConfigError("optimizer", name, [*OPTIMIZERS, *PRESETS])
     factory = OPTIMIZERS[key]
-    allowed = factory.__code__.co_varnames[: factory.__code__.co_argcount]
+    allowed = list(inspect.signature(factory).parameters)
     for k in hyper:
         if k not in allowed:
             raise ConfigError(f"optimizer.{k}", hyper[k],

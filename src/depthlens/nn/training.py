@@ -33,7 +33,7 @@ from depthlens.errors import ConfigError, DataError, DivergenceError
 from depthlens.nn import regularization
 from depthlens.nn.kernels import run_batch
 from depthlens.nn.network import MLP
-from depthlens.nn.optimizers import Optimizer, _sgd_kernel
+from depthlens.nn.optimizers import Optimizer, sgd_kernel
 from depthlens.nn.regularization import check as regularization_check
 
 Array = np.ndarray
@@ -122,7 +122,7 @@ def _sgd_steps(params, grads, x, t, order, start, batch, max_steps, sizes, w_off
                          out_code, loss_code, True, no_out)
         if not math.isfinite(loss):
             return s, loss
-        _sgd_kernel(params, grads, buf, lr, momentum, dampening, wd, nesterov, t0 + s == 0)
+        sgd_kernel(params, grads, buf, lr, momentum, dampening, wd, nesterov, t0 + s == 0)
         pos = stop
     return max_steps, loss
 
@@ -281,8 +281,9 @@ class Trainer:
             self._cursor = 0
             np.copyto(self._snapshot, self.net.params)
             self._epoch_start_steps = self.steps_done
-        if self._fusable():
-            return self._fused_steps(1)
+        fused = self._fused()
+        if fused is not None:
+            return self._fused_steps(fused, 1)
         start, net = self._cursor, self.net
         idx = self._order[start : start + self.batch_size]
         if self._in_order:  # the rows in their own order: views, no gather
@@ -306,28 +307,30 @@ class Trainer:
     def epoch(self) -> dict[str, float]:
         """Train to the end of the current epoch (a whole one if none is under way)."""
         self.step()
-        if self._cursor < self._n and self._fusable():
-            self._fused_steps(self._n)
+        fused = self._fused() if self._cursor < self._n else None
+        if fused is not None:
+            self._fused_steps(fused, self._n)
         while self._cursor < self._n:
             self.step()
         return self.history.last()
 
-    def _fusable(self) -> bool:
-        """Whether steps can run as one compiled call (``_sgd_steps``): compiled kernels, the
-        built-in SGD, no L1/L2 penalty. The result is the same as step by step."""
-        return (self.net.uses_kernels and getattr(self.optimizer._update, "rule", "") == "sgd"
-                and (self.regularization == "none" or self.reg_rate == 0))
+    def _fused(self) -> tuple | None:
+        """The optimizer's fused form (``Optimizer.fused_sgd``) when steps can run as one
+        compiled call (``_sgd_steps``): compiled kernels and no L1/L2 penalty; else None. The
+        result is the same as step by step."""
+        if not self.net.uses_kernels or (self.regularization != "none" and self.reg_rate != 0):
+            return None
+        return self.optimizer.fused_sgd(self.state)
 
-    def _fused_steps(self, max_steps: int) -> float:
-        """Run up to ``max_steps`` steps of the current epoch in ``_sgd_steps``, then do what
-        ``step`` does after them: counters, the divergence guard, the end-of-epoch row."""
-        net, state, h = self.net, self.state, self.optimizer.hyper
+    def _fused_steps(self, fused: tuple, max_steps: int) -> float:
+        """Run up to ``max_steps`` steps of the current epoch in ``_sgd_steps`` with the
+        optimizer's fused arguments, then do what ``step`` does after them: counters, the
+        divergence guard, the end-of-epoch row."""
+        net, state = self.net, self.state
         done, loss = _sgd_steps(net.params, net.grads, self.x, self.t, self._order,
                                 self._cursor, self.batch_size, max_steps, net._sizes,
                                 net._w_off, net._b_off, net._act_codes, net._out_code,
-                                net._loss_code, net._no_out, state["momentum_buffer"], h["lr"],
-                                h["momentum"], h["dampening"], h["weight_decay"], h["nesterov"],
-                                int(state["t"]))
+                                net._loss_code, net._no_out, *fused, int(state["t"]))
         if done:
             state["t"] += done
             self.steps_done += done
