@@ -31,7 +31,7 @@ from depthlens.errors import ConfigError
 from depthlens.experiment.config import Config
 from depthlens.files import write_text
 from depthlens.lab import figures
-from depthlens.lab.init_lab import InitSpec, init_lab
+from depthlens.lab.init_lab import InitLab, InitSpec, init_lab
 from depthlens.lab.landscape import line_profile, path_plane, plane_landscape, random_landscape
 from depthlens.lab.network_race import DEFAULT_CONTENDERS, Contender, network_race
 from depthlens.lab.preprocess_lab import LABELS, preprocess_lab
@@ -245,7 +245,8 @@ def run_init_lab(out: str | Path, activations: Sequence[str] = ("tanh", "relu"),
                  optimizer: str = "momentum", lr: float = 0.01, seed: int = 0,
                  strips: bool = True, dpi: int = 80, progress: bool = False) -> Paths:
     """The initialization lab: statistics at init, histograms, curves, symmetry, and the lens
-    strip of every network at initialization."""
+    strip of every network at initialization. Steps: run the lab (with the strips), draw the
+    figures, write the table, write the report."""
     out = Path(out)
     from depthlens.lab.init_lab import DEFAULT_INITS
 
@@ -255,32 +256,60 @@ def run_init_lab(out: str | Path, activations: Sequence[str] = ("tanh", "relu"),
     try:
         lab = init_lab(activations, inits, depth, width, dataset, epochs, optimizer, lr,
                        seed=seed, progress=lambda _: bar.update(1))
-        written: Paths = {}
-        strip_files: list[str] = []
-        if strips:
-            for (act, label) in lab.runs:
-                bar.set_postfix_str(f"strip {act} {label}", refresh=True)
-                name = f"strip_{act}_{_slug(label)}.png"
-                fig = layer_strip(lab.initial_session(act, label), probes=[], per_row=6,
-                                  resolution=20)
-                save_figure(fig, out / name, dpi=min(dpi, 60))
-                written[name] = out / name
-                strip_files.append(name)
-                bar.update(1)
+        written = _init_strips(lab, out, dpi, bar) if strips else {}
     finally:
         bar.close()
+    strip_files = list(written)
+    written.update(_init_figures(lab, out, dpi))
+    header, cells = _init_table(lab, depth)
+    write_text(out / "init_lab.csv", _csv(header, cells))
+    written["init_lab.csv"] = out / "init_lab.csv"
+    lead = (f"A deep plain network ({depth} hidden layers × {width} units) on {dataset}, built "
+            "with each initializer: what its layers do before training, and how it trains.")
+    written[REPORT] = write_report(out, "depthlens lab · initialization", lead,
+                                   _init_sections(lab.activations, header, cells, strip_files),
+                                   _settings(activations=list(activations),
+                                             inits=[s.label for s in lab.inits], depth=depth,
+                                             width=width, dataset=dataset, epochs=epochs,
+                                             optimizer=optimizer, lr=lr, seed=seed))
+    return written
+
+
+def _init_strips(lab: InitLab, out: Path, dpi: int, bar: tqdm) -> Paths:
+    """The lens strip of every (activation, initializer) network at initialization."""
+    written: Paths = {}
+    for (act, label) in lab.runs:
+        bar.set_postfix_str(f"strip {act} {label}", refresh=True)
+        name = f"strip_{act}_{_slug(label)}.png"
+        fig = layer_strip(lab.initial_session(act, label), probes=[], per_row=6, resolution=20)
+        save_figure(fig, out / name, dpi=min(dpi, 60))
+        written[name] = out / name
+        bar.update(1)
+    return written
+
+
+def _init_figures(lab: InitLab, out: Path, dpi: int) -> Paths:
+    """Statistics at init, training curves, and per activation the histograms and symmetry."""
     figs = {"init_stats.png": figures.init_stats_figure(lab),
             "init_training.png": figures.init_training_figure(lab)}
     for act in lab.activations:
         figs[f"init_hist_{act}.png"] = figures.init_histograms_figure(lab, act)
         figs[f"init_symmetry_{act}.png"] = figures.symmetry_figure(lab, act)
+    written: Paths = {}
     for name, fig in figs.items():
         save_figure(fig, out / name, dpi=dpi)
         written[name] = out / name
-    m = lab.metric
+    return written
+
+
+def _init_table(lab: InitLab, depth: int) -> tuple[list[str], list[tuple]]:
+    """One row per run: the activations' std at the first and last hidden layer and their ratio
+    (how the signal's scale carries through depth), the weight-gradient norms of the first and
+    output layers, the loss at init and after training, and how far units spread apart."""
     header = ["activation", "init", "act std layer 1", f"act std layer {depth}",
               "ratio last/first", "‖∂L/∂W‖ layer 1", "‖∂L/∂W‖ output", "loss at init",
-              "final train loss", f"final test {m}", "unit spread after training", "diverged"]
+              "final train loss", f"final test {lab.metric}", "unit spread after training",
+              "diverged"]
     cells = []
     for (act, label), r in lab.runs.items():
         s0, s1 = float(r.stats.act_std[0]), float(r.stats.act_std[-1])
@@ -289,9 +318,12 @@ def run_init_lab(out: str | Path, activations: Sequence[str] = ("tanh", "relu"),
                       r.train_loss[-1], r.test_metric[-1],
                       float(np.max(r.spread_trained)) if r.spread_trained is not None
                       else math.nan, "yes" if r.diverged else ""))
-    write_text(out / "init_lab.csv", _csv(header, cells))
-    written["init_lab.csv"] = out / "init_lab.csv"
-    acts = lab.activations
+    return header, cells
+
+
+def _init_sections(acts: Sequence[str], header: list[str], cells: list[tuple],
+                   strip_files: list[str]) -> list[Section]:
+    """The report's sections, in the order a reader follows the argument."""
     sections = [
         Section("Every layer at initialization",
                 "The std and mean of each hidden layer's activations, and the norm of each "
@@ -321,14 +353,7 @@ def run_init_lab(out: str | Path, activations: Sequence[str] = ("tanh", "relu"),
             "plane carried through every layer (wide layers through a PCA). Look at the axis "
             "scales: a vanishing initialization shrinks space layer after layer; zeros collapse "
             "it to a point.", strip_files))
-    lead = (f"A deep plain network ({depth} hidden layers × {width} units) on {dataset}, built "
-            "with each initializer: what its layers do before training, and how it trains.")
-    written[REPORT] = write_report(out, "depthlens lab · initialization", lead, sections,
-                                   _settings(activations=list(activations),
-                                             inits=[s.label for s in lab.inits], depth=depth,
-                                             width=width, dataset=dataset, epochs=epochs,
-                                             optimizer=optimizer, lr=lr, seed=seed))
-    return written
+    return sections
 
 
 # -- preprocessing ----------------------------------------------------------------------------

@@ -23,7 +23,8 @@ import logging
 import mimetypes
 import re
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -107,11 +108,28 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
     """The playground app. ``app.state.sessions`` holds the live sessions (one per tab);
     ``app.state.services`` its interactive pool, panel registry and Lab lock
     (:class:`~depthlens.web.services.Services`), made when the app starts and shut down when it
-    stops, so no two apps share them.
+    stops, so no two apps share them. The app is: the page and its static files, the Lab's
+    API, a session's HTTP routes (the model download, the CSV upload) and the websocket."""
+    app = FastAPI(title="depthlens playground", docs_url=None, redoc_url=None,
+                  openapi_url=None, lifespan=_lifespan(limit_blas_threads))
+    app.state.sessions = set()
+    app.add_middleware(_SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(lab.router)
 
-    With ``limit_blas_threads`` the server runs BLAS on one thread while it is up: its matrices
-    are tiny, and OpenBLAS's thread pool on a busy two-core machine made a 10000×8 by 8×8
-    product of the heatmap grid 100× slower (12 ms instead of 0.1 ms)."""
+    @app.get("/", include_in_schema=False)
+    async def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    _add_session_routes(app)
+    _add_socket(app)
+    return app
+
+
+def _lifespan(limit_blas_threads: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """What the app holds while it runs: its Services, and with ``limit_blas_threads`` BLAS on
+    one thread (the server's matrices are tiny, and OpenBLAS's thread pool on a busy two-core
+    machine made a 10000×8 by 8×8 product of the heatmap grid 100× slower: 12 ms, not 0.1)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -128,16 +146,11 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
             if limits is not None:
                 limits.restore_original_limits()
 
-    app = FastAPI(title="depthlens playground", docs_url=None, redoc_url=None,
-                  openapi_url=None, lifespan=lifespan)
-    app.state.sessions = set()
-    app.add_middleware(_SecurityHeaders)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(lab.router)
+    return lifespan
 
-    @app.get("/", include_in_schema=False)
-    async def index() -> FileResponse:
-        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+def _add_session_routes(app: FastAPI) -> None:
+    """A session's HTTP routes, found by its token: the model as a zip, a CSV upload."""
 
     @app.get("/api/session/{session_id}/model.zip", include_in_schema=False)
     async def model_zip(session_id: str) -> Response:
@@ -171,6 +184,11 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
             return JSONResponse({"field": field, "message": str(e)}, 400)
         return JSONResponse(summary)
 
+
+def _add_socket(app: FastAPI) -> None:
+    """The websocket of a tab: same origin only, at most MAX_SESSIONS at once; one LiveSession
+    for its life, gone (and its work stopped) when the tab closes."""
+
     @app.websocket("/ws")
     async def playground_socket(websocket: WebSocket) -> None:
         if not same_origin(websocket):
@@ -199,8 +217,6 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
         finally:  # no await here: this also runs when the task is being cancelled
             sessions.discard(live)
             live.close()
-
-    return app
 
 
 def _too_large(size: int) -> JSONResponse:
