@@ -3,6 +3,7 @@
 Usage (from the project root):
 
     .venv/bin/python benchmarks/web.py [--quick] [--soak SECONDS] [--out benchmarks/RESULTS.md]
+    .venv/bin/python benchmarks/web.py --fps [--seconds 10]   # (6) alone, its own section
 
 A real uvicorn server (``create_app()``, in a child process so its memory can be read) listens
 on a free port of 127.0.0.1; clients are the ``websockets`` package and Debian's headless
@@ -29,8 +30,16 @@ lifted, 24 epochs/s on 6×8 where its 100×100 grid costs 24 ms a frame):
     by ``state``) on the playing tabs and of ``step`` (answered by a frame) on a 21st, idle tab
     (goal < 200 ms), and the server's RSS sampled every few seconds (start, end, max, slope).
 
+(6) ``--fps``: frames the page draws per second while training at speed 'max' in headless
+    Chromium (``window.depthlens.drawn`` counted over ``--seconds``), for the default network and
+    for the largest the page allows (10 hidden layers of 16, 2,352 edges), at 1280×800 and
+    1920×1080: goal ≥ 55 on the default, ≥ 30 on 10×16. Beside it: the frames the server sent in
+    the same time (the page cannot draw more), ``draw()``'s own time, and the renderer's CPU
+    time per drawn frame from a Chromium trace (main thread, raster workers and compositor, by
+    thread time: less sensitive to other load than frames per second).
+
 Only the part of RESULTS.md between ``<!-- web:start -->`` and ``<!-- web:end -->`` is written
-(appended at the end if the markers are missing).
+(appended at the end if the markers are missing); ``--fps`` writes its own ``web-fps`` section.
 """
 
 from __future__ import annotations
@@ -74,6 +83,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 PLAYGROUND = "loss=half_mse&output=tanh&epochs=0"
 DEEP = "layers=8,8,8,8,8,8&loss=half_mse&output=tanh&epochs=0"
 NETWORKS = (("default 2-4-2-1", PLAYGROUND), ("6×8", DEEP))
+WIDEST = "layers=" + ",".join(["16"] * 10) + "&loss=half_mse&output=tanh&epochs=0"
+FPS_NETWORKS = (("default 2-4-2-1", PLAYGROUND, 55.0), ("10×16", WIDEST, 30.0))
+FPS_VIEWPORTS = ((1280, 800), (1920, 1080))
 GOAL_TRAIN = 3000.0
 GOAL_STREAM = {"default 2-4-2-1": 600.0, "6×8": 240.0}
 GOAL_FRAME_MS = 10.0
@@ -431,6 +443,124 @@ def page_draws(base: str, seconds: float) -> tuple[list[dict[str, Any]], str]:
     return out, version
 
 
+# -- (6): frames drawn per second ---------------------------------------------------------------
+DRAWS = """() => {
+  const d = window.depthlens;
+  const draw = d.draw.bind(d);
+  window.__fps = [];
+  d.draw = () => {
+    const t = performance.now();
+    draw();
+    window.__fps.push(performance.now() - t);
+  };
+}"""
+COUNTS = "() => [performance.now(), window.depthlens.drawn, window.depthlens.frames]"
+TRACED = {"CrRendererMain": "RunTask", "ThreadPoolForegroundWorker": "RasterTask",
+          "Compositor": "RunTask", "VizCompositorThread": "RunTask"}
+"""The renderer's threads and the event that covers each one's work (summed by thread time)."""
+
+
+def trace_cpu_ms(path: Path) -> float:
+    """Thread-time milliseconds of the page's rendering work in a Chromium trace: every
+    top-level task of the renderer's main thread, the raster workers and both compositors."""
+    events = json.loads(path.read_text())
+    events = events["traceEvents"] if isinstance(events, dict) else events
+    names = {(e["pid"], e["tid"]): e["args"]["name"] for e in events
+             if e.get("ph") == "M" and e.get("name") == "thread_name"}
+    total = 0
+    for e in events:
+        if e.get("ph") == "X" and TRACED.get(names.get((e["pid"], e["tid"]), "")) == e["name"]:
+            total += e.get("tdur", e.get("dur", 0))
+    return total / 1e3
+
+
+def page_fps(base: str, seconds: float) -> tuple[list[dict[str, Any]], str]:
+    """Per network and viewport: frames drawn and received per second while playing at
+    'max', ``draw()`` times, and the renderer's CPU ms per drawn frame (a second, traced run
+    of ``seconds`` / 2, so the trace's cost is not in the frame rate)."""
+    from playwright.sync_api import sync_playwright
+
+    out = []
+    with tempfile.TemporaryDirectory(prefix="depthlens-fps-") as folder, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        try:
+            for name, query, goal in FPS_NETWORKS:
+                for width, height in FPS_VIEWPORTS:
+                    page = browser.new_page(viewport={"width": width, "height": height})
+                    page.goto(f"{base}#{query}")
+                    page.wait_for_function("() => window.depthlens && window.depthlens.drawn > 0",
+                                           timeout=30_000)
+                    page.evaluate("() => { window.depthlens.send({type: 'speed', "
+                                  "epochs_per_frame: 'max'}); window.depthlens.send({type: "
+                                  "'play'}); }")
+                    page.wait_for_timeout(1500)  # warm-up: the play loop's pace, the JIT
+                    page.evaluate(DRAWS)
+                    t0, drawn0, got0 = page.evaluate(COUNTS)
+                    page.wait_for_timeout(seconds * 1000)
+                    t1, drawn1, got1 = page.evaluate(COUNTS)
+                    draws = page.evaluate("() => window.__fps")
+                    trace = Path(folder) / "trace.json"
+                    browser.start_tracing(page=page, path=str(trace),
+                                          categories=["toplevel", "cc", "viz",
+                                                      "devtools.timeline",
+                                                      "disabled-by-default-devtools.timeline"])
+                    before = page.evaluate("() => window.depthlens.drawn")
+                    page.wait_for_timeout(seconds * 500)
+                    after = page.evaluate("() => window.depthlens.drawn")
+                    browser.stop_tracing()
+                    page.evaluate("() => window.depthlens.send({type: 'pause'})")
+                    size = page.evaluate("() => getComputedStyle(document.getElementById("
+                                         "'network')).getPropertyValue('--node')")
+                    page.close()
+                    span = (t1 - t0) / 1000
+                    out.append({"name": name, "viewport": f"{width}×{height}", "goal": goal,
+                                "fps": (drawn1 - drawn0) / span, "sent": (got1 - got0) / span,
+                                "draws": draws, "node": size.strip(),
+                                "cpu": trace_cpu_ms(trace) / max(after - before, 1)})
+                    print(f"(6) {name} at {width}×{height}: {out[-1]['fps']:.1f} frames/s drawn, "
+                          f"{out[-1]['sent']:.1f} sent", flush=True)
+            version = browser.version
+        finally:
+            browser.close()
+    return out, version
+
+
+def fps_main(out: Path, seconds: float) -> None:
+    """(6) alone: measure and write RESULTS.md's ``web-fps`` section."""
+    header = machine()
+    proc, port = start_server()
+    try:
+        pages, version = page_fps(f"http://127.0.0.1:{port}/", seconds)
+    finally:
+        stop_server(proc)
+    header.append(f"- Chromium {version} (headless, `--disable-gpu`)")
+    header.append(f"- Load average at the end {os.getloadavg()[0]:.2f} / "
+                  f"{os.getloadavg()[1]:.2f} / {os.getloadavg()[2]:.2f}")
+    header.append(f"- Run: `benchmarks/web.py --fps --seconds {seconds:g}`")
+    lines = ["## Network diagram frame rate (`benchmarks/web.py --fps`)", "",
+             "Frames the page draws per second while training at speed 'max' (issue #11 item 6).",
+             "", *header, "",
+             "| network, viewport | frames/s drawn | goal | met | frames/s sent | `draw()` | "
+             "renderer CPU per drawn frame | node side |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in pages:
+        d = r["draws"] or [float("nan")]
+        lines.append(
+            f"| {r['name']}, {r['viewport']} | {r['fps']:.1f} | ≥ {r['goal']:g} | "
+            f"{'met' if r['fps'] >= r['goal'] else '**not met**'} | {r['sent']:.1f} | "
+            f"median {statistics.median(d):.2f} ms, p95 {np.percentile(d, 95):.2f} ms | "
+            f"{r['cpu']:.1f} ms | {r['node']} |")
+    lines += ["", "The server (`create_app()` under uvicorn, a child process), Chromium and this "
+              "script share the machine's cores. The page cannot draw more frames than the "
+              "server sends: at speed 'max' the server trains for 12 ms (`TRAIN_BUDGET`) and "
+              "then builds the frame (every node's map; see (3) of the web section), so where "
+              "*sent* is below the goal the server, not the page, is the limit. *Renderer CPU* "
+              "is the thread time of the renderer's main thread, raster workers and "
+              "compositors in a Chromium trace, over the frames drawn while tracing."]
+    write_section(out, "web-fps", lines)
+    print(f"wrote the web-fps section of {out}")
+
+
 # -- report -----------------------------------------------------------------------------------
 def soak_rows(s: dict[str, Any], tag: str, what: str, load: str) -> list[Row]:
     """The rows of one soak: frames/s per tab and the two round trips (``load`` qualifies
@@ -482,7 +612,14 @@ def main() -> None:
                         help="seconds of the 20-tab run with the page's live panels open "
                              "(default 120; 20 with --quick)")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--fps", action="store_true",
+                        help="only (6): frames/s the page draws, default and 10×16 networks")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="seconds each frame-rate count of --fps lasts (default 10)")
     args = parser.parse_args()
+    if args.fps:
+        fps_main(args.out, args.seconds)
+        return
     quick = args.quick
     window = 2.0 if quick else 5.0
     soak_s = args.soak if args.soak is not None else (20.0 if quick else 60.0)

@@ -1,4 +1,4 @@
-"""A dense layer as rotate, [reflect], [dimension], scale, rotate, translate, bend: the steps
+"""A dense layer as rotate, [reflect], scale, [dimension], rotate, translate, bend: the steps
 compose to the layer, come in the documented order, read in words, interpolate as documented,
 and no in-between frame flattens the data unless the layer itself does."""
 
@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from depthlens.lens import decompose
+from depthlens.lens.operations import GROUPS
 from depthlens.lens.rotations import is_rotation
 from depthlens.nn.activations import ACTIVATIONS
 from depthlens.nn.losses import softmax
@@ -58,7 +59,7 @@ def negative_det_layer(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np
 
 def expected_kinds(m: int, n: int, reflected: bool) -> list[str]:
     return ((["rotate"] if n > 1 else []) + (["reflect"] if reflected else [])
-            + (["dimension"] if m != n else []) + ["scale"] + (["rotate"] if m > 1 else [])
+            + ["scale"] + (["dimension"] if m != n else []) + (["rotate"] if m > 1 else [])
             + ["translate", "bend"])
 
 
@@ -399,3 +400,33 @@ def test_a_lowering_layer_flattens_to_its_output_width():
     last = _spread(ops.frames(x, per_step=3)[-1][2])
     assert last[1] > 1e-3
     assert last[2] < 1e-12
+
+
+# -- the five operations: groups, labels and the space each step acts in ------------------------
+@pytest.mark.parametrize("shape", [*SHAPES, "det<0 2-D"])
+def test_every_step_is_one_of_the_five_operations_and_acts_in_the_input_then_the_output(shape):
+    rng = np.random.default_rng(sum(map(ord, shape)))
+    if shape == "det<0 2-D":
+        w, b = negative_det_layer(2, rng)
+    else:
+        w, b = random_layer(*SHAPES[shape], rng)
+    m, n = w.shape
+    ops = decompose(w, b, "tanh")
+    assert GROUPS == ("raise/lower dimension", "scale", "rotate", "translate", "bend")
+    groups = [s.group for s in ops.steps]
+    assert set(groups) <= set(GROUPS)
+    assert groups.count("rotate") == (n > 1) + (m > 1) + ops.reflected  # Vᵀ and U (and a flip)
+    assert ("raise/lower dimension" in groups) == (m != n)
+    assert all(s.label for s in ops.steps)
+    labels = [s.label for s in ops.steps]
+    assert labels[-2:] == ["+ b", "tanh"] and "\u03a3" in labels
+    if m != n:
+        assert f"{'lift' if m > n else 'lower'} {n}\u2192{m}" in labels
+    # every step before the change of dimension acts in the input's n-D space, every step after
+    # it in the output's m-D space; the change is seen in the larger of the two
+    spaces = [s.space for s in ops.steps]
+    kinds = [s.kind for s in ops.steps]
+    cut = kinds.index("dimension") if m != n else kinds.index("scale") + 1
+    assert set(spaces[:cut]) <= {"in"} and set(spaces[cut + (m != n):]) <= {"out"}
+    if m != n:
+        assert spaces[cut] == ("out" if m > n else "in")

@@ -75,3 +75,30 @@ def canvas_pixels(page: Page, selector: str) -> np.ndarray:
             return [c.width, c.height, btoa(s)];
         }""", selector)
     return np.frombuffer(base64.b64decode(data), np.uint8).reshape(height, width, 4)
+
+
+BOX = """(selector) => {
+    const e = document.querySelector(selector);
+    if (!e || e.closest('[hidden]')) return null;
+    const r = e.getBoundingClientRect();
+    return [r.left, r.top, r.right, r.bottom];
+}"""
+
+
+def box(page, selector: str) -> tuple[float, float, float, float] | None:
+    """The viewport box (left, top, right, bottom) of what ``selector`` matches, or None when
+    it is hidden."""
+    found = page.evaluate(BOX, selector)
+    return tuple(found) if found else None
+
+
+def on_screen(page, selector: str) -> bool:
+    """Whether ``selector``'s box lies wholly inside the viewport, the page scrolled to the top."""
+    b = box(page, selector)
+    width, height = page.evaluate("() => [innerWidth, innerHeight]")
+    return b is not None and b[2] - b[0] > 0 and b[0] >= 0 and b[1] >= 0 and \
+        b[2] <= width and b[3] <= height
+
+
+def overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

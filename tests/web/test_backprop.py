@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
@@ -18,6 +20,7 @@ from depthlens.web.backprop import (
     point_pass,
 )
 from depthlens.web.frames import decode_frame
+from depthlens.web.live import batch_position
 from depthlens.web.protocol import ProtocolError
 
 from .support import open_session, receive, send, until
@@ -339,3 +342,59 @@ def test_numbers_in_captions_use_the_pages_notation(value, text):
     the detail lines."""
     assert page_number(value) == text
     assert penalty_words("l2", 1e-5).count("rate 1e−5") == 1
+
+
+# -- "+1 batch": which batch it reached and what it changed ---------------------------------------
+def test_a_batch_step_says_which_batch_it_reached_and_the_training_loss_before_and_after(ws):
+    state, _, (first, _) = open_session(ws, PLAYGROUND + "&batch_size=30&epochs=0")
+    n = state["n_train"]
+    of = -(-n // 30)
+    assert first["batch"] == {"index": 0, "of": of, "epoch": 0}  # nothing trained yet
+    before = first["now"]["train_loss"]
+    for k in (1, 2):
+        send(ws, type="step", unit="batch")
+        header, _ = until(ws, "frame")
+        assert header["batch"] == {"index": k, "of": of, "epoch": 1}
+        stepped = header["stepped"]
+        assert stepped["unit"] == "batch" and stepped["count"] == 1
+        assert stepped["train_loss_before"] == pytest.approx(before, rel=1e-6)
+        assert stepped["train_loss_after"] == header["now"]["train_loss"]
+        assert stepped["train_loss_after"] != stepped["train_loss_before"]  # the batch moved it
+        before = stepped["train_loss_after"]
+    send(ws, type="step", unit="epoch")  # finishes epoch 1: its last batch
+    header, _ = until(ws, "frame")
+    assert header["batch"] == {"index": of, "of": of, "epoch": 1}
+    send(ws, type="step", unit="batch", count=of + 1)  # the whole of epoch 2, then one batch
+    header, _ = until(ws, "frame")
+    assert header["batch"] == {"index": 1, "of": of, "epoch": 3} and header["epoch"] == 2
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 60), size=st.integers(1, 70), steps=st.integers(0, 130),
+       epochs_first=st.booleans())
+def test_batch_position_counts_the_batches_as_the_trainer_takes_them(n, size, steps,
+                                                                     epochs_first):
+    """After any mix of epoch steps and batch steps, ``batch_position`` names the batch the
+    trainer took last, counted independently: batch k of epoch e covers rows
+    (k − 1)·size … k·size of that epoch."""
+    rng = np.random.default_rng(n * 1000 + size)
+    x = rng.normal(size=(n, 2))
+    y = (x[:, 0] > 0).astype(int)
+    cfg = Config(dataset="circle", batch_size=size)
+    trainer = Session(cfg).trainer
+    t2 = type(trainer)(trainer.net.copy(), trainer.optimizer, x, y, problem="classification",
+                       batch_size=size)
+    of = -(-n // min(size, n))
+    taken = 0  # batches taken, every epoch having exactly `of`
+    if epochs_first:
+        t2.epoch()
+        taken += of
+    for _ in range(steps):
+        t2.step()
+        taken += 1
+    position = batch_position(t2)
+    if taken == 0:
+        assert position == {"index": 0, "of": of, "epoch": 0}
+    else:
+        assert position == {"index": (taken - 1) % of + 1, "of": of,
+                            "epoch": (taken - 1) // of + 1}

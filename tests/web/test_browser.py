@@ -304,31 +304,24 @@ def test_downloads_of_the_config_the_model_and_the_output_picture(page, server, 
     assert page.problems == []
 
 
-def test_every_picture_downloads_as_a_png_of_its_canvas(page, server):
+def test_every_picture_downloads_as_a_png_at_slide_resolution(page, server):
+    """Each Download button gives a PNG at least 1200 px on its long side (drawn again at that
+    size: see test_browser_downloads.py for what is where in each), never a blank page."""
     from PIL import Image
 
     load(page, server, PLAYGROUND + "&seed=5")
     for epoch in (1, 2, 3):  # the loss chart draws lines between epochs
         page.click("#step")
         wait_drawn(page, epoch)
+    page.wait_for_function("() => window.depthlens.panels.get('space').drawn > 0",
+                           timeout=15_000)
+    page.click(".lens-tab[data-panel='player']")  # a hidden player asks for nothing
     page.wait_for_function("() => window.depthlens.panels.get('space').drawn > 0 && "
                            "window.depthlens.panels.get('player').drawn > 0", timeout=15_000)
     page.wait_for_function("() => window.depthlens.panels.get('probes').drawn > 0",
                            timeout=15_000)
-    svg = page.evaluate("() => [Number(document.querySelector('#edges').getAttribute('width')),"
-                        " Number(document.querySelector('#edges').getAttribute('height'))]")
-    sizes = {"export-png": "#points", "export-chart": "#chart",
-             "export-space": "#space-panel canvas", "export-player": "#player-panel canvas",
-             "export-network": svg, "export-probes": None}
-    for button, canvas in sizes.items():
-        if isinstance(canvas, str):
-            width, height = page.evaluate(
-                "(s) => { const c = document.querySelector(s); return [c.width, c.height]; }",
-                canvas)
-        elif canvas is None:  # the bars: 320 px wide at 2×, a row per stage
-            width, height = 640, 2 * (16 + 34 * len(page_state(page)["network"]["sizes"]))
-        else:  # the diagram at 2×, widened on the left for the feature names
-            width, height = canvas
+    for button in ("export-png", "export-chart", "export-space", "export-player",
+                   "export-network", "export-probes"):
         with page.expect_download() as info:
             page.click(f"#{button}")
         assert info.value.suggested_filename.endswith(".png"), button
@@ -336,10 +329,7 @@ def test_every_picture_downloads_as_a_png_of_its_canvas(page, server):
             ARTIFACTS.mkdir(exist_ok=True)
             info.value.save_as(ARTIFACTS / "network.png")
         with Image.open(info.value.path()) as image:
-            if button == "export-network":
-                assert image.size[1] == 2 * height and 2 * width < image.size[0] < 2 * width + 200
-            else:
-                assert image.format == "PNG" and image.size == (width, height), button
+            assert image.format == "PNG" and max(image.size) >= 1200, (button, image.size)
             pixels = np.asarray(image.convert("RGB"), dtype=np.int16)
         # a picture, not a blank page: a good share of the pixels are not white
         assert (np.abs(pixels - 255).sum(axis=2) > 30).mean() > 0.01, button

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from depthlens.web.backprop import point_pass
-from tests.web.pages import PLAYGROUND, load, point_on
+from tests.web.pages import PLAYGROUND, canvas_pixels, load, point_on
 
 BP = "window.depthlens.panels.get('backprop')"
 
@@ -50,6 +50,12 @@ def number(text: str) -> float:
     return float(text.replace("−", "-"))
 
 
+def show_backprop(page) -> None:
+    """Pick the lens column's Backprop tab (the panel is hidden behind another tab at first)."""
+    page.click(".lens-tab[data-panel=backprop]")
+    page.wait_for_function("() => !document.getElementById('backprop-panel').hidden")
+
+
 def live_session(app, page):
     """The server's side of this tab."""
     token = page.evaluate("() => window.depthlens.hello.session")
@@ -60,6 +66,7 @@ def live_session(app, page):
 def test_gradient_view_colours_edges_by_gradient_and_streams_while_playing(page, server):
     _, app = server
     load(page, server, PLAYGROUND + "&epochs=0")
+    show_backprop(page)
     weights = page.evaluate(EDGES)
     page.click("#bp-edges-gradients")
     page.wait_for_function(GRADIENT_WIDTHS_MATCH, timeout=10_000)
@@ -98,6 +105,7 @@ def test_gradient_view_colours_edges_by_gradient_and_streams_while_playing(page,
 def test_stepper_walks_one_point_forward_and_back_then_closes(page, server):
     _, app = server
     load(page, server, PLAYGROUND)
+    show_backprop(page)
     page.fill("#bp-index", "0")
     page.click("#bp-open")
     page.wait_for_function(f"() => {BP}.open && {BP}.trace?.index === 0", timeout=10_000)
@@ -169,6 +177,7 @@ def test_stepper_walks_one_point_forward_and_back_then_closes(page, server):
 
 def test_a_point_out_of_range_is_refused_and_the_page_goes_on(page, server):
     load(page, server, PLAYGROUND)
+    show_backprop(page)
     n = page.evaluate("() => window.depthlens.state.n_train")
     page.fill("#bp-index", str(n))
     page.click("#bp-open")
@@ -267,6 +276,7 @@ def hover_edge(page, k: int) -> None:
 ])
 def test_every_chain_rule_line_multiplies_out_to_the_product_shown(page, server, query):
     load(page, server, query)
+    show_backprop(page)
     page.click("#bp-open")
     page.wait_for_function(f"() => {BP}.open && {BP}.trace?.index === 0", timeout=10_000)
     trace = page.evaluate(f"() => {BP}.trace")
@@ -320,3 +330,172 @@ def test_every_chain_rule_line_multiplies_out_to_the_product_shown(page, server,
     assert checked.get("dL/dw", 0) == n_edges
     assert checked.get("w + Δw", 0) == n_edges
     assert checked.get("Δw = −lr", 0) == (n_edges if trace["update"]["optimizer"] == "sgd" else 0)
+
+
+# -- the point on the map, the lines on the diagram, "+1 batch" ------------------------------------
+RING = """() => {
+    const at = window.depthlens.output.markedAt();
+    const ratio = window.devicePixelRatio || 1;
+    return at && [at[0] * ratio, at[1] * ratio, ratio];
+}"""
+
+
+def ring_pixels(page, at) -> tuple[np.ndarray, np.ndarray]:
+    """The points canvas's pixels on the ring (9 px out from ``at``, 4 directions) and on its
+    white halo (11 px out)."""
+    px = canvas_pixels(page, "#points")
+    x, y, ratio = at
+    ring, halo = [], []
+    for dx, dy in ((1, 0), (-1, 0), (0, 1), (0, -1)):
+        for radius, out in ((9, ring), (11, halo)):
+            out.append(px[int(y + dy * radius * ratio), int(x + dx * radius * ratio)])
+    return np.array(ring), np.array(halo)
+
+
+def is_ring(ring: np.ndarray, halo: np.ndarray) -> bool:
+    return bool((ring[:, :3] < 70).all() and (ring[:, 3] > 200).all()
+                and (halo[:, :3] > 200).all() and (halo[:, 3] > 200).all())
+
+
+def test_the_steppers_point_is_ringed_on_the_output_map_and_the_ring_goes_with_it(page, server):
+    load(page, server, PLAYGROUND)
+    show_backprop(page)
+    xs = np.array(page.evaluate("() => Array.from(window.depthlens.data.arrays.train_x.data)"))
+    xs = xs.reshape(-1, 2)
+    # two points far apart (no point of the one's ring near the other)
+    a = 0
+    b = int(np.argmax(np.hypot(*(xs - xs[a]).T)))
+    page.fill("#bp-index", str(a))
+    page.click("#bp-open")
+    page.wait_for_function(f"() => {BP}.open && {BP}.trace?.index === {a}", timeout=10_000)
+    at_a = page.evaluate(RING)
+    assert at_a is not None
+    assert is_ring(*ring_pixels(page, at_a))
+    page.evaluate(f"() => window.depthlens.output.marked = {{split: 'train', index: {b}}}")
+    at_b = page.evaluate(RING)
+    page.evaluate(f"() => window.depthlens.output.marked = {{split: 'train', index: {a}}}")
+    assert not is_ring(*ring_pixels(page, at_b))  # only the stepper's point is ringed
+    page.fill("#bp-index", str(b))
+    page.click("#bp-open")  # another point: the ring moves there
+    page.wait_for_function(f"() => {BP}.trace?.index === {b}", timeout=10_000)
+    assert page.evaluate(RING) == at_b
+    assert is_ring(*ring_pixels(page, at_b)) and not is_ring(*ring_pixels(page, at_a))
+    page.click("#bp-close")
+    assert page.evaluate(RING) is None
+    assert not is_ring(*ring_pixels(page, at_b))
+
+
+LIT = """() => ({
+    nodes: window.depthlens.network.nodes.filter((n) => n.active && n.el.classList.contains('lit'))
+        .map((n) => n.codeIndex).sort((a, b) => a - b),
+    edges: window.depthlens.network.edges.filter((e) => e.path.classList.contains('lit'))
+        .map((e) => [e.layer, e.i, e.j]),
+    labels: Object.fromEntries(window.depthlens.network.nodes
+        .filter((n) => n.valueEl && !n.valueEl.hidden)
+        .map((n) => [n.codeIndex, n.valueEl.textContent])),
+    edgeLabels: [...document.querySelectorAll('#network .edge-value')].map((e) => e.textContent),
+    current: document.querySelector('#bp-detail .bp-line.current')?.textContent,
+})"""
+
+
+def test_each_chain_rule_line_lights_the_node_or_edge_it_names_and_writes_its_value_there(
+        page, server):
+    load(page, server, PLAYGROUND)  # 2-4-2-1
+    show_backprop(page)
+    page.click("#bp-open")
+    page.wait_for_function(f"() => {BP}.open && {BP}.trace?.index === 0", timeout=10_000)
+    code = [0, 2, 6, 8]  # codeIndex of the first unit of each column
+    phases = page.evaluate(f"() => {BP}.phases.map((p) => p.kind + (p.layer ?? ''))")
+
+    def at(phase: str, item: int, line: int) -> dict:
+        page.evaluate(f"() => {{ {BP}.go({phases.index(phase)}); {BP}.goItem({item}); "
+                      f"{BP}.goLine({line}); }}")
+        return page.evaluate(LIT)
+
+    # forward, hidden layer 2, unit 2: "unit 2: z = w·a + b = …": that unit, its 4 inputs' edges
+    lit = at("forward1", 1, 0)
+    assert lit["current"].startswith("unit 2: z = w·a + b = ")
+    assert lit["nodes"] == [code[2] + 1]
+    assert sorted(lit["edges"]) == [[1, 1, j] for j in range(4)]
+    z = lit["current"].split(" = ")[-1]
+    assert lit["labels"][str(code[2] + 1)] == f"z {z}"
+    # … its second line, "a = tanh(z) = …": the unit, no edge; its value a there
+    lit = at("forward1", 1, 1)
+    assert lit["current"].startswith("a = tanh(z) = ") and lit["nodes"] == [code[2] + 1]
+    assert lit["edges"] == []
+    assert lit["labels"][str(code[2] + 1)] == "a " + lit["current"].split(" = ")[-1]
+    # backward, hidden layer 1, unit 3, "where dL/da = Σ w × dL/dz(above)": the edges out of
+    # unit 3 to the layer above
+    lit = at("backward0", 2, 1)
+    assert "where dL/da = Σ w × dL/dz(above)" in lit["current"]
+    assert lit["nodes"] == [code[1] + 2]
+    assert sorted(lit["edges"]) == [[1, k, 2] for k in range(2)]
+    # gradients of the output layer, weight 2: "weight unit 2 → unit 1: dL/dw = …": that edge
+    lit = at("gradient2", 1, 0)
+    m = re.match(r"weight unit (\d) → unit (\d): dL/dw = ", lit["current"])
+    assert m, lit["current"]
+    j, i = int(m.group(1)) - 1, int(m.group(2)) - 1
+    assert (i, j) == (0, 1) and lit["edges"] == [[2, i, j]]
+    assert lit["nodes"] == [code[2] + j, code[3] + i]
+    assert lit["edgeLabels"] == ["dL/dw " + lit["current"].split(" = ")[-1]]
+    # the update of a weight of hidden layer 1: its edge
+    lit = at("update", 2 + 8 + 5, 0)  # the update lists layer 3's 2, layer 2's 8, then layer 1's
+    m = re.match(r"layer (\d), weight unit (\d) → unit (\d): ", lit["current"])
+    assert m, lit["current"]
+    layer, j, i = (int(g) - 1 for g in m.groups())
+    assert lit["edges"] == [[layer, i, j]] and layer == 0
+    assert lit["edgeLabels"][0].startswith("Δw ")
+    # hovering a line makes it the current one
+    page.hover("#bp-detail .bp-line >> nth=1")
+    lit = page.evaluate(LIT)
+    assert lit["current"].startswith("w + Δw = ") and lit["edges"] == [[layer, i, j]]
+
+
+def test_the_steppers_lines_are_readable_and_fit_a_narrow_lens_column(page, server):
+    load(page, server, "layers=6,6&" + PLAYGROUND)
+    show_backprop(page)
+    page.click("#bp-open")
+    page.wait_for_function(f"() => {BP}.open", timeout=10_000)
+    for width in (320, 560):
+        page.evaluate("(w) => document.getElementById('backprop-panel').style.cssText = "
+                      "`width: ${w}px; max-width: none`", width)
+        for k in range(page.evaluate(f"() => {BP}.phases.length")):
+            page.evaluate(f"(k) => {BP}.go(k)", k)
+            sizes = page.evaluate("""() => [...document.querySelectorAll(
+                '#bp-detail .bp-line, #bp-caption')]
+                .map((e) => parseFloat(getComputedStyle(e).fontSize))""")
+            assert min(sizes) >= 13
+            overflow = page.evaluate("""() => [...document.querySelectorAll('#backprop-panel *')]
+                .filter((e) => e.offsetParent && e.clientWidth > 0
+                    && e.scrollWidth > e.clientWidth + 1)
+                .map((e) => e.id || e.className)""")
+            assert overflow == [], (width, k, overflow)
+            box = page.evaluate(
+                "() => document.getElementById('backprop-panel').getBoundingClientRect().width")
+            assert box == pytest.approx(width, abs=1)
+
+
+def test_plus_one_batch_says_which_batch_it_reached_and_what_changed(page, server):
+    load(page, server, PLAYGROUND + "&epochs=0")
+    n = page.evaluate("() => window.depthlens.state.steps_per_epoch")
+    assert page.locator("#batch-info").is_hidden()
+    losses = []
+    for k in (1, 2):
+        page.click("#step-batch")
+        page.wait_for_function(f"() => window.depthlens.frame.header.steps === {k} && "
+                               f"window.depthlens.drawn > 0 && "
+                               "document.getElementById('batch-info').textContent"
+                               f".startsWith('batch {k} ')",
+                               timeout=10_000)
+        text = page.inner_text("#batch-info")
+        m = re.fullmatch(rf"batch {k} of {n} \(epoch 1\) · training loss ({SHOWN}) → ({SHOWN})",
+                         text)
+        assert m, text
+        stepped = page.evaluate("() => window.depthlens.frame.header.stepped")
+        assert number(m.group(1)) == pytest.approx(stepped["train_loss_before"], abs=5e-4)
+        assert number(m.group(2)) == pytest.approx(stepped["train_loss_after"], abs=5e-4)
+        losses.append((m.group(1), m.group(2)))
+    assert losses[1][0] == losses[0][1]  # the second batch starts where the first left off
+    page.click("#step")  # an epoch step: the batch line goes (it spoke of another step)
+    page.wait_for_function("() => window.depthlens.frame.header.epoch === 1", timeout=10_000)
+    page.wait_for_function("() => document.getElementById('batch-info').hidden", timeout=5_000)

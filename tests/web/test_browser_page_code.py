@@ -23,7 +23,7 @@ PANEL_NAMES = ["space", "probes", "player", "backprop", "userdata"]
 # What a panel may read and call (panel-api.js); the browser test checks the object itself.
 API = {"send", "toast", "state", "frame", "network", "output"}
 NETWORK_HOOKS = {"onHover", "decorate"}
-OUTPUT_HOOKS = {"setCurve", "onPick", "adding"}
+OUTPUT_HOOKS = {"setCurve", "onPick", "adding", "mark"}
 # The ids TensorFlow Playground's page has, which tests and users' scripts rely on.
 IDS = ["play", "reset", "step", "epoch", "speed", "test-loss", "train-loss", "test-metric",
        "banner", "banner-text", "toast", "network", "heatmap", "space-panel", "probes-panel",
@@ -129,14 +129,19 @@ def test_each_panels_download_is_that_panels_picture(page, server):
     for epoch in (1, 2):
         page.click("#step")
         wait_drawn(page, epoch)
+    page.wait_for_function("() => window.depthlens.panels.get('space').drawn > 0",
+                           timeout=15_000)
+    page.click(".lens-tab[data-panel='player']")  # a hidden player asks for nothing
     page.wait_for_function("() => ['space', 'player', 'probes'].every((n) => "
                            "window.depthlens.panels.get(n).drawn > 0)", timeout=15_000)
     which = page.evaluate("""() => {
         const p = window.depthlens.panels;
         const probes = p.get('probes').picture();
+        const space = p.get('space').picture();  // drawn again at slide resolution
         return {
-            space: p.get('space').picture() === document.querySelector('#space-panel canvas'),
-            player: p.get('player').picture() === document.querySelector('#player-panel canvas'),
+            space: space instanceof HTMLCanvasElement && !space.isConnected && space.width >= 1200,
+            player: ((c) => c instanceof HTMLCanvasElement && !c.isConnected
+                && Math.max(c.width, c.height) >= 1200)(p.get('player').picture()),
             probes: probes instanceof HTMLCanvasElement && !probes.isConnected,
             none: [p.get('backprop').picture, p.get('userdata').picture],
         };

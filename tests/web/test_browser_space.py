@@ -126,7 +126,8 @@ LABELS = f"() => {SPACE}.labelBoxes.map((b) => [b.text, b.left, b.top, b.right, 
 
 
 def inside_canvas(page) -> list[list]:
-    """The drawn axis labels' boxes, each checked to lie inside the 300 px canvas."""
+    """The drawn axis labels' boxes, each checked to lie inside the canvas (its side in CSS
+    px follows the panel: see SpacePanel.resize)."""
     size = page.evaluate(f"() => parseFloat({SPACE}.canvas.style.width)")
     boxes = page.evaluate(LABELS)
     for text, left, top, right, bottom in boxes:
@@ -183,7 +184,7 @@ def test_axis_labels_stay_inside_the_canvas_however_the_3d_view_is_turned(page, 
         assert any(t.startswith(first) for t in seen), seen
         # the labels are drawn where their boxes are: ink (the label grey) inside each box
         px = pixels(page)
-        ratio = px.shape[1] / 300
+        ratio = px.shape[1] / page.evaluate(f"() => {SPACE}.size")
         for _, left, top, right, bottom in page.evaluate(LABELS):
             box = px[int(top * ratio):int(np.ceil(bottom * ratio)),
                      int(left * ratio):int(np.ceil(right * ratio)), :3]
@@ -263,6 +264,8 @@ def test_counts_of_units_are_pluralised_everywhere_the_page_writes_them(page, se
             texts.extend(b[0] for b in page.evaluate(LABELS))
             texts.extend(titles(page, "#space-panel [title]"))
             texts.extend(v for _, v in mode_options(page))
+    if page.locator(".lens-tab[data-panel='player']").count():
+        page.click(".lens-tab[data-panel='player']")  # a hidden player asks for nothing
     for layer in range(len(sizes) - 1):  # the player's note, captions and step titles
         page.select_option("#player-layer", str(layer))
         page.wait_for_function(f"() => {{ const p = window.depthlens.panels.get('player'); "

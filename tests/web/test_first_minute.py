@@ -7,7 +7,7 @@ from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
 from depthlens.web.live import CUSTOMARY_LR, LEARNING_RATES, optimizer_options
 from depthlens.web.protocol import config_of_link, page_default
-from tests.web.pages import load, page_state, wait_config
+from tests.web.pages import ARTIFACTS, load, on_screen, page_state, wait_config
 
 from .support import open_session
 
@@ -46,6 +46,9 @@ def test_every_optimizer_has_a_customary_learning_rate_the_menu_offers():
 
 
 def test_play_on_the_bare_link_learns_the_circle_without_a_pause(page, server):
+    """…and the screen at 1280×800 shows it learned, with the network, the output map and the
+    hidden space together (the screenshot is kept in test-artifacts/)."""
+    page.set_viewport_size({"width": 1280, "height": 800})
     load(page, server)
     page.click("#play")
     page.wait_for_function(
@@ -55,6 +58,11 @@ def test_play_on_the_bare_link_learns_the_circle_without_a_pause(page, server):
     assert epoch <= FPS * FIRST_SECONDS  # within ten seconds of frames at one epoch a frame
     assert page.evaluate("() => document.getElementById('banner').hidden")
     assert page.evaluate("() => window.depthlens.stopped") is None
+    for part in ("#network .node.output", "#heatmap", ".space-canvas", "#test-metric"):
+        assert on_screen(page, part), part
+    page.wait_for_function("() => window.depthlens.panels.get('space').drawn > 0")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "first-minute-1280x800.png"))
 
 
 def test_picking_an_optimizer_sets_its_learning_rate_unless_the_link_names_one(page, server):

@@ -26,18 +26,81 @@ def test_value_codes_clip_and_mark_nan():
     assert codes.tolist() == [0, 0, 15, 30, 30, 255]
 
 
-def test_class_codes_follow_draw_colors_classes():
+def _hue(rgb: np.ndarray) -> np.ndarray:
+    """HSV hue in degrees of RGB rows (..., 3)."""
+    import colorsys
+
+    flat = np.asarray(rgb, dtype=np.float64).reshape(-1, 3) / 255.0
+    return np.array([colorsys.rgb_to_hsv(*c)[0] * 360.0 for c in flat]).reshape(rgb.shape[:-1])
+
+
+def _hue_gap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    d = np.abs(np.asarray(a) - np.asarray(b)) % 360.0
+    return np.minimum(d, 360.0 - d)
+
+
+def test_class_codes_pick_the_winner_and_its_confidence_level():
     rng = np.random.default_rng(0)
     for k in (3, 5, 10):
         p = rng.dirichlet(np.ones(k), size=400)
         codes = palettes.class_codes(p)
         assert codes.max() < k * palettes.CLASS_LEVELS
-        lut = palettes.class_palette(k)
         np.testing.assert_array_equal(codes // palettes.CLASS_LEVELS, p.argmax(axis=1))
-        # the table's colour is draw.colors.classes' to within one confidence level
-        diff = np.abs(lut[codes].astype(int) - colors.classes(p).astype(int)).max()
-        assert diff <= 255 // (palettes.CLASS_LEVELS - 1) + 1
+        conf = (p.max(axis=1) - 1 / k) / (1 - 1 / k)
+        np.testing.assert_allclose(codes % palettes.CLASS_LEVELS, conf * 24, atol=0.5 + 1e-9)
+        lut = palettes.class_palette(k)
         assert tuple(lut[(k - 1) * 25 + 24]) == colors.class_color(k - 1)
+
+
+def test_a_k_class_map_keeps_the_winners_hue_down_to_the_least_sure_level():
+    """rgb = N + (f + (1 − f)·conf)·(colour − N) with a neutral N: every level of class c has
+    class c's hue (within rounding), the least sure level keeps f = 40 % of the colour (not
+    grey), and confidence only makes it paler."""
+    k = 10
+    lut = palettes.class_palette(k).astype(np.int64)
+    neutral = np.array(palettes.NEUTRAL, dtype=np.int64)
+    assert len(set(palettes.NEUTRAL)) == 1  # r = g = b: mixing with it keeps the hue
+    for c in range(k):
+        colour = np.array(colors.class_color(c), dtype=np.int64)
+        ramp = lut[c * 25:(c + 1) * 25]
+        share = palettes.CONFIDENCE_FLOOR + (1 - palettes.CONFIDENCE_FLOOR) * np.arange(25) / 24
+        assert np.abs(ramp - (neutral + share[:, None] * (colour - neutral))).max() <= 0.5
+        if np.ptp(colour) > 40:  # a colour with a hue (class 7 is tab10's grey)
+            assert _hue_gap(_hue(ramp), _hue(colour[None])[0]).max() < 8, c
+            assert np.ptp(ramp[0]) >= 0.35 * np.ptp(colour)  # the least sure still coloured
+        # paler (nearer the neutral grey) as the confidence falls
+        assert (np.diff(np.abs(ramp - neutral).sum(axis=1)) >= 0).all()
+    # two classes at their least sure differ in hue, not only at full confidence
+    assert _hue_gap(_hue(lut[0 * 25][None]), _hue(lut[2 * 25][None]))[0] > 60
+
+
+def test_robust_scale_ignores_a_far_out_target_and_counts_it():
+    rng = np.random.default_rng(1)
+    y = rng.uniform(-1.0, 1.0, 300)
+    scale, beyond = palettes.robust_scale(y)
+    assert scale == np.abs(y).max() and beyond == 0  # ordinary data: its whole range
+    scale, beyond = palettes.robust_scale(np.append(y, 1000.0))
+    assert scale == np.abs(y).max() and beyond == 1
+    scale, beyond = palettes.robust_scale(np.concatenate([y, [-500.0, 800.0, np.nan]]))
+    assert scale == np.abs(y).max() and beyond == 2
+    g = rng.normal(0.0, 2.0, 2000)  # a Gaussian's tails are not far out: nothing clamped
+    assert palettes.robust_scale(g) == (np.abs(g).max(), 0)
+    assert palettes.robust_scale(np.zeros(5)) == (1.0, 0)
+    assert palettes.robust_scale(np.array([0.0, 0.0, 0.0, 5.0])) == (5.0, 0)
+    assert palettes.robust_scale(np.array([])) == (1.0, 0)
+    # four clicked points: with this little data nothing is an outlier
+    assert palettes.robust_scale(np.array([1.0, 2.0, 3.0, 1000.0])) == (1000.0, 0)
+
+
+def test_a_regression_view_with_a_far_out_target_keeps_its_colour_scale():
+    session = Session(Config(dataset="reg-plane"))
+    base = PlaneView(session, (-6.0, 6.0))
+    assert base.clamped == 0
+    y = np.asarray(session.dataset.y, dtype=np.float64).ravel()
+    wide = session.dataset.replace(x=np.vstack([session.dataset.x, [[1.0, 1.0]]]),
+                                   y=np.append(y, 1000.0))
+    view = PlaneView(Session(session.config, dataset=wide), (-6.0, 6.0))
+    assert view.scale == base.scale == np.abs(y).max() and view.clamped == 1
 
 
 def test_label_codes_are_full_colour():

@@ -1,10 +1,11 @@
 """Animations: the forward pass as the five operations, and training as a moving picture.
 
 Forward pass (``forward_animation``). Every dense layer is split into its steps
-(``lens.decompose``: rotate by Vᵀ, (reflect), change dimension, scale, rotate by U, translate,
-bend) and each step is played over ``per_step`` frames (``LayerOperations.frames``), moving the
-training points, the grid lines of the input plane and the decision grid's cells (coloured by
-the network's prediction) together. Each frame is captioned with the layer and the step
+(``lens.decompose``: rotate by Vᵀ, (reflect), scale by Σ, change dimension, rotate by U,
+translate, bend; the page's player plays the same steps in the same order) and each step is
+played over ``per_step`` frames (``LayerOperations.frames``), moving the training points, the
+grid lines of the input plane and the decision grid's cells (coloured by the network's
+prediction) together. Each frame is captioned with the layer and the step
 ("layer 1 · rotate (Vᵀ) by 37°"), the step's t and a progress bar. A layer's frames live in
 its ambient space of D = max(n_in, n_out) coordinates: D = 2 is drawn directly, D = 3 on 3-D
 axes, a wider D through a PCA fitted on the layer's final points (or its first ``dims``

@@ -80,7 +80,7 @@ TEXT = {
     "forward.gif": (
         "The forward pass, one operation at a time",
         "Each layer y = a(W·x + b) played as its steps, from the SVD W = U Σ Vᵀ: rotate by Vᵀ, "
-        "change dimension, scale by the singular values, rotate by U, translate by b, bend by "
+        "scale by the singular values, change dimension, rotate by U, translate by b, bend by "
         "the activation (a reflection, when det W < 0, turns one axis over like a page). Layers "
         "wider than 3 are seen through a PCA of the layer's end."),
     "training.gif": (

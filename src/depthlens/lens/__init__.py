@@ -1,7 +1,7 @@
 """The lens: what each layer of a network does to space.
 
 - ``representations``: the data and a grid of input lines at every stage (input, z1, a1, …).
-- ``operations``: a dense layer as rotate, (reflect), change dimension, scale, rotate,
+- ``operations``: a dense layer as rotate, (reflect), scale, change dimension, rotate,
   translate, bend — each step with a caption and an interpolation for animation.
 - ``probes``: linear separability of every stage (a linear read-out's accuracy or R²).
 """

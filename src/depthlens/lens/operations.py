@@ -5,11 +5,17 @@ goes through
 
     1. rotate by Vᵀ                         (n-D, det +1)
     1'. reflect one axis                    only when m = n and det W < 0
-    2. change dimension n → m               keep the first k coordinates, pad zeros up to m
-    3. scale by σ₁ … σ_k                    along the coordinate axes
+    2. scale by σ₁ … σ_k                    along the first k coordinate axes (still n-D)
+    3. change dimension n → m               keep the first k coordinates, pad zeros up to m
     4. rotate by U                          (m-D, det +1)
-    5. translate by b
-    6. bend by the activation a             elementwise (softmax for a softmax head)
+    5. translate by b                       (m-D)
+    6. bend by the activation a             elementwise (softmax for a softmax head; m-D)
+
+So every step before the change of dimension acts in the input's n-D space and every step
+after it in the output's m-D space (``Step.space``: 'in', 'out', or for the change itself the
+larger of the two, where it is seen). The steps fall under the five operations of the
+article (``GROUPS``, ``Step.group``): raise/lower dimension, scale, rotate (twice: Vᵀ and U;
+a reflection is filed with them), translate, bend.
 
 U and V come out of the SVD with det ±1. A column flip that lands on a direction W ignores
 (V's null directions when n > m, U's padded directions when m > n) costs nothing, and a sign
@@ -41,6 +47,13 @@ Array = np.ndarray
 
 KINDS = ("rotate", "reflect", "dimension", "scale", "translate", "bend")
 
+GROUPS = ("raise/lower dimension", "scale", "rotate", "translate", "bend")
+"""The five operations a layer is made of, in the order the article names them."""
+
+GROUP_OF = {"rotate": "rotate", "reflect": "rotate", "dimension": "raise/lower dimension",
+            "scale": "scale", "translate": "translate", "bend": "bend"}
+"""Which of the five operations (``GROUPS``) each step kind belongs to."""
+
 
 @dataclass
 class Frame:
@@ -62,6 +75,15 @@ class Step:
     caption: str
     move: Callable[[Array, float], Frame] = field(repr=False)
     params: dict[str, object] = field(default_factory=dict)
+    label: str = ""
+    """A short name of the step (the player's chip): Vᵀ, Σ, lift 2→4, U, + b, tanh."""
+    space: str = "in"
+    """Where the step acts: 'in' (the input's n-D space) or 'out' (the output's m-D)."""
+
+    @property
+    def group(self) -> str:
+        """Which of the five operations (``GROUPS``) the step is."""
+        return GROUP_OF[self.kind]
 
     def frame(self, points: Array, t: float) -> Frame:
         return self.move(np.asarray(points, dtype=np.float64), float(t))
@@ -195,7 +217,7 @@ def decompose(weight: Array, bias: Array, activation: str) -> LayerOperations:
     if n > 1:
         steps.append(Step("rotate", rotations.describe(vt).replace("rotate", "rotate (Vᵀ)", 1),
                           on_first(n, lambda t: rotations.rotation_power(vt, t)),
-                          {"matrix": vt}))
+                          {"matrix": vt}, "V\u1d40", "in"))
     if reflected:
         axis = k - 1
 
@@ -205,7 +227,19 @@ def decompose(weight: Array, bias: Array, activation: str) -> LayerOperations:
             return Frame(out, p[:, axis] * math.sin(math.pi * t))
 
         steps.append(Step("reflect", f"reflect axis {axis + 1} (det W < 0): turn it over "
-                          "through a new dimension", reflect, {"axis": axis}))
+                          "through a new dimension", reflect, {"axis": axis}, "reflect", "in"))
+
+    def scale_at(t: float) -> Array:
+        f = np.where(s > 0, np.power(np.where(s > 0, s, 1.0), t), 1.0 - t)
+        return f
+
+    def scale(p: Array, t: float) -> Frame:
+        out = p.copy()
+        out[:, :k] *= scale_at(t)
+        return _flat(out)
+
+    steps.append(Step("scale", "scale by " + " and ".join(f"{x:.2g}" for x in s), scale,
+                      {"factors": s.copy()}, "\u03a3", "in"))
     if m != n:
         if m > n:
             caption = f"lift {_dim_word(n)} into {_dim_word(m)} (new axes start at 0)"
@@ -221,30 +255,21 @@ def decompose(weight: Array, bias: Array, activation: str) -> LayerOperations:
                 out[:, k:] *= 1.0 - t
                 return _flat(out)
 
-        steps.append(Step("dimension", caption, change, {"n_in": n, "n_out": m}))
-
-    def scale_at(t: float) -> Array:
-        f = np.where(s > 0, np.power(np.where(s > 0, s, 1.0), t), 1.0 - t)
-        return f
-
-    def scale(p: Array, t: float) -> Frame:
-        out = p.copy()
-        out[:, :k] *= scale_at(t)
-        return _flat(out)
-
-    steps.append(Step("scale", "scale by " + " and ".join(f"{x:.2g}" for x in s), scale,
-                      {"factors": s.copy()}))
+        word = "lift" if m > n else "lower"
+        steps.append(Step("dimension", caption, change, {"n_in": n, "n_out": m},
+                          f"{word} {n}\u2192{m}", "out" if m > n else "in"))
     if m > 1:
         steps.append(Step("rotate", rotations.describe(u).replace("rotate", "rotate (U)", 1),
                           on_first(m, lambda t: rotations.rotation_power(u, t)),
-                          {"matrix": u}))
+                          {"matrix": u}, "U", "out"))
 
     def translate(p: Array, t: float) -> Frame:
         out = p.copy()
         out[:, :m] += t * b
         return _flat(out)
 
-    steps.append(Step("translate", f"translate by ({_fmt(b)})", translate, {"vector": b}))
+    steps.append(Step("translate", f"translate by ({_fmt(b)})", translate, {"vector": b},
+                      "+ b", "out"))
     fn = _activation_fn(activation)
 
     def bend(p: Array, t: float) -> Frame:
@@ -254,5 +279,5 @@ def decompose(weight: Array, bias: Array, activation: str) -> LayerOperations:
         return _flat(out)
 
     word = "nothing to bend (linear)" if activation == "linear" else f"bend by {activation}"
-    steps.append(Step("bend", word, bend, {"activation": activation}))
+    steps.append(Step("bend", word, bend, {"activation": activation}, activation, "out"))
     return LayerOperations(w, b, activation, steps, u, s * sign, vt, reflected)

@@ -5,8 +5,9 @@ node's value at every grid point at once (as Playground's one pass fills every n
 output map keeps the full grid; each node's map is the grid block-averaged down to 20×20 (5×5
 blocks; Playground averages 10×10 blocks into 10×10 thumbnails). Values become codes of
 ``palettes``: a node's value v on [−1, 1] (clipped), the output as its two-class score 2·p − 1,
-its k-class winner and confidence, or its regression value over ``scale``. An output unit j of a
-k ≥ 3-class network is its class's probability p_j = softmax(z)_j, block-averaged, on class j's
+its k-class winner and confidence, or its regression value over ``scale`` (robust: a
+far-out target does not set it, ``palettes.robust_scale``). An output unit j of a k ≥ 3-class
+network is its class's probability p_j = softmax(z)_j, block-averaged, on class j's
 ramp of the node table (white at p_j = 0 to class j's colour at p_j = 1), not on the two-class
 orange–blue scale: a k-class unit says "class j or not", not "orange or blue".
 
@@ -41,6 +42,10 @@ def block_mean(values: np.ndarray, resolution: int = NODE_RESOLUTION) -> np.ndar
 class PlaneView:
     """The grid of a Session's input plane and the codes of its maps for the current network.
 
+    ``scale`` is the regression map's colour scale (±scale at the end colours, from
+    ``palettes.robust_scale`` of the targets; 1 for classes) and ``clamped`` how many targets
+    lie beyond it (the legend says so).
+
     Args:
         session: the experiment (its features and preprocessing turn the grid into inputs).
         extent: the window (lo, hi) on both axes.
@@ -51,12 +56,9 @@ class PlaneView:
         self.extent = extent
         self.points = self._grid()
         self.inputs = session.transform(self.points)
+        self.scale, self.clamped = 1.0, 0
         if session.problem == "regression":
-            y = np.asarray(session.dataset.y, dtype=np.float64)
-            top = float(np.abs(y).max()) if y.size else 1.0
-            self.scale = top if top > 0 else 1.0
-        else:
-            self.scale = 1.0
+            self.scale, self.clamped = palettes.robust_scale(session.dataset.y)
 
     def _grid(self) -> np.ndarray:
         """The raw inputs the maps are drawn at: the R×R plane in image order."""

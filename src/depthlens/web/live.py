@@ -18,8 +18,10 @@ Server → page messages:
   the likely cause, whether the restored weights can be trained on, message) and ``notice``
   (the fields of a link that fell back to their defaults, and a message);
 - binary (``frames``) ``thumbnails`` (once: every dataset's picture), ``data`` (the points and
-  the nine feature maps, when the data changes) and ``frame`` (epoch, steps, new history rows,
-  current losses, weights and biases, the output map and every node's map).
+  the nine feature maps, when the data changes) and ``frame`` (epoch, steps, the ``batch``
+  position (``batch_position``), new history rows, current losses, weights and biases, the
+  output map and every node's map; a frame answering a ``step`` also has ``stepped``: unit,
+  count and the training loss before and after).
 
 Panels (``panels``: the hidden space, probes, gradients, the operation player, the backprop
 stepper) answer their own messages with a binary frame of their kind; live ones are re-sent
@@ -65,6 +67,7 @@ from depthlens.nn.optimizers import OPTIMIZERS, PRESETS
 from depthlens.nn.regularization import REGULARIZATIONS
 from depthlens.nn.serialize import model_arrays, model_spec, npz_bytes
 from depthlens.web import palettes, userdata, wording
+from depthlens.web.dataset_params import param_controls
 from depthlens.web.frames import encode_frame, json_safe
 from depthlens.web.heatmaps import NODE_RESOLUTION, RESOLUTION, PlaneView, make_view
 from depthlens.web.protocol import (
@@ -88,6 +91,7 @@ from depthlens.web.protocol import (
 )
 
 if TYPE_CHECKING:
+    from depthlens.nn.training import Trainer
     from depthlens.web.services import Services
 
 log = logging.getLogger(__name__)
@@ -157,7 +161,8 @@ def hello() -> dict[str, Any]:
         "options": {
             "datasets": [{"name": n, "problem": DATASETS[n].problem,
                           "description": DATASETS[n].description,
-                          "inputs": DATASETS[n].n_features} for n in PLAYGROUND_DATASETS],
+                          "inputs": DATASETS[n].n_features,
+                          "params": param_controls(n)} for n in PLAYGROUND_DATASETS],
             "user_data": {"min_points": userdata.MIN_POINTS, "max_classes": palettes.MAX_CLASSES,
                           "max_value": userdata.MAX_VALUE},
             "features": list(FEATURES),
@@ -174,6 +179,7 @@ def hello() -> dict[str, Any]:
                       for loss, out, label in HEADS],
         },
         "fps": FPS,
+        **wording.page_words(),  # labels (names of options) and help (a sentence a control)
     }
 
 
@@ -545,6 +551,9 @@ class LiveSession:
             assert session is not None and view is not None
 
             def work() -> tuple[bytes, DivergenceError | None]:
+                t = session.trainer
+                stepped = {"unit": message.unit, "count": message.count,
+                           "train_loss_before": t.evaluate(t.x, t.y, t.t)[0]}
                 try:
                     for _ in range(message.count):
                         if message.unit == "epoch":
@@ -552,8 +561,8 @@ class LiveSession:
                         else:
                             session.step()
                 except DivergenceError as e:
-                    return self._frame(session, view), e
-                return self._frame(session, view), None
+                    return self._frame(session, view, stepped), e
+                return self._frame(session, view, stepped), None
 
             frame, diverged = await self._interactive(work)
             await self.send_binary(frame)
@@ -735,6 +744,7 @@ class LiveSession:
             "grid": {"extent": list(view.extent), "resolution": RESOLUTION,
                      "node_resolution": NODE_RESOLUTION},
             "output_scale": view.scale,
+            "output_clamped": view.clamped,  # targets beyond ±output_scale (the legend says so)
             "palettes": {"node": palettes.node_palette().ravel().tolist(),
                          "output": view.output_palette().ravel().tolist()},
             "user_data": None if self.user_data is None else {
@@ -774,8 +784,11 @@ class LiveSession:
         return encode_frame({"kind": "data", "features": list(FEATURES),
                              "inputs": int(s.dataset.x.shape[1])}, arrays)
 
-    def _frame(self, s: Session, view: PlaneView) -> bytes:
-        """The network now: counters, new history rows, losses, parameters and maps."""
+    def _frame(self, s: Session, view: PlaneView, stepped: dict[str, Any] | None = None
+               ) -> bytes:
+        """The network now: counters, new history rows, losses, parameters and maps;
+        ``stepped`` (a step's unit, count and ``train_loss_before``) goes in the header with
+        ``train_loss_after``, the training loss now."""
         h = s.history
         rows = [[getattr(h, c)[k] for c in h.COLUMNS] for k in range(self._sent_rows, len(h))]
         self._sent_rows = trim_history(s, len(h))
@@ -798,9 +811,28 @@ class LiveSession:
             arrays[f"W{k}"] = w.astype(np.float32)
             arrays[f"b{k}"] = b.astype(np.float32)
         header = {"kind": "frame", "epoch": s.epoch, "steps": t.steps_done,
+                  "batch": batch_position(t),
                   "playing": self.playing, "columns": list(h.COLUMNS), "rows": rows,
                   "now": now}
+        if stepped is not None:
+            header["stepped"] = {**stepped, "train_loss_after": train_loss}
         return encode_frame(header, arrays)
+
+
+def batch_position(trainer: Trainer) -> dict[str, int]:
+    """Where training stands, as the page's "+1 batch" says it: the last mini-batch trained
+    was batch ``index`` of ``of`` = ⌈n / batch size⌉ (1-based) of epoch ``epoch`` (1-based: the
+    epoch that batch belongs to); before any training, index 0 of epoch 0.
+
+    With c the rows of the epoch under way already used (0 < c ≤ n; c = n also before the first
+    step, when an epoch has just ended and after a divergence put the epoch back):
+    index = ⌈c / batch size⌉ and epoch = epochs done + 1 while c < n, else index = of and
+    epoch = epochs done."""
+    cursor = int(trainer.resume_state()[1]["cursor"])
+    of, done = trainer.steps_per_epoch, trainer.epochs_done
+    if cursor >= trainer.n_train:
+        return {"index": of if done else 0, "of": of, "epoch": done}
+    return {"index": -(-cursor // trainer.batch_size), "of": of, "epoch": done + 1}
 
 
 def scores_on_test_set(s: Session, test_loss: float | None

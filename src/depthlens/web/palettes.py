@@ -14,9 +14,15 @@ colours made here from ``depthlens.draw.colors``. Two tables are in use at a tim
   so hovering output unit j shows where the network believes in class j, in that class's
   colour (a k-class output unit is not an orange-or-blue vote).
 - ``output`` (the large map and the data points): the node table for two classes and
-  regression (value / scale), or for k ≥ 3 classes ``class·25 + level``, ``level`` in 0..24
-  the confidence (the winning probability from 1/k → 0 to 1 → 24), faded toward grey as
-  ``draw.colors.classes`` does.
+  regression (value / scale, the scale from :func:`robust_scale`: one far-out target does not
+  wash the map out; values beyond ±scale take the end colours), or for k ≥ 3 classes
+  ``class·25 + level``, ``level`` in 0..24 the confidence c (the winning probability from
+  1/k → 0 to 1 → 24), faded toward a neutral grey N with a floor f = ``CONFIDENCE_FLOOR``:
+
+      rgb = N + (f + (1 − f)·c) · (class colour − N)
+
+  Mixing with a neutral grey (r = g = b) keeps the hue, so even the least sure region (c = 0)
+  shows its winning class's hue, paler (``draw.colors.classes`` fades all the way to grey).
 
 Code 255 means "not a number" in both tables (drawn grey, as Playground shows a diverged map).
 """
@@ -37,6 +43,15 @@ PROBABILITY_LEVELS = 22
 """Levels of one class's probability ramp: p = level/21 (10 classes × 22 = codes 31..250)."""
 WHITE = (0xFF, 0xFF, 0xFF)
 """The light end of a class's probability ramp (p = 0)."""
+NEUTRAL = (0xE9, 0xE9, 0xE9)
+"""The grey (r = g = b, Playground's #e8eaeb without its tint) a k-class map fades toward as
+its confidence falls: a neutral grey keeps the class's hue."""
+CONFIDENCE_FLOOR = 0.4
+"""The share of its class colour the least sure region of a k-class map keeps (see
+:func:`class_palette`): enough to tell its winning class at a glance."""
+OUTLIER_IQRS = 3.0
+"""A regression target further than this many interquartile ranges outside the quartiles
+(Tukey's "far out") does not set the output map's colour scale (:func:`robust_scale`)."""
 
 
 def probability_ramp(c: int) -> np.ndarray:
@@ -62,19 +77,47 @@ def node_palette() -> np.ndarray:
 
 def class_palette(k: int) -> np.ndarray:
     """The (256, 3) uint8 table for k classes: code ``c·25 + level`` = class c at confidence
-    ``level/24`` (0 = as unsure as 1/k, grey; 24 = certain, the class colour)."""
+    ``conf = level/24`` (0 = as unsure as 1/k, 24 = certain), coloured
+
+        rgb = N + (f + (1 − f)·conf) · (colour_c − N),   N = ``NEUTRAL``, f = ``CONFIDENCE_FLOOR``
+
+    so the colour goes from class c's colour (certain) to a pale tint of it (unsure) with the
+    same hue, never to a grey that no longer says which class wins."""
     if not 2 <= k <= MAX_CLASSES:
         raise ValueError(f"k = {k} classes; the palette holds 2..{MAX_CLASSES}")
     lut = np.tile(np.array(colors.GREY, dtype=np.uint8), (256, 1))
-    conf = np.arange(CLASS_LEVELS) / (CLASS_LEVELS - 1)
+    conf = np.arange(CLASS_LEVELS, dtype=np.float64) / (CLASS_LEVELS - 1)
+    share = (CONFIDENCE_FLOOR + (1.0 - CONFIDENCE_FLOOR) * conf)[:, None]
+    neutral = np.array(NEUTRAL, dtype=np.float64)
     for c in range(k):
-        # Probabilities whose winner is c with confidence conf: p_c = 1/k + conf·(1 − 1/k).
-        p = np.empty((CLASS_LEVELS, k))
-        p_c = 1.0 / k + conf * (1.0 - 1.0 / k)
-        p[:] = ((1.0 - p_c) / (k - 1))[:, None]
-        p[:, c] = p_c  # at level 0 all are 1/k: grey whichever class wins the tie
-        lut[c * CLASS_LEVELS:(c + 1) * CLASS_LEVELS] = colors.classes(p)
+        colour = np.array(colors.class_color(c), dtype=np.float64)
+        ramp = np.round(neutral + share * (colour - neutral))
+        lut[c * CLASS_LEVELS:(c + 1) * CLASS_LEVELS] = ramp.astype(np.uint8)
     return lut
+
+
+def robust_scale(y: np.ndarray) -> tuple[float, int]:
+    """(scale, beyond): the half-width of a regression map's colour scale for targets ``y``
+    (any shape; non-finite values ignored), and how many targets lie beyond ±scale.
+
+    The scale is the largest |y| among the targets that are not far out: with quartiles
+    Q1, Q3 and IQR = Q3 − Q1, a target is far out when y < Q1 − 3·IQR or y > Q3 + 3·IQR
+    (``OUTLIER_IQRS``). Data without such targets keeps max |y| (nothing is clamped); one
+    clicked target of 1000 among targets in [−1, 1] leaves the scale at about 1, and the map
+    draws 1000 at the end colour. A scale of 0 (every target 0) is 1."""
+    v = np.asarray(y, dtype=np.float64).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return 1.0, 0
+    q1, q3 = np.percentile(v, [25.0, 75.0])
+    spread = OUTLIER_IQRS * (q3 - q1)
+    inside = v[(v >= q1 - spread) & (v <= q3 + spread)]
+    top = float(np.abs(inside).max()) if inside.size else 0.0
+    if top <= 0.0:
+        top = float(np.abs(v).max())
+    if top <= 0.0:
+        return 1.0, 0
+    return top, int(np.count_nonzero(np.abs(v) > top))
 
 
 def value_codes(values: np.ndarray) -> np.ndarray:

@@ -6,9 +6,11 @@ plays). ``layer`` counts the dense layers from 0 (the output layer is the last).
 
 What is animated. The layer y = a(W·x + b) is split by ``lens.operations.decompose`` exactly as
 ``depthlens animate`` / ``explain`` split it: W = UΣVᵀ gives rotate (Vᵀ), [reflect, only for a
-square W with det W < 0], change dimension n → m, scale by σ₁ … σ_k, rotate (U), translate by b
-and bend by a. Each step is played over ``per_step`` frames (``LayerOperations.frames``), after
-one frame of the inputs, so
+square W with det W < 0], scale by σ₁ … σ_k, change dimension n → m, rotate (U), translate by
+b and bend by a, each filed under one of the article's five operations (``Step.group``:
+raise/lower dimension, scale, rotate, translate, bend; the header's ``groups``). Each step is
+played over ``per_step`` frames (``LayerOperations.frames``), after one frame of the inputs,
+so
 
     n_frames = 1 + per_step · n_steps,   step s covers frames 1 + s·per_step … (s + 1)·per_step.
 
@@ -17,26 +19,31 @@ seeded draw so the same request always shows the same points, and ``2 · GRID_LI
 ``GRID_PER_LINE`` points over the data window (``view.extent``), both pushed through the
 earlier layers with the engine's own forward pass (``represent``) to reach this layer's input.
 
-Where it is drawn. The steps live in the ambient space of D = max(n, m) coordinates. One
-projection P is chosen for the whole animation (so nothing jumps between frames):
+Where it is drawn: each step in the space it acts in. The steps before the change of
+dimension (Vᵀ, [reflect], Σ) act in the layer's input space of n coordinates, those after it
+(U, + b, a) in its output space of m coordinates, and the change itself is shown in the larger
+of the two (``Step.space``); a layer with n = m has one space. Each space is drawn one way for
+every frame in it (``spaces`` in the header; each step names its ``space``, frame 0 is in
+space 0), chosen by its dimension d only:
 
-- D ≤ 3: the coordinates themselves (``own``); D = 1 becomes a number line, the points on
-  rows by class (``line``); D = 2 with a reflection adds the turn's depth as a third
-  coordinate (``turn``: the page visibly turns over through 3-D);
-- D > 3 and m ≤ 3 (the layer lowers to a drawable width): the first 3 coordinates
-  (``first``), so the lowering is seen as the points flattening onto the output's axes and the
-  last frame is the output in its own units;
-- otherwise the top 3 principal axes of the data points of *all* frames stacked (``pca``,
-  from the D×D scatter matrix):
-  P(p) = (p − c)·Aᵀ with c their mean and A the axes (rows), each axis signed so that its
-  largest entry is positive.
+- d = 1: a number line, the points on rows by class (``line``);
+- d = 2: flat, in its own coordinates (``own``, 2 display coordinates): the page draws both
+  axes at one scale, so a rotation step is a rigid rotation on screen;
+- d = 3: its own three coordinates (``own``, 3 display coordinates), which the page shows in
+  an orthographic 3-D view whose axes are the coordinate axes (nothing data-dependent);
+- d > 3: projected, through the top 3 principal axes of the data points of every frame drawn
+  in that space (``pca``, from the d×d scatter matrix): P(p) = (p − c)·Aᵀ with c their mean
+  and A the axes (rows), each axis signed so that its largest entry is positive.
 
-Otherwise a reflection's out-of-space coordinate (``Frame.depth``) is drawn as perspective, as
-the CLI does: a point at depth δ is scaled by f / (f − δ) with f = 4·reach (coming out of the
-page enlarges), which is the identity whenever δ = 0, i.e. at every step's ends.
+The display arrays have the most display coordinates any space needs (a 2-D space's frames
+are padded with zeros). A reflection's out-of-space coordinate (``Frame.depth``) is drawn as
+perspective, as the CLI does: a point at depth δ is scaled by f / (f − δ) with f = 4·reach
+(coming out of the page enlarges), which is the identity whenever δ = 0, i.e. at every step's
+ends.
 
-The header says all of this (``projection``: method, and for PCA ``center`` and ``axes``), so a
-reader can check that the first frame is P(input) and the last is P(a(W·x + b)).
+The header says all of this (each space's ``method``, ``dims``, axis ``labels``, a ``how`` in
+words, and for PCA ``center`` and ``axes``), so a reader can check that the first frame is
+P₀(input) and the last is P_last(a(W·x + b)).
 
 Size. The arrays are float32, (n_frames, N, dims) each; when 1 + per_step·n_steps frames of
 every point would pass ``MAX_BYTES``, per_step is lowered (the header's ``per_step`` is the one
@@ -51,7 +58,7 @@ import numpy as np
 from pydantic import Field
 
 from depthlens.experiment.session import Session
-from depthlens.lens.operations import LayerOperations, decompose
+from depthlens.lens.operations import GROUPS, LayerOperations, Step, decompose
 from depthlens.lens.representations import grid_lines, represent
 from depthlens.web import palettes
 from depthlens.web.frames import encode_frame
@@ -119,24 +126,33 @@ def perspective(points: Array, depth: Array, reach: float) -> Array:
     return points * (f / np.maximum(f - depth, 0.25 * f))[:, None]
 
 
-def choose_projection(ops: LayerOperations, data_frames: Array) -> dict[str, Any]:
-    """The one projection of the whole animation (module docstring), as a JSON-able dict:
-    ``method`` ('line', 'own', 'first', 'pca'), ``dims``, and for PCA ``center`` and ``axes``.
+def space_index(ops: LayerOperations, step: Step) -> int:
+    """Which of the layer's spaces (``layer_spaces``) a step is drawn in: 0 for the input's
+    (or the only one when n = m), 1 for the output's."""
+    return 0 if ops.n_in == ops.n_out or step.space == "in" else 1
 
-    ``data_frames`` (F, N, D): the data points of every frame (perspective applied)."""
-    d = ops.ambient
-    if d == 1:
+
+def layer_spaces(ops: LayerOperations) -> list[dict[str, Any]]:
+    """The spaces the layer's steps act in: ``role`` and dimension ``dim`` of each, the input's
+    first (one space when n = m)."""
+    if ops.n_in == ops.n_out:
+        return [{"role": "layer", "dim": ops.n_in}]
+    return [{"role": "input", "dim": ops.n_in}, {"role": "output", "dim": ops.n_out}]
+
+
+def choose_projection(dim: int, data_points: Array) -> dict[str, Any]:
+    """How a space of dimension ``dim`` is drawn (module docstring), as a JSON-able dict:
+    ``method`` ('line', 'own', 'pca'), ``dims`` (display coordinates), and for PCA ``center``
+    and ``axes``. ``data_points`` (..., dim): the data of every frame drawn in it (used only
+    when dim > 3)."""
+    if dim == 1:
         return {"method": "line", "dims": 2}
-    if d == 2 and ops.reflected:
-        return {"method": "turn", "dims": 3}
-    if d <= 3:
-        return {"method": "own", "dims": d}
-    if ops.n_out <= 3:
-        return {"method": "first", "dims": 3}
-    stacked = data_frames.reshape(-1, d)
+    if dim <= 3:
+        return {"method": "own", "dims": dim}
+    stacked = np.asarray(data_points, dtype=np.float64).reshape(-1, dim)
     center = stacked.mean(axis=0)
     xc = stacked - center
-    # principal axes = eigenvectors of the D×D scatter XcᵀXc, largest eigenvalue first (the
+    # principal axes = eigenvectors of the d×d scatter XcᵀXc, largest eigenvalue first (the
     # same axes as the SVD of Xc, without its tall U)
     _, vectors = np.linalg.eigh(xc.T @ xc)
     axes = vectors[:, ::-1][:, :3].T
@@ -146,26 +162,37 @@ def choose_projection(ops: LayerOperations, data_frames: Array) -> dict[str, Any
 
 
 def project(projection: dict[str, Any], points: Array, rows: Array | None = None) -> Array:
-    """Ambient points (..., D) → display coordinates (..., dims) by ``projection``.
+    """Points (..., d) of a space → its display coordinates (..., dims) by ``projection``.
 
-    For 'line' (D = 1) the second coordinate is ``rows`` (a height per point; 0 if None); for
-    'turn' ``points`` already carry the depth as their third coordinate."""
+    For 'line' (d = 1) the second coordinate is ``rows`` (a height per point; 0 if None)."""
     p = np.asarray(points, dtype=np.float64)
     method = projection["method"]
-    if method in ("own", "turn"):
+    if method == "own":
         return p
-    if method == "first":
-        k = projection["dims"]
-        out = np.zeros((*p.shape[:-1], k))
-        take = min(k, p.shape[-1])
-        out[..., :take] = p[..., :take]
-        return out
     if method == "line":
         height = np.zeros(p.shape[:-1]) if rows is None else np.broadcast_to(rows, p.shape[:-1])
         return np.stack([p[..., 0], height], axis=-1)
     center = np.asarray(projection["center"])
     axes = np.asarray(projection["axes"])
     return (p - center) @ axes.T
+
+
+def describe_space(space: dict[str, Any], projection: dict[str, Any]) -> dict[str, Any]:
+    """A space with its projection, axis ``labels`` and ``how`` it is drawn, in words."""
+    d = space["dim"]
+    method = projection["method"]
+    unit = "x" if space["role"] == "input" else "y" if space["role"] == "output" else "u"
+    if method == "pca":
+        labels = [f"PC{i + 1}" for i in range(3)]
+        how = f"projected: {d}-D drawn through 3 principal axes"
+    elif method == "line":
+        labels = [f"{unit}1"]
+        how = "1-D: a number line (the points in rows by class)"
+    else:
+        labels = [f"{unit}{i + 1}" for i in range(d)]
+        how = (f"{d}-D in its own coordinates (one scale on both axes)" if d == 2 else
+               f"{d}-D in its own coordinates, orthographic (drag to turn)")
+    return {**space, **projection, "labels": labels, "how": how}
 
 
 def line_rows(labels: Array, problem: str, span: float) -> Array:
@@ -189,10 +216,10 @@ def fit_per_step(n_steps: int, n_points: int, dims: int, wanted: int,
 # -- the panel -----------------------------------------------------------------------------------
 def build(session: Session, view: PlaneView, request: OperationsMessage) -> bytes:
     """The animation of one layer (module docstring) as one binary frame of kind
-    ``operations``: header (layer, steps with captions and frame ranges, dims, projection,
-    bounds, …) and arrays ``points`` (F, N, dims), ``grid`` (F, P, dims) float32, ``codes``
-    (N,) uint8 (the data's colours in the output table) and ``index`` (N,) int32 (which
-    training or test points they are)."""
+    ``operations``: header (layer, steps with captions, groups, labels, spaces and frame
+    ranges, the spaces, dims, bounds, epoch …) and arrays ``points`` (F, N, dims), ``grid``
+    (F, P, dims) float32, ``codes`` (N,) uint8 (the data's colours in the output table) and
+    ``index`` (N,) int32 (which training or test points they are)."""
     net = session.net
     n_layers = net.n_layers
     layer = request.layer
@@ -212,31 +239,42 @@ def build(session: Session, view: PlaneView, request: OperationsMessage) -> byte
     activation = net.layer_activations[layer]
     ops = decompose(net.weights[layer], net.biases[layer], activation)
     n_steps = len(ops.steps)
-    dims_guess = 2 if ops.ambient <= 2 and not ops.reflected else 3
+    spaces = layer_spaces(ops)
+    dims_guess = max(2 if sp["dim"] <= 2 else 3 for sp in spaces)
     per_step = fit_per_step(n_steps, n_data + n_grid, dims_guess, request.per_step)
     raw = ops.frames(np.concatenate([x_data, x_grid]), per_step)
 
     ends = np.concatenate([raw[0][2].points[:n_data], raw[-1][2].points[:n_data]])
     reach = float(np.abs(ends).max()) if ends.size else 1.0
     reach = reach if reach > 0 and np.isfinite(reach) else 1.0
-    if ops.ambient == 2 and ops.reflected:  # the turn's depth becomes a third coordinate
-        ambient = np.stack([np.column_stack([f.points, f.depth]) for _, _, f in raw])
-    else:
-        ambient = np.stack([perspective(f.points, f.depth, reach) for _, _, f in raw])
-    projection = choose_projection(ops, ambient[:, :n_data])
-    rows = None
-    if projection["method"] == "line":
-        span = float(np.ptp(ambient[:, :n_data, 0])) if n_data else 1.0
-        span = span or 1.0
-        rows = np.concatenate([line_rows(np.asarray(y_all)[index], session.problem, span),
-                               np.full(n_grid, -0.15 * span)])
-    shown = project(projection, ambient, rows).astype(np.float32)
-    dims = int(shown.shape[-1])
+    ambient = np.stack([perspective(f.points, f.depth, reach) for _, _, f in raw])
+    where = np.array([0 if i < 0 else space_index(ops, ops.steps[i]) for i, _, _ in raw])
+    # a space's coordinates: the first d of the ambient D (the rest are 0 there), except the
+    # change of dimension, which is seen in the larger space (d = D)
+    widths = [sp["dim"] for sp in spaces]
+    dims = max(2 if d <= 2 else 3 for d in widths)
+    shown = np.zeros((len(raw), n_data + n_grid, dims), dtype=np.float32)
+    described = []
+    labels = np.asarray(y_all)[index]
+    for k, space in enumerate(spaces):
+        d = space["dim"]
+        frames_k = ambient[where == k][..., :d]
+        projection = choose_projection(d, frames_k[:, :n_data])
+        rows = None
+        if projection["method"] == "line":
+            span = float(np.ptp(frames_k[:, :n_data, 0])) if n_data else 1.0
+            span = span or 1.0
+            rows = np.concatenate([line_rows(labels, session.problem, span),
+                                   np.full(n_grid, -0.15 * span)])
+        out = project(projection, frames_k, rows)
+        shown[where == k, :, : out.shape[-1]] = out
+        described.append(describe_space(space, projection))
 
     lo = shown.reshape(-1, dims).min(axis=0) if shown.size else np.zeros(dims)
     hi = shown.reshape(-1, dims).max(axis=0) if shown.size else np.ones(dims)
-    steps = [{"name": step.kind, "caption": step.caption, "start": 1 + i * per_step,
-              "count": per_step} for i, step in enumerate(ops.steps)]
+    steps = [{"name": step.kind, "group": step.group, "label": step.label,
+              "caption": step.caption, "space": space_index(ops, step),
+              "start": 1 + i * per_step, "count": per_step} for i, step in enumerate(ops.steps)]
     sizes = net.sizes
     header = {
         "kind": "operations",
@@ -250,19 +288,19 @@ def build(session: Session, view: PlaneView, request: OperationsMessage) -> byte
         "ambient": ops.ambient,
         "reflected": ops.reflected,
         "singular_values": [float(v) for v in np.abs(ops.s)],
+        "groups": list(GROUPS),
         "steps": steps,
+        "spaces": described,
         "n_frames": len(raw),
         "per_step": per_step,
         "dims": dims,
-        "projection": projection,
         "n_points": n_data,
         "points": request.points,
         "line_lengths": line_lengths,
         "bounds": [[float(a), float(b)] for a, b in zip(lo, hi)],
         "epoch": session.epoch,
     }
-    codes = palettes.label_codes(np.asarray(y_all)[index], session.problem, session.n_classes,
-                                 view.scale)
+    codes = palettes.label_codes(labels, session.problem, session.n_classes, view.scale)
     arrays = {
         "points": np.ascontiguousarray(shown[:, :n_data]),
         "grid": np.ascontiguousarray(shown[:, n_data:]),

@@ -39,6 +39,7 @@ from depthlens.data import DATASETS
 from depthlens.data.features import FEATURES, FEATURES_1D
 from depthlens.errors import ConfigError
 from depthlens.experiment.config import QUERY_GROUPS, Config
+from depthlens.web.dataset_params import check_dataset_params
 
 MAX_HIDDEN_LAYERS = 10
 MAX_NEURONS = 16
@@ -296,6 +297,7 @@ def check_limits(config: Config) -> None:
         raise ConfigError("dataset", config.dataset,
                           f"a dataset of the playground (1 or 2 inputs): "
                           f"{', '.join(PLAYGROUND_DATASETS)}")
+    check_dataset_params(config.dataset, config.dataset_params)  # dataset.k=99 names its field
     if DATASETS[config.dataset].n_features == 1:
         two_d = [f for f in config.features if FEATURES[f].uses_x2]
         if two_d and tuple(config.features) != Config().features:  # the default: x1 alone

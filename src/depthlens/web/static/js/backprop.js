@@ -14,6 +14,7 @@
 
 import { $ } from "./dom.js";
 import { formatNumber, roundShown } from "./format.js";
+import { edgeKey } from "./network.js";
 
 const SUB = ["\u2080", "\u2081", "\u2082", "\u2083", "\u2084", "\u2085", "\u2086", "\u2087", "\u2088", "\u2089"];
 const TIMES = " \u00d7 ";
@@ -138,8 +139,12 @@ export class BackpropStepper {
     this.phase = 0;
     this.open = false;
     this.state = null;
-    this.focus = null; // {column, unit}: the node whose numbers the caption spells out
-    this.focusEdge = null; // {layer, i, j}
+    this.focus = null; // {column, unit} or {layer, i, j}: the unit or weight last looked at
+    this.items = []; // what the phase spells out one at a time (see _items)
+    this.item = 0;
+    this.lines = []; // the detail's lines: {text, nodes, edges?, value?} (see _explain)
+    this.line = 0; // the current line: lit on the diagram
+    this.shown = true; // the panel in view (onShown)
     this._build();
     this.api.network.onHover((what) => this._hovered(what));
   }
@@ -164,19 +169,26 @@ export class BackpropStepper {
       <div id="bp-stepper" class="bp-stepper" hidden>
         <div class="bp-row">
           <button id="bp-prev" class="text-button" title="Previous step" aria-label="Previous step">\u25c0</button>
-          <span id="bp-phase" class="bp-phase"></span>
           <button id="bp-next" class="text-button" title="Next step" aria-label="Next step">\u25b6</button>
+          <span id="bp-phase" class="bp-phase"></span>
           <button id="bp-close" class="text-button" title="Back to the plain diagram">Close</button>
         </div>
+        <div id="bp-point" class="bp-note"></div>
         <div id="bp-caption" class="bp-caption"></div>
+        <div id="bp-items" class="bp-row bp-items">
+          <button id="bp-item-prev" class="text-button" title="The previous unit or weight" aria-label="Previous unit or weight">\u2039</button>
+          <span id="bp-item" class="bp-item"></span>
+          <button id="bp-item-next" class="text-button" title="The next unit or weight" aria-label="Next unit or weight">\u203a</button>
+        </div>
         <div id="bp-detail" class="bp-detail"></div>
-        <div class="bp-note">Hover a node or an edge to spell out its numbers.</div>
+        <div class="bp-note">Point at a line to light what it is about on the diagram; hover a node or an edge to spell out its numbers.</div>
       </div>`;
     this.el = {
       weights: $("bp-edges-weights"), gradients: $("bp-edges-gradients"), note: $("bp-edges-note"),
       index: $("bp-index"), random: $("bp-random"), open: $("bp-open"), stepper: $("bp-stepper"),
       prev: $("bp-prev"), next: $("bp-next"), close: $("bp-close"), phase: $("bp-phase"),
-      caption: $("bp-caption"), detail: $("bp-detail"),
+      caption: $("bp-caption"), detail: $("bp-detail"), point: $("bp-point"),
+      items: $("bp-items"), itemPrev: $("bp-item-prev"), itemNext: $("bp-item-next"), itemName: $("bp-item"),
     };
     this.el.weights.addEventListener("click", () => this.setMode("weights"));
     this.el.gradients.addEventListener("click", () => this.setMode("gradients"));
@@ -190,6 +202,8 @@ export class BackpropStepper {
     this.el.prev.addEventListener("click", () => this.go(this.phase - 1));
     this.el.next.addEventListener("click", () => this.go(this.phase + 1));
     this.el.close.addEventListener("click", () => this.close());
+    this.el.itemPrev.addEventListener("click", () => this.goItem(this.item - 1));
+    this.el.itemNext.addEventListener("click", () => this.goItem(this.item + 1));
   }
 
   /** "weights" or "gradients": what the edges show outside the stepper. */
@@ -221,7 +235,7 @@ export class BackpropStepper {
 
   // -- hooks -------------------------------------------------------------------------------
   onHello() {
-    if (this.mode === "gradients") this.api.send({ type: "gradients", on: true, batch: "all" });
+    if (this.mode === "gradients" && this.shown) this.api.send({ type: "gradients", on: true, batch: "all" });
   }
 
   onState(state) {
@@ -236,6 +250,10 @@ export class BackpropStepper {
 
   onFrame(frame) {
     if (this.open && this.trace) this._phaseLine(frame.header.epoch);
+  }
+
+  onData() {
+    if (this.open) this.close(); // new points: the one stepped through is gone
   }
 
   onPanel(frame) {
@@ -254,10 +272,10 @@ export class BackpropStepper {
       this.phases = this._phases(this.trace);
       this.open = true;
       this.focus = null;
-      this.focusEdge = null;
       this.el.stepper.hidden = false;
       this.el.index.value = String(this.trace.index);
       this.go(0);
+      this._mark();
     }
   }
 
@@ -286,13 +304,31 @@ export class BackpropStepper {
 
   /** The diagram as the toggle says: weights, or the gradient overlay. */
   _restore() {
-    this.api.network.decorate({ overlay: this.mode === "gradients" ? this._gradientOverlay() : null });
+    const gradients = this.mode === "gradients" && this.shown;
+    this.api.network.decorate({ overlay: gradients ? this._gradientOverlay() : null });
   }
 
   close() {
     this.open = false;
     this.el.stepper.hidden = true;
     this._restore();
+    this._mark();
+  }
+
+  /** The stepper's point ringed on the output map while it is open and in view. */
+  _mark() {
+    this.api.output.mark(this.open && this.shown ? { split: this.trace.split, index: this.trace.index } : null);
+  }
+
+  /** The lens column shows or hides this panel: hidden, it leaves the diagram and the map plain
+   * and asks for no gradients; shown again, it puts back what it showed. */
+  onShown(shown) {
+    if (shown === this.shown) return;
+    this.shown = shown;
+    if (this.mode === "gradients") this.api.send(shown ? { type: "gradients", on: true, batch: "all" } : { type: "gradients", on: false });
+    if (this.open && shown) this._explain();
+    else this._restore();
+    this._mark();
   }
 
   // -- the stepper -------------------------------------------------------------------------
@@ -310,23 +346,67 @@ export class BackpropStepper {
     return phases;
   }
 
-  /** Show phase `k` (clamped). */
+  /** What a phase spells out one at a time: its layer's units ({column, unit}), its layer's
+   * weights ({layer, i, j}; the update: every layer's, the output layer's first), or the one
+   * whole step (null). */
+  _items(p) {
+    const sizes = this.trace.sizes;
+    const units = (column) => [...Array(sizes[column]).keys()].map((unit) => ({ column, unit }));
+    const edges = (layer) => [...Array(sizes[layer + 1]).keys()].flatMap((i) =>
+      [...Array(sizes[layer]).keys()].map((j) => ({ layer, i, j })));
+    if (p.kind === "forward" || p.kind === "backward") return units(p.layer + 1);
+    if (p.kind === "gradient") return edges(p.layer);
+    if (p.kind === "update") return [...Array(sizes.length - 1).keys()].reverse().flatMap(edges);
+    return [null];
+  }
+
+  /** Show phase `k` (clamped), at the unit or weight last looked at when the phase has it. */
   go(k) {
     if (!this.open) return;
     this.phase = Math.max(0, Math.min(k, this.phases.length - 1));
+    this.items = this._items(this.phases[this.phase]);
+    const kept = this.focus ? this.items.findIndex((it) => this._matches(it, this.focus)) : -1;
+    this.item = Math.max(kept, 0);
+    this.line = 0;
     this.el.prev.disabled = this.phase === 0;
     this.el.next.disabled = this.phase === this.phases.length - 1;
     this._phaseLine(this.api.frame()?.header.epoch);
-    this._draw();
     this._explain();
+  }
+
+  /** Spell out item `k` of the phase (clamped): its lines, from the first. */
+  goItem(k) {
+    if (!this.open) return;
+    this.item = Math.max(0, Math.min(k, this.items.length - 1));
+    this.focus = this.items[this.item];
+    this.line = 0;
+    this._explain();
+  }
+
+  /** Make line `k` of the detail the current one: its node or edge lit, its value on it. */
+  goLine(k) {
+    if (!this.open || !this.lines.length) return;
+    this.line = Math.max(0, Math.min(k, this.lines.length - 1));
+    this._showLines();
+    this._draw();
+  }
+
+  /** Whether item `it` is the unit or weight `focus` (a weight's unit, in a phase of units). */
+  _matches(it, focus) {
+    if (!it || !focus) return false;
+    if ("column" in it) {
+      if ("column" in focus) return it.column === focus.column && it.unit === focus.unit;
+      return it.column === focus.layer + 1 && it.unit === focus.i;
+    }
+    return "layer" in focus && it.layer === focus.layer && it.i === focus.i && it.j === focus.j;
   }
 
   _phaseLine(epoch) {
     const t = this.trace;
     const p = this.phases[this.phase];
     const stale = epoch !== undefined && epoch !== t.epoch ? ", trained further since" : "";
-    this.el.phase.textContent =
-      `${this.phase + 1}/${this.phases.length} \u00b7 ${p.title} \u00b7 point ${t.index} (network at epoch ${t.epoch}${stale})`;
+    this.el.phase.textContent = `${this.phase + 1}/${this.phases.length} \u00b7 ${p.title}`;
+    this.el.point.textContent = `training point ${t.index} (ringed on the output) \u00b7 network at epoch ${t.epoch}${stale}`;
   }
 
   /** codeIndex of unit `unit` of column `column` (0 = the inputs, l + 1 = layer l). */
@@ -346,28 +426,26 @@ export class BackpropStepper {
     return null;
   }
 
-  /** Labels, highlight and edge overlay of the current phase. */
+  /** Labels, highlight and edge overlay of the current phase, lit where the current line is. */
   _draw() {
+    if (!this.shown) return; // hidden: the diagram is left plain (onShown puts this back)
     const t = this.trace;
     const p = this.phases[this.phase];
     const L = t.layers.length;
     const total = t.sizes.reduce((a, b) => a + b, 0);
     const labels = new Array(total).fill(null);
     const put = (column, values) => values?.forEach((v, i) => { labels[this._code(column, i)] = short(v); });
-    const columnSet = (column) => new Set(t.sizes[column] ? [...Array(t.sizes[column]).keys()].map((i) => this._code(column, i)) : []);
-    let highlight = null;
+    let layers = null;
     let overlay = null;
     if (p.kind === "input" || p.kind === "forward" || p.kind === "loss") {
       put(0, t.inputs);
       const upto = p.kind === "input" ? -1 : p.kind === "loss" ? L - 1 : p.layer;
       for (let l = 0; l <= upto; l++) put(l + 1, t.layers[l].a);
-      if (p.kind === "input") highlight = { nodes: columnSet(0), layers: new Set() };
-      else if (p.kind === "forward") highlight = { nodes: columnSet(p.layer + 1), layers: new Set([p.layer]) };
-      else highlight = { nodes: columnSet(L), layers: new Set() };
+      layers = new Set(p.kind === "forward" ? [p.layer] : []);
     } else if (p.kind === "backward" || p.kind === "gradient") {
       for (let l = L - 1; l >= p.layer; l--) put(l + 1, t.layers[l].dL_dz);
       if (p.kind === "backward") {
-        highlight = { nodes: columnSet(p.layer + 1), layers: new Set(p.layer < L - 1 ? [p.layer + 1] : []) };
+        layers = new Set(p.layer < L - 1 ? [p.layer + 1] : []);
       } else {
         const layer = t.layers[p.layer];
         const flat = layer.dL_dW.flat();
@@ -375,7 +453,7 @@ export class BackpropStepper {
         const weights = t.layers.map((_, l) => (l === p.layer ? flat : null));
         const biases = t.layers.map((_, l) => (l === p.layer ? layer.dL_db : null));
         overlay = { label: "dL/dw", scale, weights, biases };
-        highlight = { nodes: columnSet(p.layer + 1), layers: new Set([p.layer]) };
+        layers = new Set([p.layer]);
       }
     } else if (p.kind === "update") {
       const weights = t.layers.map((layer) => layer.update_W.flat());
@@ -383,66 +461,90 @@ export class BackpropStepper {
       const scale = Math.max(...weights.flat().map(Math.abs), ...biases.flat().map(Math.abs));
       overlay = { label: "Update \u0394w", scale, weights, biases };
     }
-    this.api.network.decorate({ overlay, labels, highlight }); // painted once
+    // the current line: what it is about lit, its value written there
+    const line = this.lines[this.line];
+    const nodes = new Set(line?.nodes ?? []);
+    let edgeLabels = null;
+    if (line?.value?.node !== undefined) labels[line.value.node] = line.value.text;
+    if (line?.value?.edge) edgeLabels = [{ ...line.value.edge, text: line.value.text }];
+    const edges = line?.edges?.length ? new Set(line.edges.map(edgeKey)) : undefined;
+    const highlight = { nodes, layers, ...(edges ? { edges } : {}) };
+    this.api.network.decorate({ overlay, labels, highlight, edgeLabels }); // painted once
   }
 
   /** The unit of the current phase's layer whose numbers are spelled out. */
   _unit(column) {
-    if (this.focus && this.focus.column === column) return this.focus.unit;
-    return 0;
+    const it = this.items[this.item];
+    return it && it.column === column ? it.unit : 0;
   }
 
   _edge(layer) {
-    if (this.focusEdge && this.focusEdge.layer === layer) return this.focusEdge;
-    return { layer, i: this._unit(layer + 1), j: 0 };
+    const it = this.items[this.item];
+    return it && "layer" in it ? it : { layer, i: this._unit(layer + 1), j: 0 };
   }
 
   _hovered(what) {
-    if (!this.open || !what) return;
+    if (!this.open || !this.shown || !what) return;
+    let focus = null;
     if (what.kind === "node" && what.item.active && what.item.codeIndex >= 0) {
-      const at = this._column(what.item.codeIndex);
-      if (at) this.focus = at;
+      focus = this._column(what.item.codeIndex);
     } else if (what.kind === "edge") {
       const { layer, i, j } = what.item;
-      this.focusEdge = { layer, i, j };
-      this.focus = { column: layer + 1, unit: i };
+      focus = { layer, i, j };
     }
-    this._explain();
+    const k = focus ? this.items.findIndex((it) => this._matches(it, focus)) : -1;
+    if (k >= 0 && k !== this.item) this.goItem(k);
   }
 
-  /** The caption (what the phase means) and the detail (one unit's or edge's numbers). */
+  /** The caption (what the phase means) and the detail: one line per step of the chain rule
+   * for the current unit or weight, each naming the node or edge it is about. */
   _explain() {
     const t = this.trace;
     const p = this.phases[this.phase];
     const L = t.layers.length;
     const names = t.feature_names;
+    const node = (column, unit) => this._code(column, unit);
+    const fanIn = (l, i) => t.sizes[l] ? [...Array(t.sizes[l]).keys()].map((j) => ({ layer: l, i, j })) : [];
     let caption = "";
-    let detail = "";
+    let lines = [];
     if (p.kind === "input") {
       caption = `The point's inputs a${sub(0)} (its features after any preprocessing) enter the network. ` +
         "Node labels: the value each node passes on.";
-      detail = t.inputs.map((v, j) => `${names[j] ?? `x${j + 1}`} = ${num(v)}`).join("\n") +
-        `\n(the point as drawn: (${t.point.map((v) => num(v)).join(", ")}), label ${t.label})`;
+      lines = t.inputs.map((v, j) => ({
+        text: `${names[j] ?? `x${j + 1}`} = ${num(v)}`, nodes: [node(0, j)],
+        value: { node: node(0, j), text: num(v) },
+      }));
+      lines.push({ text: `(the point as drawn: (${t.point.map((v) => num(v)).join(", ")}), label ${t.label})`, nodes: [] });
     } else if (p.kind === "forward") {
       const layer = t.layers[p.layer];
       const aPrev = p.layer === 0 ? t.inputs : t.layers[p.layer - 1].a;
       caption = `Forward, layer ${p.layer + 1}: every unit adds up its inputs weighted by the edges, ` +
         `plus its bias, z = w\u00b7a + b, then bends it: a = ${layer.activation}(z). Node labels: a.`;
       const i = this._unit(p.layer + 1);
+      const me = node(p.layer + 1, i);
       const terms = [...layer.W[i].map((wj, j) => [wj, aPrev[j]]), [layer.b[i]]];
       const z = sumOfProducts(terms, layer.z[i], 5);
       const bend = layer.activation === "softmax" // not one unit's function: every z enters
         ? `a${sub(i + 1)} = softmax(z)${sub(i + 1)} = ${num(layer.a[i])} (from every output's z)`
         : `a = ${layer.activation}(z) = ${layer.activation}(${z.value}) = ${num(layer.a[i])}`;
-      detail = `unit ${i + 1}: z = w\u00b7a + b = ${z.text}\n${bend}`;
+      lines = [
+        { text: `unit ${i + 1}: z = w\u00b7a + b = ${z.text}`, nodes: [me], edges: fanIn(p.layer, i),
+          value: { node: me, text: `z ${z.value}` } },
+        { text: bend, nodes: [me], value: { node: me, text: `a ${num(layer.a[i])}` } },
+      ];
     } else if (p.kind === "loss") {
       const [word, formula] = LOSS_WORDS[t.head.loss] ?? [t.head.loss, ""];
       caption = `Loss: the output o against the target t, measured by ${word} (${formula}).`;
-      const lines = t.output.map((o, k) => `output ${k + 1}: o = ${num(o)}, target t = ${num(t.target[k])}`);
-      detail = `${lines.join("\n")}\nloss L = ${num(t.loss)}`;
+      const outs = t.output.map((_, k) => node(L, k));
+      lines = t.output.map((o, k) => ({
+        text: `output ${k + 1}: o = ${num(o)}, target t = ${num(t.target[k])}`, nodes: [outs[k]],
+        value: { node: outs[k], text: `o ${num(o)}` },
+      }));
+      lines.push({ text: `loss L = ${num(t.loss)}`, nodes: outs, value: { node: outs[0], text: `L ${num(t.loss)}` } });
     } else if (p.kind === "backward") {
       const layer = t.layers[p.layer];
       const i = this._unit(p.layer + 1);
+      const me = node(p.layer + 1, i);
       if (p.layer === L - 1) {
         caption = "Backward starts at the loss: how much L changes with each output's z, " +
           "dL/dz = dL/do \u00d7 o\u2032(z). Node labels: dL/dz.";
@@ -454,19 +556,24 @@ export class BackpropStepper {
       if (layer.dL_da !== null && layer.da_dz !== null && layer.dL_da[i] !== null && layer.da_dz[i] !== null) {
         const chain = product([layer.dL_da[i], layer.da_dz[i]], layer.dL_dz[i]);
         const rule = p.layer === L - 1 ? "dL/do \u00d7 o\u2032(z)" : "dL/da \u00d7 a\u2032(z)"; // as the caption
-        detail = `unit ${i + 1}: dL/dz = ${rule} = ${chain.text}`;
+        lines = [{ text: `unit ${i + 1}: dL/dz = ${rule} = ${chain.text}`, nodes: [me],
+          value: { node: me, text: `dL/dz ${chain.value}` } }];
         if (p.layer < L - 1) {
           // dL/da as the sum's value, with at least the digits it has as a factor above
           const above = t.layers[p.layer + 1];
           const terms = above.W.map((row, k) => [row[i], above.dL_dz[k]]);
           const sum = sumOfProducts(terms, layer.dL_da[i], 4, chain.d);
-          detail += `\n  where dL/da = \u03a3 w \u00d7 dL/dz(above) = ${sum.text}`;
+          const outEdges = above.W.map((_, k) => ({ layer: p.layer + 1, i: k, j: i }));
+          lines.push({ text: `  where dL/da = \u03a3 w \u00d7 dL/dz(above) = ${sum.text}`,
+            nodes: [me], edges: outEdges,
+            value: { node: me, text: `dL/da ${sum.value}` } });
         }
       } else {
         // softmax with cross-entropy: dL/dz = o − t (t is 0 or 1, exact)
         const s = spell([[t.output[i]], [-t.target[i]]], layer.dL_dz[i]);
-        detail = `unit ${i + 1}: dL/dz = o \u2212 t = ${s.terms[0][0]} \u2212 ${num(t.target[i])} = ` +
-          `${s.value} (softmax with cross-entropy: the two factors come as one)`;
+        lines = [{ text: `unit ${i + 1}: dL/dz = o \u2212 t = ${s.terms[0][0]} \u2212 ${num(t.target[i])} = ` +
+          `${s.value} (softmax with cross-entropy: the two factors come as one)`, nodes: [me],
+          value: { node: me, text: `dL/dz ${s.value}` } }];
       }
     } else if (p.kind === "gradient") {
       const layer = t.layers[p.layer];
@@ -475,16 +582,23 @@ export class BackpropStepper {
         "\u00d7 a (of the unit it leaves); each bias gets dL/dz. Edges: dL/dw (blue +, orange \u2212, " +
         "width \u221d |dL/dw|).";
       const { i, j } = this._edge(p.layer);
+      const edge = { layer: p.layer, i, j };
+      const me = node(p.layer + 1, i);
       const chain = product([layer.dL_dz[i], aPrev[j]], layer.dL_dW[i][j]);
-      detail = `weight unit ${j + 1} \u2192 unit ${i + 1}: dL/dw = dL/dz \u00d7 a = ${chain.text}\n` +
-        `bias of unit ${i + 1}: dL/db = dL/dz = ${num(layer.dL_db[i])}`;
+      lines = [
+        { text: `weight unit ${j + 1} \u2192 unit ${i + 1}: dL/dw = dL/dz \u00d7 a = ${chain.text}`,
+          nodes: [me, node(p.layer, j)], edges: [edge], value: { edge, text: `dL/dw ${chain.value}` } },
+        { text: `bias of unit ${i + 1}: dL/db = dL/dz = ${num(layer.dL_db[i])}`, nodes: [me],
+          value: { node: me, text: `dL/db ${num(layer.dL_db[i])}` } },
+      ];
     } else if (p.kind === "update") {
       const u = t.update;
       const lr = num(u.lr, LR_DIGITS);
       caption = `Update: ${u.optimizer} (lr ${lr}) takes one step on this point's gradient alone ` +
         `(${u.includes}) from its current state (it would be step ${u.step}); edges show each ` +
         "weight's change \u0394w. Only shown: training is unchanged.";
-      const { layer: l, i, j } = this._edge(this.focusEdge ? this.focusEdge.layer : L - 1);
+      const { layer: l, i, j } = this._edge(L - 1);
+      const edge = { layer: l, i, j };
       const layer = t.layers[l];
       const g = layer.step_grad_W[i][j];
       const dw = layer.update_W[i][j];
@@ -495,11 +609,40 @@ export class BackpropStepper {
       // Δw as the line above shows it (pinned to its digits) when that still adds up exactly
       const pinned = sumOfProducts([[layer.W[i][j]], [{ value: dw, digits: step ? step.p : 3 }]], after, 2);
       const moved = pinned.exact ? pinned : sumOfProducts([[layer.W[i][j]], [dw]], after, 2);
-      detail = `layer ${l + 1}, weight unit ${j + 1} \u2192 unit ${i + 1}: ` +
-        (step ? `\u0394w = \u2212lr \u00d7 g = ${step.text}` : `g = ${num(g)}, \u0394w = ${shownDw}`) +
-        `\nw + \u0394w = ${moved.text}`;
+      const ends = [node(l + 1, i), node(l, j)];
+      lines = [
+        { text: `layer ${l + 1}, weight unit ${j + 1} \u2192 unit ${i + 1}: ` +
+          (step ? `\u0394w = \u2212lr \u00d7 g = ${step.text}` : `g = ${num(g)}, \u0394w = ${shownDw}`),
+          nodes: ends, edges: [edge], value: { edge, text: `\u0394w ${shownDw}` } },
+        { text: `w + \u0394w = ${moved.text}`, nodes: ends, edges: [edge],
+          value: { edge, text: `w\u2032 ${moved.value}` } },
+      ];
     }
     this.el.caption.textContent = caption;
-    this.el.detail.textContent = detail;
+    this.lines = lines;
+    const n = this.items.length;
+    const it = this.items[this.item];
+    this.el.items.hidden = n < 2;
+    this.el.itemName.textContent = !it ? "" : "column" in it
+      ? `unit ${it.unit + 1} of ${n}`
+      : `weight ${this.item + 1} of ${n} (layer ${it.layer + 1}, unit ${it.j + 1} \u2192 ${it.i + 1})`;
+    this.el.itemPrev.disabled = this.item === 0;
+    this.el.itemNext.disabled = this.item === n - 1;
+    this.el.detail.replaceChildren(...lines.map((line, k) => {
+      const div = document.createElement("div");
+      div.className = "bp-line";
+      div.textContent = line.text;
+      div.addEventListener("mouseenter", () => { if (this.line !== k) this.goLine(k); });
+      div.addEventListener("click", () => this.goLine(k));
+      return div;
+    }));
+    this.line = Math.min(this.line, Math.max(lines.length - 1, 0));
+    this._showLines();
+    this._draw();
+  }
+
+  /** Mark the current line of the detail. */
+  _showLines() {
+    [...this.el.detail.children].forEach((div, k) => div.classList.toggle("current", k === this.line));
   }
 }

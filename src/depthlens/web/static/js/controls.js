@@ -1,23 +1,11 @@
 // The page's controls: menus filled from the server's `hello`, set from each `state`, and every
 // change sent back as a whole Config (the server validates it and answers with a new state).
 
-import { $, option } from "./dom.js";
+import { $, el, option } from "./dom.js";
+import { compact } from "./format.js";
+import { installHelp } from "./help.js";
 
-const LABELS = {
-  none: "None",
-  l1: "L1",
-  l2: "L2",
-  relu: "ReLU",
-  tanh: "Tanh",
-  sigmoid: "Sigmoid",
-  linear: "Linear",
-  leaky_relu: "Leaky ReLU",
-  elu: "ELU",
-  softplus: "Softplus",
-  swish: "Swish",
-  gelu: "GELU",
-  sine: "Sine",
-};
+const SOFT_HYPHEN = /\u00ad/g;
 
 /** A head's menu key: "loss|output" ("|" is the problem's default). */
 function headKey(h) {
@@ -53,6 +41,38 @@ function showActivation(select, activation) {
   else choose(select, activation);
 }
 
+/** A 2-D regression set's target over the whole thumbnail (`ctx`'s 100 px canvas): each of
+ * 50 × 50 cells takes the kernel-weighted mean colour of the points (x in [lo, hi]²),
+ * c(p) = Σₖ wₖ rgbₖ / Σₖ wₖ with wₖ = exp(−|p − xₖ|² / 2h²) and h = 1/12 of the window; the
+ * scale is linear in the target on each side of 0, so this is the colour of the smoothed
+ * target, as Playground draws its regression thumbnails. */
+function fillRegression(ctx, x, rgb, lo, hi) {
+  const n = 50;
+  const cells = new ImageData(n, n);
+  const h = (hi - lo) / 12;
+  const k2 = 1 / (2 * h * h);
+  for (let i = 0; i < n; i++) {
+    const py = hi - ((i + 0.5) / n) * (hi - lo);
+    for (let j = 0; j < n; j++) {
+      const px = lo + ((j + 0.5) / n) * (hi - lo);
+      let r = 0, g = 0, b = 0, sum = 0;
+      for (let k = 0; k < x.length / 2; k++) {
+        const dx = x[2 * k] - px, dy = x[2 * k + 1] - py;
+        const w = Math.exp(-(dx * dx + dy * dy) * k2);
+        r += w * rgb[3 * k]; g += w * rgb[3 * k + 1]; b += w * rgb[3 * k + 2]; sum += w;
+      }
+      const o = 4 * (i * n + j);
+      if (!(sum > 1e-30)) { r = g = b = 255; sum = 1; } // no point near: white
+      cells.data[o] = r / sum; cells.data[o + 1] = g / sum; cells.data[o + 2] = b / sum; cells.data[o + 3] = 255;
+    }
+  }
+  const small = document.createElement("canvas");
+  small.width = small.height = n;
+  small.getContext("2d").putImageData(cells, 0, 0);
+  ctx.imageSmoothingEnabled = true;
+  ctx.drawImage(small, 0, 0, ctx.canvas.width, ctx.canvas.height);
+}
+
 export class Controls {
   /** @param {object} actions {config(patch), send(message), redraw()} */
   constructor(actions) {
@@ -60,7 +80,21 @@ export class Controls {
     this.state = null;
     this.hello = null;
     this.datasetButtons = new Map();
+    this.datasetParams = el("div.dataset-params", { id: "dataset-params", hidden: true });
+    $("datasets").after(this.datasetParams);
     this._wire();
+  }
+
+  /** An option's name in words (web/wording.py's NAMES, sent as `hello.labels`): `menu` is
+   * "optimizer", "init", "activation", "regularization", "head", "dataset" or "choice"; the
+   * identifier itself when the server has no name for it. */
+  name(menu, value) {
+    return this.hello?.labels?.[menu]?.[String(value)] ?? String(value);
+  }
+
+  /** A parameter box's label: `key` as in a link ("optimizer.momentum", "optimizer.betas.0"). */
+  paramName(key) {
+    return this.hello?.labels?.param?.[key] ?? key.split(".").slice(1).join(" ").replace(/_/g, " ");
   }
 
   /** The Config the page is asking for (the last change sent, before the server's answer):
@@ -73,12 +107,12 @@ export class Controls {
     this.hello = hello;
     const o = hello.options;
     fill($("lr"), o.learning_rates);
-    fill($("activation"), o.activations, (a) => LABELS[a] || a);
-    fill($("regularization"), o.regularizations, (r) => LABELS[r] || r);
+    fill($("activation"), o.activations, (a) => this.name("activation", a));
+    fill($("regularization"), o.regularizations, (r) => this.name("regularization", r));
     fill($("reg-rate"), o.reg_rates);
-    fill($("optimizer"), o.optimizers.map((x) => x.name));
-    fill($("init"), o.initializers.map((x) => x.name));
-    fill($("head"), o.heads.map(headKey), (k) => o.heads.find((h) => headKey(h) === k).label);
+    fill($("optimizer"), o.optimizers.map((x) => x.name), (n) => this.name("optimizer", n));
+    fill($("init"), o.initializers.map((x) => x.name), (n) => this.name("init", n));
+    fill($("head"), o.heads.map(headKey), (k) => hello.labels?.head?.[k] ?? o.heads.find((h) => headKey(h) === k).label);
     this.optimizerDefaults = Object.fromEntries(o.optimizers.map((x) => [x.name, x.params]));
     this.customaryLr = Object.fromEntries(o.optimizers.map((x) => [x.name, x.lr]));
     this.initDefaults = Object.fromEntries(o.initializers.map((x) => [x.name, x.params]));
@@ -87,10 +121,14 @@ export class Controls {
     this.problemOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.problem]));
     this.descriptionOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.description]));
     this.inputsOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.inputs ?? 2]));
+    this.datasetParamsOf = Object.fromEntries(o.datasets.map((d) => [d.name, d.params ?? []]));
+    installHelp(hello);
   }
 
-  /** Dataset thumbnails: each set's points (noise 0) as 4×4 px squares on a 100 px canvas (a
-   * 1-D set's come laid out as a plot, x across and the target or class up, over its axis). */
+  /** Dataset thumbnails, each with its name under it: a set's points (noise 0) as 4×4 px
+   * squares on a 100 px canvas (a 1-D set's come laid out as a plot, x across and the target
+   * or class up, over its axis); a 2-D regression set as its target filled over the plane
+   * (`fillRegression`), so its colour ramp reads at 52 px. */
   setThumbnails(frame) {
     const box = $("datasets");
     box.replaceChildren();
@@ -99,8 +137,8 @@ export class Controls {
     for (const name of frame.header.datasets) {
       const button = document.createElement("button");
       button.className = "dataset";
-      button.title = `${name}: ${this.descriptionOf?.[name] ?? ""}`;
       button.dataset.name = name;
+      button.dataset.helpKey = `dataset:${name}`;
       const canvas = document.createElement("canvas");
       canvas.width = 100;
       canvas.height = 100;
@@ -109,17 +147,22 @@ export class Controls {
       const rgb = frame.arrays[`${name}.rgb`].data;
       if (frame.header.inputs?.[name] === 1) {
         button.classList.add("line");
-        button.title += " (1-D: y = f(x))";
         ctx.fillStyle = "#bbb";
         ctx.fillRect(0, 50, 100, 1);
       }
-      for (let k = 0; k < x.length / 2; k++) {
-        ctx.fillStyle = `rgb(${rgb[3 * k]},${rgb[3 * k + 1]},${rgb[3 * k + 2]})`;
-        const px = ((x[2 * k] - lo) / (hi - lo)) * 100;
-        const py = ((hi - x[2 * k + 1]) / (hi - lo)) * 100;
-        ctx.fillRect(px - 2, py - 2, 4, 4);
+      if (this.problemOf?.[name] === "regression" && frame.header.inputs?.[name] !== 1) {
+        fillRegression(ctx, x, rgb, lo, hi);
+      } else {
+        for (let k = 0; k < x.length / 2; k++) {
+          ctx.fillStyle = `rgb(${rgb[3 * k]},${rgb[3 * k + 1]},${rgb[3 * k + 2]})`;
+          const px = ((x[2 * k] - lo) / (hi - lo)) * 100;
+          const py = ((hi - x[2 * k + 1]) / (hi - lo)) * 100;
+          ctx.fillRect(px - 2, py - 2, 4, 4);
+        }
       }
-      button.append(canvas);
+      const words = el("span.dataset-name", { text: this.name("dataset", name) });
+      button.setAttribute("aria-label", words.textContent.replace(SOFT_HYPHEN, ""));
+      button.append(canvas, words);
       button.addEventListener("click", () => this._pickDataset(name));
       box.append(button);
       this.datasetButtons.set(name, button);
@@ -161,6 +204,7 @@ export class Controls {
       button.classList.toggle("selected", name === c.dataset);
       button.hidden = this.problemOf[name] !== state.network.problem;
     }
+    this._datasetParams(state);
     const layers = c.layers.length;
     $("layers-count").textContent = `${layers} hidden layer${layers === 1 ? "" : "s"}`;
     $("add-layer").disabled = layers >= this.hello.limits.hidden_layers;
@@ -181,11 +225,12 @@ export class Controls {
         const wrap = document.createElement("div");
         wrap.className = "control";
         const label = document.createElement("label");
-        label.textContent = name.replace(/_/g, " ").replace(/-(\d)$/, (_, i) => ` ${Number(i) + 1}`);
+        const helpKey = `${prefix}.${name.replace(/-(\d)$/, ".$1")}`; // betas-0 → optimizer.betas.0
+        label.textContent = this.paramName(helpKey);
         let input;
         if (choices?.[key]) {
           input = document.createElement("select");
-          fill(input, choices[key], (c) => c.replace(/_/g, " "));
+          fill(input, choices[key], (c) => this.name("choice", c).replace(/_/g, " "));
           input.value = String(v);
         } else {
           input = document.createElement("input");
@@ -200,6 +245,7 @@ export class Controls {
           }
         }
         input.id = `${prefix}-${name}`;
+        input.dataset.helpKey = helpKey;
         label.htmlFor = input.id;
         input.addEventListener("change", () => {
           const now = this.config[group];
@@ -217,6 +263,47 @@ export class Controls {
       }
     }
     box.replaceChildren(...inputs);
+  }
+
+  /** The chosen dataset's own parameters (`DATASETS[name].params`, with the page's ranges
+   * from web/dataset_params.py) as controls under the picker: a number box for `k`, `tiles`
+   * or `band`, a menu for `fn`; each shows the Config's value or the default, and a change
+   * sends the Config's `dataset_params` with that one set (so it goes into the link as
+   * `dataset.k=4`). Hidden for a set without parameters and for your own data. */
+  _datasetParams(state) {
+    const c = state.config;
+    const specs = state.user_data ? [] : this.datasetParamsOf?.[c.dataset] ?? [];
+    const box = this.datasetParams;
+    const key = `${c.dataset}|${JSON.stringify(c.dataset_params)}|${specs.length}`;
+    box.hidden = specs.length === 0;
+    if (box.dataset.key === key) { // the same controls: show the Config's values again (a refused one goes back)
+      for (const spec of specs) {
+        const input = $(`dataset-${spec.name}`);
+        if (input) input.value = String(spec.name in c.dataset_params ? c.dataset_params[spec.name] : spec.default);
+      }
+      return;
+    }
+    box.dataset.key = key;
+    box.replaceChildren(...specs.map((spec) => {
+      const value = spec.name in c.dataset_params ? c.dataset_params[spec.name] : spec.default;
+      const id = `dataset-${spec.name}`;
+      let input;
+      if (spec.kind === "choice") {
+        input = el("select", { id });
+        fill(input, spec.choices, (v) => this.name("choice", v));
+        input.value = String(value);
+      } else {
+        input = el("input.number", { id, type: "number", value: String(value),
+          min: String(spec.min), max: String(spec.max), step: spec.kind === "int" ? "1" : String(spec.step ?? "any") });
+      }
+      input.dataset.helpKey = `dataset.${spec.name}`;
+      input.addEventListener("change", () => {
+        const raw = input.value;
+        const next = spec.kind === "choice" ? raw : raw.trim() === "" ? spec.default : Number(raw);
+        this.actions.config({ dataset_params: { ...this.config.dataset_params, [spec.name]: next } });
+      });
+      return el("div.control", el("label", { for: id, text: this.paramName(`dataset.${spec.name}`) }), input);
+    }));
   }
 
   // -- changes -----------------------------------------------------------------------------
@@ -266,6 +353,19 @@ export class Controls {
     if (n < 1 || n > this.hello.limits.neurons) return;
     layers[layer] = n;
     this.actions.config(this._layers(layers));
+  }
+
+  /** Beside "+1 batch", after a frame answering it: the batch reached and what it changed
+   * ("batch 3 of 25 (epoch 13) · training loss 0.412 → 0.398"); hidden after any other frame
+   * (an epoch step, play, a new Config), whose batch would not be the one stepped. */
+  showBatch(header) {
+    const stepped = header.stepped;
+    const show = stepped?.unit === "batch" && header.batch;
+    this.batchInfo.hidden = !show;
+    if (!show) return;
+    const b = header.batch;
+    this.batchInfo.textContent = `batch ${b.index} of ${b.of} (epoch ${b.epoch}) \u00b7 training loss ` +
+      `${compact(stepped.train_loss_before)} \u2192 ${compact(stepped.train_loss_after)}`;
   }
 
   _wire() {
@@ -319,6 +419,9 @@ export class Controls {
     $("play").addEventListener("click", () => a.send({ type: this.state?.playing ? "pause" : "play" }));
     $("step").addEventListener("click", () => a.send({ type: "step", unit: "epoch" }));
     $("step-batch").addEventListener("click", () => a.send({ type: "step", unit: "batch" }));
+    this.batchInfo = el("span.batch-info", { id: "batch-info", hidden: true, "aria-live": "polite" });
+    // under the losses, where the eye goes after a step: which batch was trained, what changed
+    document.querySelector(".losses").append(this.batchInfo);
     $("reset").addEventListener("click", () => a.send({ type: "reset" }));
     $("banner-reset").addEventListener("click", () => a.send({ type: "reset" }));
     $("show-test").addEventListener("change", () => a.redraw());

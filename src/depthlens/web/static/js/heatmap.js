@@ -12,10 +12,11 @@
 // point there): `coords` are (x1, x2) on the plane, (x, y) in the plot's units on a line.
 
 import { cssColor, drawCodes, SHADES, NAN_CODE } from "./colors.js";
-import { roundShown, tick } from "./format.js";
+import { precision, roundShown, tick } from "./format.js";
 
 const ALPHA = 160; // Playground draws its heatmap at alpha 160/255
 const LEVELS = 25; // k-class codes: class·25 + confidence level
+const MARK_RADIUS = 9; // px: the marked point's ring (see mark)
 
 /** Discretized code: the sign for the two-class scale, full confidence for k classes. */
 function discretizer(multiclass) {
@@ -43,6 +44,7 @@ export class OutputView {
     this.curve = null;
     this.line = false;
     this.onPick = null;
+    this.marked = null; // {split, index}: the point a panel points at (see mark)
     points.addEventListener("click", (e) => {
       if (!this.onPick || !this.extent) return;
       const box = points.getBoundingClientRect();
@@ -82,6 +84,7 @@ export class OutputView {
     this.problem = state.network.problem;
     this.nClasses = state.network.n_classes;
     this.scale = state.output_scale || 1;
+    this.clamped = state.output_clamped || 0; // targets beyond ±scale (drawn at the end colour)
     this.resolution = state.grid.resolution;
     this.nodeResolution = state.grid.node_resolution;
     // resizing clears a canvas: only when the size changes (a live lr change keeps the map)
@@ -144,6 +147,7 @@ export class OutputView {
     if (!this.data || !this.palettes) return;
     if (this.line) {
       this.drawLine();
+      this._drawMark();
       return;
     }
     const [lo, hi] = this.extent;
@@ -166,6 +170,61 @@ export class OutputView {
         ctx.fill();
         ctx.stroke();
       }
+    }
+    this._drawMark();
+  }
+
+  /** Point at one data point (the backprop stepper's): `point` = {split: "train"|"test",
+   * index} into the data frame's points, drawn with a ring (black on a white halo, so it reads
+   * on orange, blue and white) where that point is drawn, redrawn with the points; null
+   * removes it. */
+  mark(point) {
+    this.marked = point;
+    this.drawPoints();
+  }
+
+  /** The marked point's place (px, py) in the 300 px view, or null. */
+  markedAt() {
+    const m = this.marked;
+    const xs = m && this.data?.[`${m.split}_x`];
+    if (!xs || !this.extent || m.index < 0 || m.index >= xs.shape[0]) return null;
+    const [lo, hi] = this.extent;
+    const s = this.size;
+    if (!this.line) {
+      const k = 2 * m.index;
+      return [((xs.data[k] - lo) / (hi - lo)) * s, ((hi - xs.data[k + 1]) / (hi - lo)) * s];
+    }
+    const y = this.data[`${m.split}_y`]?.data[m.index];
+    const [ylo, yhi] = this.yRange();
+    const v = this.problem === "regression" ? y : this.multiclass ? 1 : y >= 1 ? 1 : 0;
+    return [((xs.data[m.index] - lo) / (hi - lo)) * s, ((yhi - v) / (yhi - ylo)) * s];
+  }
+
+  _drawMark() {
+    const at = this.markedAt();
+    if (!at) return;
+    const ctx = this.pctx;
+    ctx.save();
+    for (const [color, width] of [["#fff", 6], ["#000", 2.5]]) {
+      ctx.beginPath();
+      ctx.arc(at[0], at[1], MARK_RADIUS, 0, 2 * Math.PI);
+      ctx.strokeStyle = color;
+      ctx.lineWidth = width;
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  /** Draw the points layer (the points, a 1-D plot's axes and curve, the mark) on `ctx`, a
+   * canvas of `size` CSS px (cleared first), instead of the page's: a download's picture
+   * draws it again at its own resolution. */
+  drawPointsOn(ctx, size) {
+    const saved = [this.pctx, this.size];
+    [this.pctx, this.size] = [ctx, size];
+    try {
+      this.drawPoints();
+    } finally {
+      [this.pctx, this.size] = saved;
     }
   }
 
@@ -269,6 +328,34 @@ export function ticks(lo, hi, count) {
     out.push(Math.abs(t) < step * 1e-9 ? 0 : roundShown(t, 12)); // 12 digits: no float noise
   }
   return out;
+}
+
+/** What the output map's legend says, from the state: `labels` under the colour bar (from
+ * its low end to its high end: −1 0 1 with the class names, ±scale for regression, written
+ * "≤ −s" and "≥ s" when targets lie beyond, or the class names), `note` (a line for the page,
+ * "" when there is nothing to add: the clamp, how k classes are shaded) and `meaning` (the
+ * sentence a downloaded picture prints: what the colours are). */
+export function legendLabels(state) {
+  const n = state.network;
+  if (n.problem === "regression") {
+    const s = precision(state.output_scale || 1, 2);
+    const beyond = state.output_clamped || 0;
+    if (!beyond) {
+      return { labels: [`\u2212${s}`, "0", s], note: "",
+        meaning: `Colour: the predicted value, \u00b1${s} at the ends.` };
+    }
+    const what = `${beyond} target${beyond === 1 ? "" : "s"} beyond`;
+    const clamp = `clamped at \u00b1${s} (${what}, drawn at the end colour)`;
+    return { labels: [`\u2264 \u2212${s}`, "0", `\u2265 ${s}`], note: `Colours clamped at \u00b1${s} (${what}).`,
+      meaning: `Colour: the predicted value, ${clamp}.` };
+  }
+  if (n.n_classes > 2) {
+    return { labels: n.class_names.slice(0, n.n_classes), note: "Paler: less sure.",
+      meaning: "Colour: the most likely class; paler where the network is less sure." };
+  }
+  const [a, b] = n.class_names;
+  return { labels: [`\u22121 ${a}`, "0", `${b} 1`], note: "",
+    meaning: `Colour: the network's output, from \u22121 (class ${a}) to +1 (class ${b}).` };
 }
 
 /** Draw the colour legend of the output table: the two-class scale, or the class colours. */

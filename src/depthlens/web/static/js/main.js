@@ -2,17 +2,21 @@
 // Python and sends frames; this page only draws them (it never runs the network itself).
 
 import { LossChart } from "./chart.js";
-import { drawLegend, OutputView } from "./heatmap.js";
+import { drawLegend, legendLabels, OutputView } from "./heatmap.js";
 import { Controls } from "./controls.js";
 import { decodeFrame } from "./frames.js";
 import { $, el } from "./dom.js";
-import { compact, minus, precision, setting } from "./format.js";
+import { compact, minus, setting } from "./format.js";
 import { featureLabel, NetworkView } from "./network.js";
 import { BackpropStepper } from "./backprop.js";
 import { LabTab } from "./lab.js";
+import { LensColumn } from "./lens.js";
+import { joinLink, splitLink } from "./link.js";
 import { panelApi } from "./panel-api.js";
 import { saveBlob, savePng } from "./picture.js";
+import { outputPicture } from "./output-picture.js";
 import { OperationPlayer } from "./player.js";
+import { Presentation } from "./present.js";
 import { ProbeBars, SpacePanel } from "./space.js";
 import { UserData } from "./userdata.js";
 
@@ -81,6 +85,8 @@ class Playground {
       ["backprop", new BackpropStepper($("backprop-panel"), api)],
       ["userdata", new UserData($("userdata-panel"), api)],
     ]);
+    this.lens = new LensColumn($("lens"), this.panels);
+    this.present = new Presentation($("present"), () => this.relink(this.state?.query ?? this.configQuery ?? ""));
     this.lab = null;
     for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
       tab.addEventListener("click", () => this.showTab(tab.dataset.tab));
@@ -89,7 +95,7 @@ class Playground {
     $("export-config").addEventListener("click", () => this.exportConfig());
     $("export-model").addEventListener("click", () => this.exportModel());
     $("export-png").addEventListener("click", () => this.exportPng());
-    const pictures = { "export-chart": ["depthlens-loss.png", () => $("chart")],
+    const pictures = { "export-chart": ["depthlens-loss.png", () => this.chart.picture(this.state?.network.loss)],
       "export-space": ["depthlens-hidden-space.png", () => this.picture("space")],
       "export-player": ["depthlens-operations.png", () => this.picture("player")],
       "export-network": ["depthlens-network.png", () => this.network.toCanvas()],
@@ -101,16 +107,24 @@ class Playground {
       });
     }
     window.addEventListener("hashchange", () => {
-      const query = location.hash.slice(1);
-      if (query.startsWith("lab:")) { // a Lab link: the Lab with its settings, never a Config
-        this.lab?.open(query.slice(4));
+      const hash = location.hash.slice(1);
+      if (hash.startsWith("lab:")) { // a Lab link: the Lab with its settings, never a Config
+        this.lab?.open(hash.slice(4));
         this.showTab("lab");
         return;
       }
       if (!$("lab-tab").hidden) this.showTab("playground");
+      const { config: query, page } = splitLink(hash);
+      if (page.present !== this.present.on) this.present.set(page.present);
       if (this.state && query !== this.state.query) this.send({ type: "config", query });
     });
     if (location.hash.startsWith("#lab:")) this.showTab("lab"); // opened with a Lab link
+  }
+
+  /** Write the address bar: the Config's link `query` and the page's own fields (present=1). */
+  relink(query) {
+    const link = joinLink(query, { present: this.present.on });
+    if (location.hash.slice(1) !== link) history.replaceState(null, "", `#${link}`);
   }
 
   /** Call `method(...args)` on every panel that has it. Panel hooks: onHello(hello),
@@ -141,10 +155,10 @@ class Playground {
     const labLink = location.hash.startsWith("#lab:");
     if (name !== "lab") {
       // back on the Playground: its Config query (the one the server has, else the link's)
-      if (labLink) history.replaceState(null, "", `#${this.state?.query ?? this.configQuery ?? ""}`);
+      if (labLink) this.relink(this.state?.query ?? this.configQuery ?? "");
       return;
     }
-    if (!labLink) this.configQuery = location.hash.slice(1);
+    if (!labLink) this.configQuery = splitLink(location.hash.slice(1)).config;
     if (!this.lab) {
       const linked = (query) => {
         if (!$("lab-tab").hidden) history.replaceState(null, "", `#lab:${query}`);
@@ -168,7 +182,7 @@ class Playground {
       // The address bar holds the Config: restore it exactly (empty = the defaults). A Lab link
       // holds the Lab's settings, not a Config: then the Config this page had, or the defaults.
       const hash = location.hash.slice(1);
-      const query = hash.startsWith("lab:") ? this.state?.query ?? this.configQuery ?? "" : hash;
+      const query = hash.startsWith("lab:") ? this.state?.query ?? this.configQuery ?? "" : splitLink(hash).config;
       this.send({ type: "config", query });
     });
     socket.addEventListener("message", (event) => {
@@ -295,7 +309,7 @@ class Playground {
       this.diverged = null;
     }
     if (state.fresh || configChanged) this.hideBanner(); // it spoke of the experiment before
-    if (location.hash.slice(1) !== state.query) history.replaceState(null, "", `#${state.query}`);
+    this.relink(state.query);
     this.controls.sync(state);
     this.output.setState(state);
     drawLegend($("legend"), state);
@@ -314,10 +328,13 @@ class Playground {
     this.setPlaying(state.playing);
     $("epoch").textContent = formatEpoch(state.epoch);
     const n = state.network;
-    const acts = [...new Set(n.activations)].join(",") || "none";
+    const names = this.hello?.labels ?? {};
+    const name = (kind, id) => names[kind]?.[id] ?? id;
+    const acts = [...new Set(n.activations)].map((a) => name("activation", a)).join(", ") || "none";
     $("network-summary").textContent =
-      `${n.sizes.join("-")} ${acts} · output ${n.output} · loss ${n.loss} · ` +
-      `${state.config.optimizer} lr ${setting(state.config.lr)} · ${state.n_train} train / ${state.n_test} test points`;
+      `${n.sizes.join("-")} ${acts} · ${name("head", `${n.loss}|${n.output}`)} · ` +
+      `${name("optimizer", state.config.optimizer)}, learning rate ${setting(state.config.lr)} · ` +
+      `${state.n_train} train / ${state.n_test} test points`;
     this.panelsDo("onState", state);
     this.lab?.onState(state); // the address bar: the Lab's link while the Lab is shown
   }
@@ -326,17 +343,17 @@ class Playground {
   legendTicks(state) {
     const n = state.network;
     const ticks = $("legend-ticks");
-    let labels = ["\u22121", "0", "1"];
-    if (n.problem === "regression") {
-      const s = precision(state.output_scale, 2);
-      labels = [`\u2212${s}`, "0", s];
-    } else if (n.n_classes > 2) {
-      labels = n.class_names;
-    } else {
-      labels = [`\u22121 ${n.class_names[0]}`, "0", `${n.class_names[1]} 1`];
-    }
+    const { labels, note } = legendLabels(state);
     ticks.classList.toggle("classes", n.problem === "classification" && n.n_classes > 2);
     ticks.replaceChildren(...labels.map((t) => el("span", { text: t })));
+    // a line under the ticks when the scale is clamped (or how k classes are shaded)
+    let line = $("legend-note");
+    if (!line) {
+      line = el("p", { id: "legend-note", class: "hint legend-note" });
+      ticks.after(line);
+    }
+    line.textContent = note;
+    line.hidden = !note;
   }
 
   onFrame(frame) {
@@ -390,6 +407,7 @@ class Playground {
     $("rmse-box").hidden = h.now.test_rmse === undefined;
     formatLoss($("test-rmse"), h.now.test_rmse);
     this.drawConfusion(frame.arrays.confusion);
+    this.controls.showBatch(h);
     this.state.epoch = h.epoch;
     this.drawnEpoch = h.epoch;
     this.drawn += 1;
@@ -428,9 +446,11 @@ class Playground {
     saveBlob("depthlens-model.zip", null, `/api/session/${encodeURIComponent(this.hello.session)}/model.zip`);
   }
 
-  /** The output view (the map and the points, 300×300) as a PNG. */
+  /** The output view as a PNG: the map and the points drawn again at slide resolution, with
+   * axis ticks and the legend (output-picture.js). */
   exportPng() {
-    savePng("depthlens-output.png", [$("heatmap"), $("points")]);
+    const picture = outputPicture(this.output, this.state);
+    if (picture) savePng("depthlens-output.png", [picture]);
   }
 
 

@@ -1,6 +1,9 @@
 // The network diagram: a thumbnail per node (every input feature, hidden unit and output unit),
-// edges coloured and sized by weight (SVG), a small square per bias. Hover a node to see its
-// map large; hover an edge or a bias to read it; click to edit it.
+// edges coloured and sized by weight, a small square per bias. Hover a node to see its
+// map large; hover an edge or a bias to read it; click to edit it. The diagram scales to the
+// room it has (network-draw.js's diagramGeometry; laid out again when that changes), and the
+// edges and maps are drawn on two canvases (network-draw.js) under the SVG's pointer areas and
+// the nodes' boxes, so a 10×16 network (2,352 edges) is drawn at the frame rate.
 //
 // Other views can draw on it (the gradient view, the backprop stepper): `setOverlay` colours
 // and sizes the edges (and biases) by other numbers than the weights, `setNodeLabels` writes a
@@ -8,15 +11,16 @@
 // does the three at once), and `listeners` hear which node or edge the pointer is on.
 // `clearDecorations` restores the plain weight view. Panels reach these through panel-api.js.
 
-import { cssColor, drawCodes, valueCode } from "./colors.js";
+import { cssColor, valueCode } from "./colors.js";
 import { option } from "./dom.js";
 import { editable, formatNumber } from "./format.js";
+import {
+  CURVES_UP_TO, diagramGeometry, edgePath, NODE, NodePictures, scaledWidth, sizeCanvas,
+  strokeEdges,
+} from "./network-draw.js";
+import { slideCanvas } from "./picture.js";
 
 const SVG = "http://www.w3.org/2000/svg"; // the SVG namespace (a name, never fetched)
-const NODE = 30; // px, as Playground
-const SPACING = 40; // px between node tops in a column
-const HEAD = 66; // px above the first node: each layer's +/−, neuron count and activation
-const LABEL = 78; // px left of the feature column for the feature names
 
 /** Playground's edge width: |w| mapped from [0, 5] to 1–10 px, clamped. */
 export function edgeWidth(w) {
@@ -36,6 +40,11 @@ export function featureLabel(name) {
     .replace(/x2/g, "X\u2082")
     .replace(/\^2/g, "\u00b2")
     .replace(/\*/g, "");
+}
+
+/** An edge's key in a highlight's `edges`: "layer:i:j" (W{layer}[i, j], input j to unit i). */
+export function edgeKey({ layer, i, j }) {
+  return `${layer}:${i}:${j}`;
 }
 
 export class NetworkView {
@@ -61,6 +70,26 @@ export class NetworkView {
     this.labels = null; // per unit (the nodes' codeIndex order: inputs, hidden…, outputs): text
     this.highlight = null; // {nodes: Set of codeIndex, layers: Set of edge layers}
     this.listeners = new Set(); // f({kind: 'node'|'edge', item} | null) on pointer enter/leave
+    // the pictures: every edge on one canvas, every node's map on another, both under the SVG
+    // (hit areas, the hovered edge's outline) and the node boxes (rings, biases, labels)
+    this.edgeCanvas = document.createElement("canvas");
+    this.edgeCanvas.className = "edge-canvas";
+    this.nodeCanvas = document.createElement("canvas");
+    this.nodeCanvas.className = "node-canvas";
+    svg.before(this.edgeCanvas, this.nodeCanvas);
+    this.geometry = null;
+    this._laid = null; // [width, viewport height] of the last layout
+    // lay out again when the column's width or the window's height changes
+    const relayout = () => {
+      if (this._relayout) return;
+      this._relayout = requestAnimationFrame(() => {
+        this._relayout = 0;
+        this._maybeLayout();
+      });
+    };
+    this._relayout = 0;
+    new ResizeObserver(relayout).observe(container);
+    window.addEventListener("resize", relayout);
     card.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter") this._commit();
       if (e.key === "Escape") this._closeCard();
@@ -73,7 +102,7 @@ export class NetworkView {
     this.state = state;
     this.palette = state.palettes.node;
     this._colors.clear();
-    for (const item of [...this.container.querySelectorAll(".node, .node-label, .layer-head, .output-label")]) {
+    for (const item of [...this.container.querySelectorAll(".node, .node-label, .layer-head, .output-label, .edge-value")]) {
       item.remove();
     }
     this.svg.replaceChildren();
@@ -83,37 +112,22 @@ export class NetworkView {
     this.overlay = null; // decorations belong to the old structure
     this.labels = null;
     this.highlight = null;
+    this.edgeLabels = null;
     const sizes = state.network.sizes;
-    const hidden = sizes.slice(1, -1);
     const active = state.network.feature_names; // what the network takes (x1 alone on a line)
-    const width = Math.max(this.container.clientWidth, 420);
-    const columns = hidden.length + 2;
-    const xFeatures = LABEL;
-    const xOutput = width - NODE - 40;
-    const step = (xOutput - xFeatures) / (columns - 1);
-    const xOf = (c) => (c === 0 ? xFeatures : c === columns - 1 ? xOutput : xFeatures + c * step);
-    const yOf = (k) => HEAD + k * SPACING;
-    const tallest = Math.max(allFeatures.length, ...sizes.slice(1));
-    const height = HEAD + tallest * SPACING;
-    this.container.style.height = `${height}px`;
-    this.svg.setAttribute("width", width);
-    this.svg.setAttribute("height", height);
+    const columns = sizes.length; // features, hidden layers, output
 
-    // column 0: all nine features, the used ones in the network's input order
+    // column 0: all nine features (row k), the used ones in the network's input order
+    this.allFeatures = allFeatures;
+    this.columns = [[]];
     const columnNodes = [[]];
     allFeatures.forEach((name, k) => {
       const input = active.indexOf(name);
-      const node = this._node(xOf(0), yOf(k), {
+      const node = this._node(0, k, {
         kind: "input", name, title: featureLabel(name), codeIndex: input, feature: k,
         active: input >= 0,
       });
-      const label = document.createElement("div");
-      label.className = `node-label${input >= 0 ? "" : " inactive"}`;
-      label.textContent = featureLabel(name);
-      label.style.left = `${xOf(0) - LABEL - 4}px`;
-      label.style.top = `${yOf(k) + 7}px`;
-      label.addEventListener("click", () => this.hooks.toggleFeature(name));
-      this.container.append(label);
+      this.columns[0].push(node);
       if (input >= 0) columnNodes[0][input] = node;
     });
 
@@ -125,7 +139,7 @@ export class NetworkView {
       const nodes = [];
       for (let i = 0; i < units; i++) {
         const title = isOutput ? this._outputName(i) : `layer ${c}, neuron ${i + 1}`;
-        const node = this._node(xOf(c), yOf(i), {
+        const node = this._node(c, i, {
           kind: isOutput ? "output" : "hidden", title, codeIndex: index + i, active: true,
         });
         this._bias(node, c - 1, i);
@@ -133,8 +147,7 @@ export class NetworkView {
       }
       index += units;
       columnNodes.push(nodes);
-      if (!isOutput) this._layerHead(xOf(c), c - 1, units, step >= 72, step);
-      else this._outputHead(xOf(c), units);
+      this.columns.push(nodes);
     }
 
     // edges, layer by layer: W{l}[i, j] joins input j of layer l to its unit i
@@ -145,9 +158,80 @@ export class NetworkView {
         sources.forEach((src, j) => this._edge(src, dst, l, i, j, sources.length));
       });
     }
-    // the hit areas go on top of every visible edge
+    // the hit areas go on top of every edge outline
     for (const e of this.edges) this.svg.append(e.hit);
+    this.curved = this.edges.length <= CURVES_UP_TO;
+    this.pictures = new NodePictures(this.nodes.length, state.grid.node_resolution, this.palette);
     this.arrays = null; // the old frame's arrays have the old shapes: wait for the next frame
+    this.layout();
+  }
+
+  /** Lay out again if the column's width or the window's height changed since the last
+   * layout (a hidden diagram, of width 0, waits until it is shown). */
+  _maybeLayout() {
+    if (!this.state || this.container.clientWidth === 0) return;
+    const [w, h] = this._laid ?? [];
+    if (w !== this.container.clientWidth || h !== window.innerHeight) this.layout();
+  }
+
+  /** Place everything for the room the diagram has: the column's width and the viewport's
+   * height below the diagram's top (see diagramGeometry); when even the smallest nodes cannot
+   * fit that height, the width alone decides and the page scrolls. Decorations are kept. */
+  layout() {
+    const width = this.container.clientWidth || 420;
+    const top = this.container.getBoundingClientRect().top + window.scrollY;
+    const room = window.innerHeight - top;
+    const rows = Math.max(...this.columns.map((c) => c.length));
+    const columns = this.columns.length;
+    let g = diagramGeometry(width, room, rows, columns);
+    if (g.height > room) g = diagramGeometry(width, Infinity, rows, columns);
+    this.geometry = g;
+    this._laid = [this.container.clientWidth, window.innerHeight];
+    const { s, xs, ys } = g;
+    const box = this.container;
+    box.style.setProperty("--node", `${s}px`);
+    box.style.setProperty("--bias", `${Math.max(4, Math.round((6 * s) / NODE))}px`);
+    box.classList.toggle("small", s < 24);
+    box.style.height = `${g.height}px`;
+    this.svg.setAttribute("width", g.width);
+    this.svg.setAttribute("height", g.height);
+    this._edgeCtx = sizeCanvas(this.edgeCanvas, g.width, g.height);
+    this._nodeCtx = sizeCanvas(this.nodeCanvas, g.width, g.height);
+
+    for (const node of this.nodes) {
+      node.x = xs[node.column];
+      node.y = ys[node.row];
+      node.el.style.left = `${node.x}px`;
+      node.el.style.top = `${node.y}px`;
+    }
+    for (const edge of this.edges) {
+      edge.ends = [edge.src.x + s, edge.src.y + s / 2, edge.dst.x, edge.dst.y + s / 2];
+      const d = edgePath(edge.ends, this.curved);
+      edge.path.setAttribute("d", d);
+      edge.hit.setAttribute("d", d);
+      edge.style = null; // widths depend on s: restroke
+    }
+
+    // the feature names, the layers' heads and the output's label
+    for (const item of [...box.querySelectorAll(".node-label, .layer-head, .output-label")]) {
+      item.remove();
+    }
+    this.columns[0].forEach((node) => {
+      const label = document.createElement("div");
+      label.className = `node-label${node.active ? "" : " inactive"}`;
+      label.textContent = featureLabel(node.name);
+      label.style.left = `${node.x - g.label + 2}px`;
+      label.style.width = `${g.label - 6}px`;
+      label.style.top = `${node.y + s / 2}px`;
+      label.addEventListener("click", () => this.hooks.toggleFeature(node.name));
+      box.append(label);
+    });
+    const sizes = this.state.network.sizes;
+    for (let c = 1; c < columns - 1; c++) this._layerHead(xs[c], c - 1, sizes[c], g.step);
+    this._outputHead(xs[columns - 1], sizes.at(-1));
+    if (this.edgeLabels?.length) this.setEdgeLabels(this.edgeLabels);
+    this.drawNodes();
+    this.paintEdges();
   }
 
   /** An output unit's name; a k ≥ 3-class unit's map is its class's probability (white to
@@ -160,19 +244,14 @@ export class NetworkView {
     return "output";
   }
 
-  _node(x, y, info) {
+  /** A node's box (its ring, bias square and labels; its picture is on the node canvas) in
+   * `column` at `row`; `layout` places it. */
+  _node(column, row, info) {
     const box = document.createElement("div");
     box.className = `node ${info.kind}${info.active ? "" : " inactive"}`;
-    box.style.left = `${x}px`;
-    box.style.top = `${y}px`;
     box.title = info.title;
-    const canvas = document.createElement("canvas");
-    const r = this.state.grid.node_resolution;
-    canvas.width = r;
-    canvas.height = r;
-    box.append(canvas);
     this.container.append(box);
-    const node = { ...info, el: box, canvas, x, y };
+    const node = { ...info, el: box, column, row, k: this.nodes.length, x: 0, y: 0 };
     box.addEventListener("mouseenter", () => {
       this.hooks.hoverNode(node);
       this._tell({ kind: "node", item: node });
@@ -205,11 +284,14 @@ export class NetworkView {
     this.biases.push(bias);
   }
 
-  _layerHead(x, layer, units, roomy, step) {
+  /** A hidden layer's head over its column at `x` (`step` px from the next): +/−, the neuron
+   * count and the activation menu; stacked narrow when the columns are close. */
+  _layerHead(x, layer, units, step) {
     const head = document.createElement("div");
-    head.className = "layer-head";
-    const w = roomy ? 80 : Math.max(step - 4, 30);
-    head.style.left = `${x + NODE / 2 - w / 2}px`;
+    const roomy = step >= 72;
+    head.className = `layer-head${step < 44 ? " narrow" : ""}`;
+    const w = roomy ? 80 : Math.max(step - 4, 22);
+    head.style.left = `${x + this.geometry.s / 2 - w / 2}px`;
     head.style.width = `${w}px`;
     head.style.top = "0px";
     const pms = document.createElement("div");
@@ -245,27 +327,23 @@ export class NetworkView {
   _outputHead(x, units) {
     const label = document.createElement("div");
     label.className = "output-label";
-    label.style.left = `${x - 8}px`;
-    label.style.top = `${HEAD - 18}px`;
+    label.style.left = `${x + this.geometry.s / 2}px`;
+    label.style.top = `${this.geometry.ys[0] - 18}px`;
     label.textContent = units > 1 ? `${units} outputs` : "output";
     this.container.append(label);
   }
 
+  /** An edge from `src` to `dst` (W{layer}[i, j]): drawn on the edge canvas; its SVG `path`
+   * holds its stroke, width and classes (shown only as the hovered edge's outline) and `hit`
+   * is its pointer area. `layout` gives both their `d` and the edge its `ends`. */
   _edge(src, dst, layer, i, j, fanIn) {
-    const x0 = src.x + NODE;
-    const y0 = src.y + NODE / 2;
-    const x1 = dst.x;
-    const y1 = dst.y + NODE / 2;
-    const mx = (x0 + x1) / 2;
-    const d = `M${x0},${y0} C${mx},${y0} ${mx},${y1} ${x1},${y1}`;
     const path = document.createElementNS(SVG, "path");
-    path.setAttribute("d", d);
     path.setAttribute("class", "edge");
     const hit = document.createElementNS(SVG, "path");
-    hit.setAttribute("d", d);
     hit.setAttribute("class", "edge-hit");
     this.svg.append(path);
-    const edge = { path, hit, layer, i, j, offset: i * fanIn + j };
+    const edge = { path, hit, layer, i, j, offset: i * fanIn + j, src, dst, ends: [0, 0, 0, 0],
+      style: null };
     hit.addEventListener("mouseenter", (e) => {
       path.classList.add("hover");
       const o = this._overlayValue(edge);
@@ -295,54 +373,59 @@ export class NetworkView {
     return b ? b.data[bias.unit] : NaN;
   }
 
-  /** The diagram as one canvas at `scale`× (edges as drawn now — weights, gradients or the
-   * stepper's numbers —, every node's map, the bias squares and the feature names), for a PNG. */
-  toCanvas(scale = 2) {
+  /** The diagram as one canvas at slide resolution (the long side at least LONG_SIDE px:
+   * picture.js's slideCanvas), everything drawn again at that scale, not copied from the
+   * page: the edges as drawn now (weights, gradients or the stepper's numbers), every node's
+   * map with its ring, the bias squares and the feature names. Null before the first layout. */
+  toCanvas() {
+    const g = this.geometry;
+    if (!g) return null;
     const origin = this.container.getBoundingClientRect();
     const labels = [...this.container.querySelectorAll(".node-label")];
-    // the feature names stand left of the diagram's box: widen the picture to hold them
-    const pad = Math.max(0, ...labels.map((l) => origin.left - l.getBoundingClientRect().left)) + 6;
-    const width = Number(this.svg.getAttribute("width")) + pad;
-    const height = Number(this.svg.getAttribute("height"));
-    const canvas = document.createElement("canvas");
-    canvas.width = Math.round(width * scale);
-    canvas.height = Math.round(height * scale);
-    const ctx = canvas.getContext("2d");
-    ctx.scale(scale, scale);
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, width, height);
+    // the feature names stand inside the diagram's box; should one stand out, widen the picture
+    const pad = Math.max(0, ...labels.map((l) => origin.left - l.getBoundingClientRect().left));
+    const { canvas, ctx } = slideCanvas(g.width + pad, g.height);
     ctx.translate(pad, 0);
-    ctx.lineCap = "round";
-    for (const edge of this.edges) {
-      const style = getComputedStyle(edge.path);
-      if (style.display === "none" || style.stroke === "none") continue;
-      ctx.strokeStyle = style.stroke;
-      ctx.lineWidth = parseFloat(style.strokeWidth) || 1;
-      ctx.globalAlpha = (parseFloat(style.strokeOpacity) || 1) * (parseFloat(style.opacity) || 1);
-      ctx.stroke(new Path2D(edge.path.getAttribute("d")));
-    }
-    ctx.globalAlpha = 1;
-    ctx.imageSmoothingEnabled = false;
+    const drawn = this.edges.filter((e) => e.style);
+    strokeEdges(ctx, drawn, drawn.map((e) => e.style), this.curved);
+    ctx.imageSmoothingEnabled = true; // bilinear, as the page draws the maps
+    const s = g.s;
     for (const node of this.nodes) {
-      ctx.globalAlpha = node.active === false ? 0.45 : 1;
-      ctx.drawImage(node.canvas, node.x, node.y, NODE, NODE);
-      ctx.strokeStyle = "#aaa";
+      this.pictures.draw(ctx, node.k, node.x + 1, node.y + 1, s - 2, node.active ? 1 : 0.45);
+      ctx.strokeStyle = "#bbb";
       ctx.lineWidth = 1;
-      ctx.strokeRect(node.x + 0.5, node.y + 0.5, NODE - 1, NODE - 1);
+      ctx.strokeRect(node.x - 0.5, node.y - 0.5, s + 1, s + 1);
     }
-    ctx.globalAlpha = 1;
     for (const bias of this.biases) {
       const box = bias.el.getBoundingClientRect();
+      const [x, y] = [box.left - origin.left, box.top - origin.top];
       ctx.fillStyle = getComputedStyle(bias.el).backgroundColor;
-      ctx.fillRect(box.left - origin.left, box.top - origin.top, box.width, box.height);
+      ctx.fillRect(x, y, box.width, box.height);
+      ctx.strokeStyle = "#999";
+      ctx.strokeRect(x - 0.5, y - 0.5, box.width + 1, box.height + 1);
     }
     for (const label of labels) {
       const style = getComputedStyle(label);
       const box = label.getBoundingClientRect();
       ctx.fillStyle = style.color;
       ctx.font = `${style.fontSize} ${style.fontFamily}`;
-      ctx.textBaseline = "top";
-      ctx.fillText(label.textContent, box.left - origin.left, box.top - origin.top);
+      ctx.textBaseline = "middle";
+      ctx.textAlign = "right";
+      ctx.fillText(label.textContent, box.right - origin.left, (box.top + box.bottom) / 2 - origin.top);
+    }
+    // over each hidden column its size and activation (the page's +/− and menu), and "output"
+    const { sizes, activations } = this.state.network;
+    const family = getComputedStyle(this.container).fontFamily;
+    ctx.fillStyle = "#555";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "alphabetic";
+    ctx.font = `${g.step < 44 ? 10 : 12}px ${family}`;
+    for (let c = 1; c < this.columns.length; c++) {
+      const x = g.xs[c] + s / 2;
+      const last = c === this.columns.length - 1;
+      ctx.fillText(last ? (sizes[c] > 1 ? `${sizes[c]} outputs` : "output") : String(sizes[c]), x,
+        g.ys[0] - (last ? 8 : 22));
+      if (!last) ctx.fillText(activations[c - 1], x, g.ys[0] - 8);
     }
     return canvas;
   }
@@ -369,12 +452,14 @@ export class NetworkView {
   /** The feature maps of the data frame (for the features the network does not use). */
   setFeatureCodes(codes) {
     this.featureCodes = codes;
+    if (!this.pictures) return;
     for (const node of this.nodes) {
       if (node.kind === "input" && !node.active) {
         const codes = this.codesOf(node);
-        if (codes) drawCodes(node.canvas, codes, this.palette);
+        if (codes) this.pictures.set(node.k, codes);
       }
     }
+    this.drawNodes();
   }
 
   /** Redraw from a frame's arrays: every node's map, every edge, every bias. */
@@ -383,17 +468,35 @@ export class NetworkView {
     for (const node of this.nodes) {
       if (node.kind === "input" && !node.active) continue;
       const codes = this.codesOf(node);
-      if (codes) drawCodes(node.canvas, codes, this.palette);
+      if (codes) this.pictures.set(node.k, codes);
     }
+    this.drawNodes();
     this.paintEdges();
+  }
+
+  /** Draw every node's map on the node canvas (the features the network does not use
+   * faded, as their boxes are). */
+  drawNodes() {
+    const ctx = this._nodeCtx;
+    const g = this.geometry;
+    if (!ctx || !g) return;
+    this.pictures.flush();
+    ctx.clearRect(0, 0, g.width, g.height);
+    ctx.imageSmoothingEnabled = true;
+    for (const node of this.nodes) {
+      this.pictures.draw(ctx, node.k, node.x, node.y, g.s, node.active ? 1 : 0.3);
+    }
   }
 
   /** Colour and size every edge and bias: by the overlay's numbers when there is one (sign
    * colour of v/scale, width by |v|/scale; layers it leaves out are drawn faint), else by the
    * weights as Playground does. */
   paintEdges() {
+    if (!this.geometry) return;
     const overlay = this.overlay;
     const layers = this.highlight?.layers;
+    const side = this.geometry.s;
+    let changed = false;
     for (const edge of this.edges) {
       let color, width, faint = false;
       const o = this._overlayValue(edge);
@@ -410,16 +513,50 @@ export class NetworkView {
         width = edgeWidth(w);
       }
       if (layers && !layers.has(edge.layer)) faint = true;
-      edge.path.setAttribute("stroke", color);
-      edge.path.setAttribute("stroke-width", width.toFixed(2));
-      edge.path.classList.toggle("faint", faint);
-      edge.path.classList.toggle("overlay", o !== undefined);
+      const lit = Boolean(this.highlight?.edges?.has(edgeKey(edge)));
+      if (this.highlight?.edges && !lit) faint = true;
+      // the SVG path keeps what the canvas draws (for the hover outline and for reading);
+      // it is written only where something changed
+      width = Number.isFinite(width) ? scaledWidth(width, side) : 1;
+      const text = width.toFixed(2);
+      const state = lit ? 2 : faint ? 0 : 1;
+      const isOverlay = o !== undefined;
+      const old = edge.style;
+      if (old?.color !== color) edge.path.setAttribute("stroke", color);
+      if (old?.text !== text) edge.path.setAttribute("stroke-width", text);
+      if (old?.lit !== lit) edge.path.classList.toggle("lit", lit);
+      if (old?.faint !== faint) edge.path.classList.toggle("faint", faint);
+      if (old?.overlay !== isOverlay) edge.path.classList.toggle("overlay", isOverlay);
+      // the canvas is stroked again only when an edge changes by a quarter pixel or a colour
+      const drawnWidth = Math.round(width * 4) / 4;
+      if (!old || old.color !== color || old.width !== drawnWidth || old.state !== state) changed = true;
+      const style = old ?? (edge.style = {}); // kept, not made anew each frame
+      style.color = color;
+      style.text = text;
+      style.width = drawnWidth;
+      style.state = state;
+      style.lit = lit;
+      style.faint = faint;
+      style.overlay = isOverlay;
     }
+    if (changed) this._strokeEdges();
     for (const bias of this.biases) {
       const o = this._overlayBias(bias);
       const s = overlay?.scale > 0 ? overlay.scale : 1;
-      bias.el.style.background = this._color(valueCode(o === undefined ? this._biasValue(bias) : o / s));
+      const color = this._color(valueCode(o === undefined ? this._biasValue(bias) : o / s));
+      if (bias.color !== color) bias.el.style.background = color;
+      bias.color = color;
     }
+  }
+
+  /** Stroke every edge on the edge canvas as `paintEdges` styled it. */
+  _strokeEdges() {
+    const ctx = this._edgeCtx;
+    const g = this.geometry;
+    if (!ctx || !g) return;
+    ctx.clearRect(0, 0, g.width, g.height);
+    if (!this.arrays && !this.overlay) return; // no weights yet: nothing to draw
+    strokeEdges(ctx, this.edges, this.edges.map((e) => e.style), this.curved);
   }
 
   // -- decorations (gradient view, backprop stepper) ------------------------------------------
@@ -468,8 +605,27 @@ export class NetworkView {
     }
   }
 
+  /** Values written on edges, at their middle: `labels` = [{layer, i, j, text}] (W{layer}[i, j]);
+   * null or [] removes them. */
+  setEdgeLabels(labels) {
+    this.edgeLabels = labels; // placed again when the diagram is laid out again
+    for (const old of this.container.querySelectorAll(".edge-value")) old.remove();
+    for (const { layer, i, j, text } of labels ?? []) {
+      const edge = this.edges.find((e) => e.layer === layer && e.i === i && e.j === j);
+      if (!edge) continue;
+      const [x0, y0, x1, y1] = edge.ends;
+      const label = document.createElement("div");
+      label.className = "edge-value";
+      label.textContent = text;
+      label.style.left = `${(x0 + x1) / 2}px`;
+      label.style.top = `${(y0 + y1) / 2}px`;
+      this.container.append(label);
+    }
+  }
+
   /** Mark nodes (`nodes`: a Set of codeIndex) and keep only the edges of `layers` (a Set of
-   * layer indices, or null for all) at full strength; null clears both. */
+   * layer indices, or null for all) at full strength, and of those only `edges` (a Set of
+   * "layer:i:j" keys, see edgeKey) when given, drawn marked; null clears all three. */
   setHighlight(highlight) {
     this.highlight = highlight;
     for (const node of this.nodes) {
@@ -479,11 +635,13 @@ export class NetworkView {
   }
 
   /** Draw the diagram with an `overlay` on the edges (see setOverlay), node `labels` (see
-   * setNodeLabels) and a `highlight` (see setHighlight), painted once; what is left out is
+   * setNodeLabels), `edgeLabels` (see setEdgeLabels) and a `highlight` (see setHighlight),
+   * painted once; what is left out is
    * cleared: `decorate()` is the plain diagram. */
-  decorate({ overlay = null, labels = null, highlight = null } = {}) {
+  decorate({ overlay = null, labels = null, highlight = null, edgeLabels = null } = {}) {
     this.overlay = overlay;
     this.setNodeLabels(labels);
+    this.setEdgeLabels(edgeLabels);
     this.setHighlight(highlight);
   }
 

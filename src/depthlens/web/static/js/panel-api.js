@@ -20,10 +20,13 @@
  * @property {(f: (what: ({kind: "node"|"edge", item: object}|null)) => void) => () => void} onHover
  *   hear which node or edge the pointer enters (null: it left); returns a function that stops it
  * @property {(d?: {overlay?: object|null, labels?: (string|null)[]|null,
- *   highlight?: {nodes: Set<number>, layers: Set<number>|null}|null}) => void} decorate
+ *   highlight?: {nodes: Set<number>, layers: Set<number>|null, edges?: Set<string>}|null,
+ *   edgeLabels?: {layer: number, i: number, j: number, text: string}[]|null}) => void} decorate
  *   draw the diagram with edges coloured by `overlay` (else by the weights), value `labels` on
- *   nodes and a `highlight`; what is left out is cleared (`decorate()`: the plain diagram).
- *   See NetworkView.setOverlay, setNodeLabels, setHighlight.
+ *   nodes, `edgeLabels` on edges (W{layer}[i, j]) and a `highlight` (its `edges`: "layer:i:j"
+ *   keys, network.js's edgeKey, the only edges drawn at full strength); what is left out is
+ *   cleared (`decorate()`: the plain diagram). See NetworkView.setOverlay, setNodeLabels,
+ *   setEdgeLabels, setHighlight.
  */
 
 /**
@@ -32,6 +35,9 @@
  * @property {(f: ((pick: {coords: number[], line: boolean}) => void)|null) => void} onPick
  *   hear clicks on the view (the data coordinates of the point clicked)
  * @property {(on: boolean) => void} adding  show the adding cursor over the view (or not)
+ * @property {(point: ({split: "train"|"test", index: number}|null)) => void} mark
+ *   ring one point of the data frame (its index into the split's points) on the view, where it
+ *   is drawn, until marked again or `mark(null)` (the backprop stepper's point)
  */
 
 /**
@@ -74,6 +80,9 @@ export function panelApi({ send, toast, state, frame, network, output }) {
       },
       adding(on) {
         output.points.classList.toggle("adding", on);
+      },
+      mark(point) {
+        output.mark(point);
       },
     }),
   });

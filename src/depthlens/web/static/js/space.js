@@ -11,8 +11,9 @@
 
 import { cssColor } from "./colors.js";
 import { el, option } from "./dom.js";
+import { legendItem, LONG_SIDE, slideCanvas } from "./picture.js";
 
-const SIZE = 300;
+const SIZE = 300; // the canvas's side (CSS px) until the panel is laid out (see resize)
 const MODES = [
   ["units", "2 units", 2],
   ["pca", "PCA (2 axes)", 2],
@@ -71,8 +72,8 @@ function textBox(ctx, text, x, y) {
 
 /** `text` as it fits on one line of the canvas (EDGE pixels free at both ends): itself, or
  * shortened to the longest start that fits with "…" after it (a long class name of a CSV). */
-function fit(ctx, text) {
-  const room = SIZE - 2 * EDGE;
+function fit(ctx, text, size = SIZE) {
+  const room = size - 2 * EDGE;
   if (ctx.measureText(text).width <= room) return text;
   let n = text.length;
   while (n > 1 && ctx.measureText(`${text.slice(0, n)}\u2026`).width > room) n -= 1;
@@ -81,10 +82,10 @@ function fit(ctx, text) {
 
 /** The anchor (centre, baseline) that keeps a label wanted at (x, y) inside the canvas, at
  * least EDGE pixels from every side. */
-function inside(ctx, text, x, y) {
+function inside(ctx, text, x, y, size = SIZE) {
   const box = textBox(ctx, text, x, y);
-  const dx = Math.max(EDGE - box.left, 0) + Math.min(SIZE - EDGE - box.right, 0);
-  const dy = Math.max(EDGE - box.top, 0) + Math.min(SIZE - EDGE - box.bottom, 0);
+  const dx = Math.max(EDGE - box.left, 0) + Math.min(size - EDGE - box.right, 0);
+  const dy = Math.max(EDGE - box.top, 0) + Math.min(size - EDGE - box.bottom, 0);
   return [x + dx, y + dy];
 }
 
@@ -144,6 +145,8 @@ export class SpacePanel {
     this._raf = 0;
     this.labelBoxes = []; // where the axis labels were drawn: {text, left, top, right, bottom} (px)
     this.build();
+    new ResizeObserver(() => this.resize()).observe(this.root);
+    window.addEventListener("resize", () => this.resize());
   }
 
   build() {
@@ -155,13 +158,9 @@ export class SpacePanel {
     this.unitSelects = [0, 1, 2].map((i) => el("select", { class: "space-unit", title: `Unit on axis ${i + 1}` }));
     this.unitBox = el("span", { class: "space-units" }, ...this.unitSelects);
     this.canvas = el("canvas", { class: "space-canvas" });
-    const ratio = window.devicePixelRatio || 1;
-    this.canvas.width = SIZE * ratio;
-    this.canvas.height = SIZE * ratio;
-    this.canvas.style.width = `${SIZE}px`;
-    this.canvas.style.height = `${SIZE}px`;
     this.ctx = this.canvas.getContext("2d");
-    this.ctx.scale(ratio, ratio);
+    this.size = 0;
+    this.setSize(SIZE);
     this.caption = el("p", { class: "hint space-caption" });
     this.root.replaceChildren(
       el("h4", { text: "Hidden space" }),
@@ -201,9 +200,62 @@ export class SpacePanel {
     this.canvas.addEventListener("pointercancel", stop);
   }
 
-  /** The picture to download: the hidden space's canvas. */
+  /** The canvas's side: `size` CSS px (at the screen's pixel ratio), drawn again. */
+  setSize(size) {
+    if (size === this.size) return;
+    const ratio = window.devicePixelRatio || 1;
+    this.size = size;
+    this.canvas.width = Math.round(size * ratio);
+    this.canvas.height = Math.round(size * ratio);
+    this.canvas.style.width = `${size}px`;
+    this.canvas.style.height = `${size}px`;
+    this.ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    this.draw();
+  }
+
+  /** Fit the canvas to the panel: its width (240–640 px), and no taller than what is left of
+   * the window below the canvas's top (keeping its caption in view), so the hidden space is
+   * as large as the lens column allows and still on the first screen. */
+  resize() {
+    const width = this.root.clientWidth;
+    if (!width) return; // hidden: laid out when shown
+    const top = this.canvas.getBoundingClientRect().top + window.scrollY;
+    const room = window.innerHeight - top - 64;
+    this.setSize(Math.round(Math.max(240, Math.min(width - 2, room, 640))));
+  }
+
+  /** The picture to download: the hidden space drawn again at slide resolution (at least
+   * 1200 px wide, see picture.js `slideCanvas`), white, its caption (the stage, what the axes
+   * are, the dashed line) written under it; null before the first frame. */
   picture() {
-    return this.canvas;
+    if (!this.lastFrame || !this.state || !this.box) return null;
+    const size = this.size || SIZE;
+    const { canvas, ctx } = slideCanvas(size, size + 44);
+    const saved = [this.ctx, this.labelBoxes];
+    this.ctx = ctx; // every drawing method draws on this.ctx, in CSS px
+    try {
+      this.draw();
+    } finally {
+      [this.ctx, this.labelBoxes] = saved;
+    }
+    ctx.fillStyle = "#333";
+    ctx.font = "12px Helvetica, Arial, sans-serif";
+    ctx.textAlign = "left";
+    ctx.textBaseline = "top";
+    let line = "";
+    let y = size + 6;
+    for (const word of this.caption.textContent.split(" ")) {
+      const next = line ? `${line} ${word}` : word;
+      if (line && ctx.measureText(next).width > size - 12) {
+        ctx.fillText(line, 6, y);
+        y += 15;
+        line = word;
+      } else {
+        line = next;
+      }
+    }
+    if (line) ctx.fillText(line, 6, y);
+    return canvas;
   }
 
   /** The mode drawn: the one picked, or the next best the chosen stage can honour. */
@@ -256,8 +308,18 @@ export class SpacePanel {
     });
   }
 
-  subscribe() {
+  /** The lens tab shown or hidden (lens.js): a hidden panel unsubscribes, so the server does
+   * not build its frames; shown again, it subscribes to what it shows. */
+  onShown(shown) {
+    this.hidden = !shown;
+    if (shown) this.resize();
     if (!this.state) return;
+    if (shown) this.subscribe();
+    else this.api.send({ type: "space", on: false });
+  }
+
+  subscribe() {
+    if (!this.state || this.hidden) return;
     const dims = this.dims();
     const mode = this.mode();
     const message = { type: "space", stage: this.choice.stage, mode, show: this.choice.show };
@@ -324,10 +386,11 @@ export class SpacePanel {
   }
 
   draw() {
+    const S = this.size; // the canvas's side in CSS px
     const frame = this.lastFrame;
     const ctx = this.ctx;
     ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, SIZE, SIZE);
+    ctx.fillRect(0, 0, S, S);
     if (!frame || !this.state || !this.box) return;
     if (frame.header.dims === 3) this.draw3d(frame);
     else this.draw2d(frame);
@@ -339,6 +402,7 @@ export class SpacePanel {
   }
 
   draw2d(frame) {
+    const S = this.size; // the canvas's side in CSS px
     const ctx = this.ctx;
     const h = frame.header;
     const [lo, hi] = this.box;
@@ -347,15 +411,15 @@ export class SpacePanel {
     const dx = hi[0] - lo[0];
     const dy = hi[1] - lo[1];
     const span = Math.max(dx, dy) || 1; // equal scales on both axes: scaling by W stays visible
-    const k = (SIZE - 2 * PAD) / span;
-    const X = (x) => SIZE / 2 + (x - cx) * k;
-    const Y = (y) => SIZE / 2 - (y - cy) * k;
+    const k = (S - 2 * PAD) / span;
+    const X = (x) => S / 2 + (x - cx) * k;
+    const Y = (y) => S / 2 - (y - cy) * k;
     // axes through 0 when 0 is in view
     ctx.strokeStyle = "#ddd";
     ctx.lineWidth = 1;
     ctx.beginPath();
-    if (X(0) > 0 && X(0) < SIZE) { ctx.moveTo(X(0), 0); ctx.lineTo(X(0), SIZE); }
-    if (Y(0) > 0 && Y(0) < SIZE) { ctx.moveTo(0, Y(0)); ctx.lineTo(SIZE, Y(0)); }
+    if (X(0) > 0 && X(0) < S) { ctx.moveTo(X(0), 0); ctx.lineTo(X(0), S); }
+    if (Y(0) > 0 && Y(0) < S) { ctx.moveTo(0, Y(0)); ctx.lineTo(S, Y(0)); }
     ctx.stroke();
     // the warped grid
     const g = frame.arrays.grid.data;
@@ -386,18 +450,18 @@ export class SpacePanel {
     ctx.textAlign = "center";
     this.labelBoxes = [];
     if (h.axis_labels[0]) {
-      const text = fit(ctx, h.axis_labels[0]);
-      const [x, y] = inside(ctx, text, SIZE / 2, SIZE - 8);
+      const text = fit(ctx, h.axis_labels[0], S);
+      const [x, y] = inside(ctx, text, S / 2, S - 8, S);
       this.label(text, x, y);
       this.labelBoxes.push(textBox(ctx, text, x, y));
     }
     if (h.axis_labels[1]) {
       // turned by −90°: the text's box (along, across) becomes (up, right) on the canvas
-      const text = fit(ctx, h.axis_labels[1]);
+      const text = fit(ctx, h.axis_labels[1], S);
       const b = textBox(ctx, text, 0, 0);
       const along = b.right - b.left;
       const cx = Math.max(EDGE - b.top, 11); // the baseline's x; the ascent reaches left of it
-      const cy = Math.min(Math.max(SIZE / 2, EDGE + along / 2), SIZE - EDGE - along / 2);
+      const cy = Math.min(Math.max(S / 2, EDGE + along / 2), S - EDGE - along / 2);
       ctx.save();
       ctx.translate(cx, cy);
       ctx.rotate(-Math.PI / 2);
@@ -438,10 +502,11 @@ export class SpacePanel {
 
   /** Orthographic view of the box's content turned by yaw (about the vertical) and pitch. */
   projector() {
+    const S = this.size; // the canvas's side in CSS px
     const [lo, hi] = this.box;
     const c = [0, 1, 2].map((j) => (lo[j] + hi[j]) / 2);
     const half = Math.max(...[0, 1, 2].map((j) => (hi[j] - lo[j]) / 2)) || 1;
-    const k = (SIZE / 2 - PAD) / (half * Math.sqrt(3)); // the whole cube stays in view
+    const k = (S / 2 - PAD) / (half * Math.sqrt(3)); // the whole cube stays in view
     const [cyw, syw, cp, sp] = [Math.cos(this.yaw), Math.sin(this.yaw), Math.cos(this.pitch), Math.sin(this.pitch)];
     return (x, y, z) => {
       const u = x - c[0];
@@ -451,11 +516,12 @@ export class SpacePanel {
       const z1 = -syw * u + cyw * w;
       const y2 = cp * v - sp * z1; // then tilt about the screen's x axis
       const z2 = sp * v + cp * z1;
-      return [SIZE / 2 + x1 * k, SIZE / 2 - y2 * k, z2];
+      return [S / 2 + x1 * k, S / 2 - y2 * k, z2];
     };
   }
 
   draw3d(frame) {
+    const S = this.size; // the canvas's side in CSS px
     const ctx = this.ctx;
     const h = frame.header;
     const P = this.projector();
@@ -503,10 +569,10 @@ export class SpacePanel {
     // where that would cross the canvas's edge
     ends.forEach((e, j) => {
       if (!h.axis_labels[j]) return;
-      const text = fit(ctx, h.axis_labels[j]);
+      const text = fit(ctx, h.axis_labels[j], S);
       const len = Math.hypot(e[0] - o[0], e[1] - o[1]) || 1;
       const [x, y] = inside(ctx, text, e[0] + ((e[0] - o[0]) / len) * 10,
-        e[1] + ((e[1] - o[1]) / len) * 10 + 4);
+        e[1] + ((e[1] - o[1]) / len) * 10 + 4, S);
       this.label(text, x, y);
       this.labelBoxes.push(textBox(ctx, text, x, y));
     });
@@ -586,10 +652,10 @@ export class ProbeBars {
     );
   }
 
-  /** The picture to download: the bars drawn on a canvas (see toCanvas); null before the
-   * first scores. */
+  /** The picture to download: the bars drawn on a canvas at slide resolution (see toCanvas:
+   * 320 CSS px at ×4, 1280 px wide); null before the first scores. */
   picture() {
-    return this.toCanvas();
+    return this.toCanvas(Math.ceil(LONG_SIDE / 320));
   }
 
   onState() {
@@ -626,10 +692,11 @@ export class ProbeBars {
    * before the first scores. */
   toCanvas(scale = 2) {
     if (!this.scores) return null;
-    const { stages, train, test } = this.scores;
+    const { stages, train, test, metric } = this.scores;
     const rowH = 34;
     const width = 320;
-    const height = 16 + rowH * stages.length;
+    const head = 26; // the title and the key
+    const height = head + 16 + rowH * stages.length;
     const canvas = document.createElement("canvas");
     canvas.width = width * scale;
     canvas.height = height * scale;
@@ -641,8 +708,17 @@ export class ProbeBars {
     ctx.textBaseline = "middle";
     const colours = [getComputedStyle(this.root).getPropertyValue("--accent").trim() || "#183d4e",
       getComputedStyle(this.root).getPropertyValue("--orange").trim() || "#f59322"];
+    ctx.fillStyle = "#222";
+    ctx.font = "bold 12px Helvetica, Arial, sans-serif";
+    const title = `Linear probe's ${metric === "r2" ? "R\u00b2" : "accuracy"} per layer`;
+    ctx.fillText(title, 4, 13);
+    let x = 4 + ctx.measureText(title).width + 16;
+    ctx.font = "12px Helvetica, Arial, sans-serif";
+    for (const [j, name] of ["train", "test"].entries()) {
+      x = legendItem(ctx, x, 13, name, { colour: colours[j], swatch: true }) + 12;
+    }
     stages.forEach((name, k) => {
-      const y = 8 + k * rowH;
+      const y = head + 8 + k * rowH;
       ctx.fillStyle = "#333";
       ctx.fillText(name, 4, y + rowH / 2 - 4);
       [train[k], test[k]].forEach((v, j) => {

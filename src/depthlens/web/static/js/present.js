@@ -1,0 +1,31 @@
+// Presentation mode, for a projector and for slides: larger dark text, thicker lines, fewer
+// controls and the lens panel large (css/present.css). A toggle in the title bar and
+// `present=1` in the link (see link.js); the mode is the page's, the experiment is unchanged.
+
+import { splitLink } from "./link.js";
+
+export class Presentation {
+  /**
+   * @param {HTMLButtonElement} button  the title bar's toggle
+   * @param {() => void} relink  write the address bar again (the mode is part of the link)
+   */
+  constructor(button, relink) {
+    this.button = button;
+    this.relink = relink;
+    this.on = false;
+    button.addEventListener("click", () => {
+      this.set(!this.on);
+      this.relink();
+    });
+    this.set(splitLink(location.hash.slice(1)).page.present);
+  }
+
+  /** Turn the mode on or off (the body's `present` class; the button says which). */
+  set(on) {
+    this.on = Boolean(on);
+    document.body.classList.toggle("present", this.on);
+    this.button.setAttribute("aria-pressed", String(this.on));
+    this.button.textContent = this.on ? "Exit presentation" : "Present";
+    window.dispatchEvent(new Event("resize")); // panels drawn to their size redraw
+  }
+}
