@@ -20,7 +20,7 @@ from depthlens.data import DATASETS
 from depthlens.experiment import Config
 
 RUN_FILES = {"config.json", "model.json", "model.npz", "history.csv", "metrics.json",
-             "picture.png", "trainer.json", "trainer.npz"}
+             "picture.png", "trainer.json", "trainer.npz", "manifest.json"}
 
 
 def _train(*flags: str) -> int:
@@ -246,3 +246,112 @@ def test_ctrl_c_saves_what_was_trained_and_exits_130(tmp_path):
     assert RUN_FILES <= {p.name for p in out.iterdir()}
     assert _history_rows(out) >= 1
     assert _saved_config(out).epochs == 100000
+
+
+def _ten_seconds_per_epoch(monkeypatch) -> None:
+    """The checkpoints' clock reads 10 s per epoch trained."""
+    import depthlens.cli as cli
+    from depthlens.experiment import Session
+
+    epochs = [0]
+    real = Session.train_epoch
+
+    def train_epoch(self):
+        epochs[0] += 1
+        return real(self)
+
+    monkeypatch.setattr(Session, "train_epoch", train_epoch)
+    monkeypatch.setattr(cli.Checkpoints, "clock", staticmethod(lambda: 10.0 * epochs[0]))
+
+
+def _count_saves(monkeypatch, on_save=None) -> list[int]:
+    """Wrap run.py's folder write; return the list of epochs saved (``on_save(n)`` runs at the
+    start of the n-th save)."""
+    import depthlens.experiment.run as run
+
+    saved: list[int] = []
+    real = run.write_folder
+
+    def write_folder(folder, files, keep=None):
+        if on_save is not None:
+            on_save(len(saved) + 1)
+        saved.append(json.loads(files["metrics.json"])["epochs"])
+        return real(folder, files, keep)
+
+    monkeypatch.setattr(run, "write_folder", write_folder)
+    return saved
+
+
+@pytest.mark.parametrize(("every", "saves"), [("20", [2, 4, 5]), ("10", [1, 2, 3, 4, 5]),
+                                              ("25", [3, 5]), ("0", [5]), ("1000", [5])])
+def test_train_saves_a_checkpoint_every_n_seconds_and_at_the_end(tmp_path, monkeypatch, every,
+                                                                 saves):
+    _ten_seconds_per_epoch(monkeypatch)
+    saved = _count_saves(monkeypatch)
+    out = tmp_path / "run"
+    assert _train("--epochs", "5", "--n-samples", "40", "--out", str(out),
+                  "--checkpoint-every", every) == 0
+    assert saved == saves  # the end is saved once, even when a checkpoint just saved it
+    assert _history_rows(out) == 5
+
+
+def _train_held(*flags: str) -> int:
+    """``_train``, failing the test (not ending the session) if a Ctrl-C escapes."""
+    try:
+        return _train(*flags)
+    except KeyboardInterrupt:
+        pytest.fail("a Ctrl-C during a save was not held back until the save finished")
+
+
+def test_a_ctrl_c_during_a_checkpoint_waits_for_it_then_stops_training(tmp_path, monkeypatch,
+                                                                       capsys):
+    _ten_seconds_per_epoch(monkeypatch)
+    saved = _count_saves(monkeypatch, on_save=lambda n: n == 2 and os.kill(os.getpid(),
+                                                                           signal.SIGINT))
+    out = tmp_path / "run"
+    assert _train_held("--epochs", "50", "--n-samples", "40", "--out", str(out),
+                       "--checkpoint-every", "10") == 130
+    assert saved == [1, 2]  # the interrupted checkpoint finished; nothing new to save after
+    assert "interrupted at epoch 2" in capsys.readouterr().err
+    from depthlens.experiment import load_run
+
+    assert load_run(out).epoch == 2
+
+
+def test_a_second_ctrl_c_during_the_final_save_waits_for_it_and_exits_130(tmp_path,
+                                                                          monkeypatch, capsys):
+    from depthlens.experiment import Session, load_run
+
+    real_epoch = Session.train_epoch
+
+    def train_epoch(self):
+        if self.epoch == 3:
+            raise KeyboardInterrupt  # the first Ctrl-C, while training
+        return real_epoch(self)
+
+    monkeypatch.setattr(Session, "train_epoch", train_epoch)
+    saved = _count_saves(monkeypatch, on_save=lambda n: os.kill(os.getpid(), signal.SIGINT))
+    out = tmp_path / "run"
+    assert _train_held("--epochs", "50", "--n-samples", "40", "--out", str(out),
+                       "--checkpoint-every", "0") == 130
+    assert saved == [3]
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]
+    assert last.startswith("depthlens: interrupted during the save; it finished first")
+    assert load_run(out).epoch == 3
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+@pytest.mark.parametrize("value", ["-1", "nan"])
+def test_a_bad_checkpoint_interval_exits_2_naming_the_flag(tmp_path, capsys, value):
+    assert _train("--checkpoint-every", value, "--out", str(tmp_path / "run")) == 2
+    assert "--checkpoint-every" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_refuses_an_out_folder_holding_other_files_before_training(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert _train("--epochs", "1", "--out", str(tmp_path)) == 2
+    err = capsys.readouterr().err
+    assert "not a run folder" in err and err.count("\n") == 1
+    assert (tmp_path / "notes.txt").read_text() == "mine"

@@ -1,6 +1,7 @@
 """The ``depthlens`` command.
 
-    depthlens train [flags | --config FILE] [--out DIR]   train and write a run folder
+    depthlens train [flags | --config FILE] [--out DIR] [--checkpoint-every SECONDS]
+                                                          train and write a run folder
     depthlens lens RUN_DIR [--stages post|all] [--units i,j] [--dims 2|3]
                                                           every lens picture + report.html
     depthlens animate RUN_DIR [--what forward|training] [--layer K] --out FILE.gif|.mp4
@@ -12,14 +13,24 @@
 Flags override the values of ``--config``; anything without a flag of its own is set with
 ``--set group.name=value`` (e.g. ``--set optimizer.momentum=0.9 --set dataset.k=4``). The flags
 are declared once, in ``experiment/flags.py`` (``depthlens lab network`` uses them too).
+
+``depthlens train`` saves the run folder every ``--checkpoint-every`` seconds (default 30)
+and at the end; each save is whole or absent (``experiment/run.py``), so a kill loses at most
+the time since the last one. Ctrl-C stops training and saves; a Ctrl-C during a save waits
+for it to finish. A run folder or model that cannot be used is a ``DataError``: one line on
+stderr, exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +44,77 @@ def _default_out(dataset: str) -> Path:
     return Path("runs") / f"{name}-{stamp}"
 
 
+CHECKPOINT_EVERY = 30.0
+"""Seconds between the run folder's saves during ``depthlens train`` (``--checkpoint-every``)."""
+
+
+@contextlib.contextmanager
+def sigint_deferred() -> Iterator[list[int]]:
+    """Hold back Ctrl-C (SIGINT) while the block runs: the list it yields gains one entry per
+    Ctrl-C, and the caller decides what to do once the block is done. Outside the main thread
+    (where signals cannot be handled) the block just runs."""
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+
+    def hold(signum: int, frame: object) -> None:
+        caught.append(signum)
+
+    previous = signal.signal(signal.SIGINT, hold)
+    try:
+        yield caught
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Checkpoints:
+    """Saves ``session``'s run folder at ``out`` every ``every`` seconds (0: only when asked)
+    and when training ends, each save shielded from Ctrl-C (``sigint_deferred``)."""
+
+    clock = staticmethod(time.monotonic)
+
+    def __init__(self, session, out: Path, every: float, picture: Any = None):
+        from depthlens.experiment.run import save_run
+
+        self.session, self.out, self.every, self.picture = session, out, every, picture
+        self._save_run = save_run
+        self.saved_steps: int | None = None
+        self.last = self.clock()
+
+    def due(self) -> bool:
+        return self.every > 0 and self.clock() - self.last >= self.every
+
+    def save(self) -> bool:
+        """Save now (unless nothing changed since the last save); True if a Ctrl-C came
+        during the save."""
+        steps = self.session.trainer.steps_done
+        caught: list[int] = []
+        if steps != self.saved_steps or not Path(self.out).is_dir():
+            with sigint_deferred() as caught:
+                self._save_run(self.session, self.out, picture=self.picture)
+            self.saved_steps = steps
+        self.last = self.clock()
+        return bool(caught)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from depthlens.draw.figures import run_png
-    from depthlens.experiment.run import PICTURE, save_run
+    from depthlens.errors import ConfigError
+    from depthlens.experiment.run import PICTURE, check_target
     from depthlens.experiment.session import Session
 
+    every = getattr(args, "checkpoint_every", CHECKPOINT_EVERY)
+    if not every >= 0:
+        raise ConfigError("--checkpoint-every", every, "a number of seconds ≥ 0 (0: only at "
+                          "the end)")
     config = config_from_args(args)
     session = Session(config)
     out = args.out or _default_out(config.dataset)
+    check_target(Path(out))  # before training, not at the first save
+    checkpoints = Checkpoints(session, Path(out), every, picture=run_png)
     metric = session.history.metric
     status = 0
     bar = tqdm(total=config.epochs, desc="train", unit="epoch", disable=args.quiet,
@@ -53,6 +125,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             bar.update(1)
             bar.set_postfix_str(f"loss {row['train_loss']:.4f} test {row['test_loss']:.4f} "
                                 f"{metric} {row[f'test_{metric}']:.3f}", refresh=False)
+            if checkpoints.due() and checkpoints.save():
+                raise KeyboardInterrupt  # Ctrl-C during the save: it finished, now stop
     except KeyboardInterrupt:
         print(f"\ninterrupted at epoch {session.epoch}: saving what was trained", file=sys.stderr)
         status = 130
@@ -61,7 +135,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         status = 1
     finally:
         bar.close()
-    save_run(session, out, picture=run_png)
+    if checkpoints.save():
+        print(f"depthlens: interrupted during the save; it finished first: run folder {out} is "
+              "whole", file=sys.stderr)
+        return 130
     m = session.metrics()
     summary = ", ".join(f"{k} {v:.4f}" if isinstance(v, float) else f"{k} {v}"
                         for k, v in m.items() if k != "problem")
@@ -231,6 +308,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_checkpoint_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--checkpoint-every", type=float, default=CHECKPOINT_EVERY,
+                   metavar="SECONDS", help=f"save the run folder every SECONDS while training "
+                   f"(default {CHECKPOINT_EVERY:g}; 0: only at the end)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="depthlens",
                                      description="See what the depth of a neural network does.")
@@ -238,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("train", help="train a network and write a run folder")
     add_config_flags(p)
     p.add_argument("--out", type=Path, help="run folder (default runs/DATASET-TIME)")
+    _add_checkpoint_flag(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
     p = sub.add_parser("lens", help="write every lens picture of a run and report.html")
@@ -265,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explain", help="train, save the run folder and write its lens report")
     add_config_flags(p)
     p.add_argument("--out", type=Path, help="run folder (default runs/DATASET-TIME)")
+    _add_checkpoint_flag(p)
     _add_lens_flags(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_explain)
@@ -291,7 +376,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except DepthlensError as e:
-        print(f"depthlens: error: {e}", file=sys.stderr)
+        print("depthlens: error: " + " ".join(str(e).split()), file=sys.stderr)  # one line
         return 2
 
 

@@ -39,7 +39,9 @@ class DataError(DepthlensError, ValueError):
 
     The message is the whole explanation; ``line``, ``column`` and ``value`` say the same for a
     program (None where they do not apply): the 1-based physical line of a CSV file, the column
-    (its header name, or its 1-based number when it has no name) and the offending cell.
+    (its header name, or its 1-based number when it has no name) and the offending cell; a file
+    of a saved run or model also gives ``file`` (its path) and ``field`` (the JSON key, array or
+    column that is wrong).
 
     >>> e = DataError("line 3, column 'b': the feature cell 'x' is not a finite number",
     ...               line=3, column="b", value="x")
@@ -54,10 +56,14 @@ class DataError(DepthlensError, ValueError):
         line: int | None = None,
         column: str | int | None = None,
         value: Any = None,
+        file: str | None = None,
+        field: str | None = None,
     ):
         self.line = line
         self.column = column
         self.value = value
+        self.file = file
+        self.field = field
         super().__init__(message)
 
 

@@ -14,7 +14,7 @@ from depthlens.errors import DataError
 from depthlens.experiment import Config, Session, load_run, save_run
 
 FILES = {"config.json", "model.json", "model.npz", "history.csv", "metrics.json", "picture.png",
-         "trainer.json", "trainer.npz"}
+         "trainer.json", "trainer.npz", "manifest.json"}
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +118,9 @@ def test_a_folder_without_config_json_raises_data_error(tmp_path):
 def test_a_model_that_does_not_fit_the_config_raises_data_error(trained, tmp_path):
     folder = save_run(trained, tmp_path / "run", picture=False)
     (folder / "config.json").write_text(trained.config.replace(layers=[4]).to_json())
+    with pytest.raises(DataError, match=r"config\.json: does not match manifest\.json"):
+        load_run(folder)
+    (folder / "manifest.json").unlink()  # an edited folder loads without its manifest
     with pytest.raises(DataError, match="sizes"):
         load_run(folder)
 
@@ -158,5 +161,6 @@ def test_trainer_state_from_another_optimizer_is_refused(tmp_path):
     config = json.loads((tmp_path / "config.json").read_text())
     config["optimizer"] = "sgd"
     (tmp_path / "config.json").write_text(json.dumps(config))
-    with pytest.raises(DataError, match="optimizer 'adam' saved"):
+    (tmp_path / "manifest.json").unlink()
+    with pytest.raises(DataError, match="optimizer: 'adam' saved"):
         load_run(tmp_path)

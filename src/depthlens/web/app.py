@@ -179,7 +179,7 @@ def _add_session_routes(app: FastAPI) -> None:
         try:
             summary = await live.upload(name, bytes(body))
         except DepthlensError as e:
-            field = getattr(e, "field", "file")
+            field = getattr(e, "field", None) or "file"
             await live.error(str(field), str(e))
             return JSONResponse({"field": field, "message": str(e)}, 400)
         return JSONResponse(summary)

@@ -141,7 +141,7 @@ class LabRoute(APIRoute):
             except ConfigError as exc:
                 return _error(exc.field, str(exc), 400)
             except DepthlensError as exc:
-                return _error(str(getattr(exc, "field", "request")), str(exc), 400)
+                return _error(str(getattr(exc, "field", None) or "request"), str(exc), 400)
 
         return guarded
 
