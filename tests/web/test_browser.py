@@ -241,6 +241,9 @@ def test_a_layers_activation_menu_sets_that_layer_and_the_global_menu_sets_all(p
     wait_config(page, "Array.isArray(c.activation) && c.activation.join() === 'tanh,relu'")
     assert page_state(page)["network"]["activations"] == ["tanh", "relu"]
     assert page.input_value("#layer-act-1") == "relu"
+    shown = "() => { const s = document.getElementById('layer-act-1'); " \
+            "return s.options[s.selectedIndex].textContent; }"
+    assert page.evaluate(shown) == "ReLU"  # its human name; the link keeps the identifier
     assert "activation=tanh,relu" in page.evaluate("() => decodeURIComponent(location.hash)")
     page.select_option("#activation", "sigmoid")
     wait_config(page, "c.activation === 'sigmoid'")

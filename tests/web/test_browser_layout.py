@@ -157,8 +157,12 @@ def test_presentation_mode_from_the_link_is_large_dark_text_with_fewer_controls(
     assert lens[2] - lens[0] > 450  # the lens large (the normal page's is about 330 px here)
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "present-1280x800.png"))
+    width = "() => Number(document.querySelector('#edges path.edge').getAttribute('stroke-width'))"
+    thick = page.evaluate(width)
     page.click("#present")  # off: the link forgets it, the experiment stays
     assert not page.evaluate("() => document.body.classList.contains('present')")
+    page.wait_for_function(f"() => ({width})() < {thick}")
+    assert abs(thick / page.evaluate(width) - 1.6) < 0.02  # its lines were thicker
     assert "present" not in page.evaluate("() => location.hash")
     assert page_state(page)["config"]["dataset"] == "xor"
     assert page.evaluate(TEXT_SIZES) != []  # the normal page's small text is back

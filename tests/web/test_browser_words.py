@@ -175,3 +175,29 @@ def test_regression_thumbnails_show_their_colour_ramp(page, server):
                             ".filter((b) => !b.hidden).map((b) => "
                             "Number(getComputedStyle(b).opacity)))")
     assert opacity >= 0.8  # unselected thumbnails are not washed out
+
+
+LENS = """() => [...document.querySelectorAll(
+    '#space-panel select, #player-panel :is(select, button, input), ' +
+    '#backprop-panel :is(select, button, input)')]
+  .filter((e) => e.checkVisibility() && !e.disabled && !e.classList.contains('player-chip'))
+  .map((e) => [e.id || e.className, e.dataset.help ?? ''])"""
+
+
+def test_the_lens_panels_controls_have_their_sentences_too(page, server):
+    """The hidden space's menus, the player's and the stepper's controls (the chips keep
+    their step's own caption)."""
+    load(page, server)
+    page.wait_for_function("() => window.depthlens.panels.get('space').drawn > 0")
+    seen = {}
+    for tab in ("space", "player", "backprop"):
+        page.click(f".lens-tab[data-panel='{tab}']")
+        page.wait_for_timeout(300)  # the panel laid out, its controls found by help.js
+        seen.update(dict(page.evaluate(LENS)))
+    assert {"player-layer", "player-play", "player-slider", "bp-index", "bp-open"} <= set(seen)
+    assert any(k.startswith("space-stage") for k in seen)
+    for control, text in seen.items():
+        assert text.strip(), f"{control} has no sentence"
+    page.click(".lens-tab[data-panel='player']")
+    page.focus("#player-layer")
+    assert page.locator("#help-tip").inner_text() == wording.HELP["player-layer"]

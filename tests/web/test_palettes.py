@@ -142,7 +142,7 @@ def test_output_units_of_a_k_class_network_show_their_class_probability():
     session.run(40)
     view = PlaneView(session, (-6.0, 6.0))
     _, nodes = view.codes()
-    out = session.net.forward(view.inputs).astype(np.float64)
+    out = session.net.forward(view.node_inputs).astype(np.float64)
     p = block_mean(session.net.head.probabilities(out))  # (3, 20, 20)
     lut = palettes.node_palette()
     base, levels = palettes.PROBABILITY_BASE, palettes.PROBABILITY_LEVELS

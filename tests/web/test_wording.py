@@ -137,6 +137,11 @@ def page_control_ids() -> list[str]:
     parser.feed((STATIC / "index.html").read_text())
     made = re.findall(r'id: "(ud-[a-z-]+)"', (STATIC / "js" / "userdata.js").read_text())
     made += re.findall(r'\.id = "(ud-[a-z-]+)"', (STATIC / "js" / "userdata.js").read_text())
+    # the lens panels' own controls
+    made += re.findall(r'el\("(?:select|button|input)", \{ id: "(player-[a-z-]+)"',
+                       (STATIC / "js" / "player.js").read_text())
+    made += re.findall(r'<(?:button|input)[^>]* id="(bp-[a-z-]+)"',
+                       (STATIC / "js" / "backprop.js").read_text())
     return parser.ids + made
 
 

@@ -30,6 +30,11 @@ from depthlens.web import palettes
 
 RESOLUTION = 100
 NODE_RESOLUTION = 20
+NODE_SAMPLES = 2
+"""Samples per node-picture cell along each axis: a node's map is the mean of its value at the
+centres of NODE_SAMPLES² sub-cells of each of its r×r cells (a 40×40 grid, not the output map's
+100×100: a 10×16 network's frame then costs a sixth of the layers' work, and a 30-px picture
+cannot show the difference)."""
 
 
 def block_mean(values: np.ndarray, resolution: int = NODE_RESOLUTION) -> np.ndarray:
@@ -56,6 +61,7 @@ class PlaneView:
         self.extent = extent
         self.points = self._grid()
         self.inputs = session.transform(self.points)
+        self.node_inputs = session.transform(self._node_grid())
         self.scale, self.clamped = 1.0, 0
         if session.problem == "regression":
             self.scale, self.clamped = palettes.robust_scale(session.dataset.y)
@@ -63,6 +69,11 @@ class PlaneView:
     def _grid(self) -> np.ndarray:
         """The raw inputs the maps are drawn at: the R×R plane in image order."""
         return grid(self.extent, RESOLUTION)
+
+    def _node_grid(self) -> np.ndarray:
+        """The raw inputs the node pictures are drawn at: r·s × r·s points in image order, s
+        = NODE_SAMPLES to a cell (the cells are the output map's, grouped)."""
+        return grid(self.extent, NODE_RESOLUTION * NODE_SAMPLES)
 
     @property
     def multiclass(self) -> bool:
@@ -109,10 +120,14 @@ class PlaneView:
     def codes(self) -> tuple[np.ndarray, np.ndarray]:
         """(output codes (R, R), node codes (n_nodes, r, r)) for the network as it is now.
 
-        Nodes in order: the network's inputs, every hidden unit layer by layer, the outputs."""
-        trace = self.session.net.trace(self.inputs)
-        out = np.asarray(trace.output, dtype=np.float64)
-        out_codes, out_units = self._output_values(out)
+        Nodes in order: the network's inputs, every hidden unit layer by layer, the outputs.
+        The output map is the network's forward pass over the R×R grid; the node pictures are
+        block means of every layer's activations over the coarser node grid."""
+        net = self.session.net
+        out = net.forward(self.inputs, backend="numpy")  # BLAS: many points, wide layers
+        out_codes, _ = self._output_values(np.asarray(out, np.float64))
+        trace = net.trace(self.node_inputs)
+        _, out_units = self._output_values(np.asarray(trace.output, dtype=np.float64))
         values = np.concatenate([trace.inputs, *trace.post[:-1], out_units], axis=1,
                                 dtype=np.float32)
         return out_codes.reshape(RESOLUTION, RESOLUTION), self.node_codes(block_mean(values))
@@ -153,6 +168,9 @@ class LineView(PlaneView):
 
     def _grid(self) -> np.ndarray:
         return self.xs[:, None]
+
+    def _node_grid(self) -> np.ndarray:
+        return self.xs[:, None]  # the stripes are means along the line itself
 
     def feature_maps(self) -> np.ndarray:
         """(9, r, r) codes of every input feature's value along the line (x2's: NaN)."""

@@ -5,7 +5,9 @@ messages (``protocol``). While playing, a background task trains in chunks in a 
 (``asyncio.to_thread``; the numba kernels release the GIL, so the event loop stays responsive)
 and sends at most ``FPS`` frames a second, each carrying what was trained since the last one.
 A chunk is ``epochs_per_frame`` epochs (1 is Playground's pace: one epoch per animation frame),
-or with ``'max'`` as many epochs as fit in ``TRAIN_BUDGET`` seconds.
+or with ``'max'`` as many epochs as fit in the frame's training budget: what the frame
+interval leaves once the rest of a frame's work is paid (see ``train_budget``), at most
+``TRAIN_BUDGET`` seconds.
 
 Server → page messages:
 
@@ -98,7 +100,20 @@ log = logging.getLogger(__name__)
 
 FPS = 60
 TRAIN_BUDGET = 0.012
-"""Seconds of training per frame at speed 'max' (a frame is 1/60 s)."""
+"""At most this many seconds of training per frame at speed 'max' (a frame is 1/60 s)."""
+MIN_TRAIN_BUDGET = 0.002
+"""At least this many: a big network's frame must still train."""
+FRAME_MARGIN = 0.0025
+"""Seconds of a frame interval left free for the jitter of a shared machine."""
+
+
+def train_budget(overhead: float, interval: float = 1.0 / FPS) -> float:
+    """Seconds to train in a frame at speed 'max': the frame interval less the rest of a
+    frame's work (``overhead``: building the frame and its panels, sending it, the thread hop,
+    as last measured) and a margin, within [MIN_TRAIN_BUDGET, TRAIN_BUDGET]. With a fixed
+    12 ms, a frame whose other work took 5 ms (a 10×16 network's maps, or a busy machine)
+    missed its 1/60 s and the page got 55 or 35 frames a second instead of 60."""
+    return min(TRAIN_BUDGET, max(MIN_TRAIN_BUDGET, interval - overhead - FRAME_MARGIN))
 HISTORY_KEEP = 10_000
 """History rows kept on the server once sent (the page keeps its own chart)."""
 THUMBNAIL_POINTS = 200
@@ -258,6 +273,9 @@ class LiveSession:
         self.view: PlaneView | None = None
         self.playing = False
         self.epochs_per_frame: int | str = 1
+        self.overhead = TRAIN_BUDGET / 3
+        """Seconds of a frame's work besides training, as last measured (a moving average)."""
+        self._trained = 0.0  # seconds the last chunk trained
         self.lock = asyncio.Lock()
         self._send_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -618,8 +636,16 @@ class LiveSession:
         loop = asyncio.get_running_loop()
         interval = 1.0 / FPS
         deadline = loop.time()
+        began, slept = None, 0.0
         try:
             while self.playing:
+                # a frame's work besides training, over the whole last cycle (building and
+                # sending the frame, the thread hop, waiting for the lock, waking up late)
+                now = time.perf_counter()
+                if began is not None:
+                    other = now - began - slept - self._trained
+                    self.overhead += 0.3 * (max(other, 0.0) - self.overhead)
+                began = now
                 async with self.lock:
                     if not self.playing or self.session is None:
                         break
@@ -645,6 +671,7 @@ class LiveSession:
                 if delay < 0:
                     deadline = loop.time()
                     delay = 0.0
+                slept = delay
                 await asyncio.sleep(delay)
         except asyncio.CancelledError:
             raise
@@ -660,6 +687,7 @@ class LiveSession:
         panel: with twenty tabs the pool's queue is long); also says why play must pause now
         (``_stop_reason``), if it must."""
         start = time.perf_counter()
+        budget = train_budget(self.overhead)
         limit = 0 if self.past_epochs else session.config.epochs
         n = None if self.epochs_per_frame == "max" else int(self.epochs_per_frame)
         done = 0
@@ -674,10 +702,12 @@ class LiveSession:
                     break
                 if n is not None and done >= n:
                     break
-                if n is None and time.perf_counter() - start >= TRAIN_BUDGET:
+                if n is None and time.perf_counter() - start >= budget:
                     break
         except DivergenceError as e:
+            self._trained = time.perf_counter() - start
             return self._frame(session, view), e, None, self._build_panels(session, view, due)
+        self._trained = time.perf_counter() - start
         frame = self._frame(session, view)
         if stop is None:
             stop = self._stop_reason(session, None)

@@ -263,6 +263,31 @@ HELP: dict[str, str] = {
     "export-player": "Operations PNG: download the five-operation player's picture.",
     "export-network": "Network PNG: download the network diagram as a picture.",
     "export-probes": "Separability PNG: download the separability bars as a picture.",
+    # the title bar
+    "present": "Present: large dark text, thicker lines and fewer controls, for a projector; "
+               "the link keeps it as present=1.",
+    # the lens: the five-operation player
+    "player-layer": "Layer: the layer whose transformation is taken apart into rotate, scale, "
+                    "raise or lower the dimension, rotate, translate and bend.",
+    "player-play": "Play: run the layer's operations one after the other, holding the epoch "
+                   "shown.",
+    "player-slider": "Frame: scrub through the operations by hand; the caption says which step "
+                     "is drawn.",
+    "player-catch-up": "Catch up: show the layer as it is now and follow training again.",
+    # the lens: the backprop stepper
+    "bp-edges-weights": "Weights: draw each edge by its weight (blue positive, orange negative, "
+                        "thicker is larger).",
+    "bp-edges-gradients": "Gradients: draw each edge by the gradient of the loss with respect "
+                          "to its weight, live.",
+    "bp-index": "Training point: which point's forward and backward pass to step through.",
+    "bp-random": "Random: pick another training point at random.",
+    "bp-open": "Step through: walk this point forward, back through the chain rule, to each "
+               "weight's update.",
+    "bp-prev": "Back: the previous phase of the pass.",
+    "bp-next": "Next: the next phase of the pass (forward, loss, backward, update).",
+    "bp-close": "Close: end the stepper and leave the diagram plain.",
+    "bp-item-prev": "Previous: the previous unit or weight of this phase.",
+    "bp-item-next": "Next: the next unit or weight of this phase.",
 }
 """One plain sentence for each control of the page, by its element id: what it does and what
 raising it does."""
@@ -270,6 +295,13 @@ raising it does."""
 CLASS_HELP: dict[str, str] = {
     "ud-class": "Class of new points: the class a clicked point gets; + new class starts "
                 "another one.",
+    "space-stage": "Stage: the layer whose space is drawn, from the input through every hidden "
+                   "layer to the output.",
+    "space-mode": "View: a layer's own units, its principal axes (PCA) or a 3-D view you turn "
+                  "by dragging.",
+    "space-show": "Points: the training points, the test points or both, where the layer puts "
+                  "them.",
+    "space-unit": "Unit: which of the layer's units goes on this axis.",
 }
 """Sentences for controls the page makes many of, by their CSS class."""
 

@@ -86,7 +86,10 @@ class Playground {
       ["userdata", new UserData($("userdata-panel"), api)],
     ]);
     this.lens = new LensColumn($("lens"), this.panels);
-    this.present = new Presentation($("present"), () => this.relink(this.state?.query ?? this.configQuery ?? ""));
+    this.present = new Presentation($("present"), () => {
+      this.relink(this.state?.query ?? this.configQuery ?? "");
+      this.schedule(); // drawn again: its lines are thicker or thinner
+    });
     this.lab = null;
     for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
       tab.addEventListener("click", () => this.showTab(tab.dataset.tab));
@@ -115,7 +118,10 @@ class Playground {
       }
       if (!$("lab-tab").hidden) this.showTab("playground");
       const { config: query, page } = splitLink(hash);
-      if (page.present !== this.present.on) this.present.set(page.present);
+      if (page.present !== this.present.on) {
+        this.present.set(page.present);
+        this.schedule();
+      }
       if (this.state && query !== this.state.query) this.send({ type: "config", query });
     });
     if (location.hash.startsWith("#lab:")) this.showTab("lab"); // opened with a Lab link
@@ -242,6 +248,7 @@ class Playground {
         this.hello = m;
         this.network.hooks.limits = m.limits;
         this.network.hooks.activations = m.options.activations;
+        this.network.hooks.activationNames = m.labels?.activation ?? {};
         this.controls.init(m);
         this.panelsDo("onHello", m);
         break;
@@ -422,6 +429,10 @@ class Playground {
     if (!matrix) return;
     const [k] = matrix.shape;
     const names = this.state.network.class_names;
+    // the same counts as the last frame (most frames, once learned): nothing to lay out again
+    const key = `${names.join("\u0000")}|${matrix.data.join(",")}`;
+    if (key === this._confusionKey) return;
+    this._confusionKey = key;
     const cell = (tag, text, cls) => el(tag, { text, class: cls || undefined });
     const rows = [el("tr", cell("th", "true \\ predicted"), ...names.slice(0, k).map((n) => cell("th", n)))];
     for (let i = 0; i < k; i++) {

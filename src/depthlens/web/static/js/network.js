@@ -22,6 +22,9 @@ import { slideCanvas } from "./picture.js";
 
 const SVG = "http://www.w3.org/2000/svg"; // the SVG namespace (a name, never fetched)
 
+/** How much thicker every edge is drawn in presentation mode. */
+export const PRESENT_LINES = 1.6;
+
 /** Playground's edge width: |w| mapped from [0, 5] to 1–10 px, clamped. */
 export function edgeWidth(w) {
   return 1 + (Math.min(Math.abs(w), 5) / 5) * 9;
@@ -52,7 +55,8 @@ export class NetworkView {
    * @param {HTMLElement} container  the positioned box holding nodes and the SVG
    * @param {SVGElement} svg  the edge layer
    * @param {object} hooks  {toggleFeature(name), resizeLayer(l, delta), hoverNode(node | null),
-   *   edit({layer, kind, index, value}), setActivation(layer, name), limits, activations}
+   *   edit({layer, kind, index, value}), setActivation(layer, name), limits, activations,
+   *   activationNames (id → the name a menu shows)}
    */
   constructor(container, svg, card, hooks) {
     this.container = container;
@@ -316,7 +320,7 @@ export class NetworkView {
     act.setAttribute("aria-label", act.title);
     const current = this.state.network.activations[layer];
     for (const name of this.hooks.activations || [current]) {
-      act.append(option(name, name));
+      act.append(option(name, this.hooks.activationNames?.[name] ?? name)); // the link keeps ids
     }
     act.value = current;
     act.addEventListener("change", () => this.hooks.setActivation(layer, act.value));
@@ -497,6 +501,8 @@ export class NetworkView {
     const layers = this.highlight?.layers;
     const side = this.geometry.s;
     let changed = false;
+    // presentation mode (present.js): thicker lines, to be seen from the back of a room
+    const thick = document.body.classList.contains("present") ? PRESENT_LINES : 1;
     for (const edge of this.edges) {
       let color, width, faint = false;
       const o = this._overlayValue(edge);
@@ -517,7 +523,7 @@ export class NetworkView {
       if (this.highlight?.edges && !lit) faint = true;
       // the SVG path keeps what the canvas draws (for the hover outline and for reading);
       // it is written only where something changed
-      width = Number.isFinite(width) ? scaledWidth(width, side) : 1;
+      width = (Number.isFinite(width) ? scaledWidth(width, side) : 1) * thick;
       const text = width.toFixed(2);
       const state = lit ? 2 : faint ? 0 : 1;
       const isOverlay = o !== undefined;

@@ -7,15 +7,16 @@ import { splitLink } from "./link.js";
 export class Presentation {
   /**
    * @param {HTMLButtonElement} button  the title bar's toggle
-   * @param {() => void} relink  write the address bar again (the mode is part of the link)
+   * @param {() => void} changed  the mode was toggled: write the address bar again (the mode
+   *   is part of the link) and draw again
    */
-  constructor(button, relink) {
+  constructor(button, changed) {
     this.button = button;
-    this.relink = relink;
+    this.changed = changed;
     this.on = false;
     button.addEventListener("click", () => {
       this.set(!this.on);
-      this.relink();
+      this.changed();
     });
     this.set(splitLink(location.hash.slice(1)).page.present);
   }
