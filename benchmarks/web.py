@@ -96,8 +96,8 @@ _PREFIX = struct.Struct("<I")
 
 SERVER = """
 import sys, uvicorn
-from depthlens.web import create_app
-uvicorn.run(create_app(), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+from depthlens.web.server import server_config
+uvicorn.Server(server_config("127.0.0.1", int(sys.argv[1]))).run()
 """
 
 
@@ -550,9 +550,11 @@ def fps_main(out: Path, seconds: float) -> None:
             f"{'met' if r['fps'] >= r['goal'] else '**not met**'} | {r['sent']:.1f} | "
             f"median {statistics.median(d):.2f} ms, p95 {np.percentile(d, 95):.2f} ms | "
             f"{r['cpu']:.1f} ms | {r['node']} |")
-    lines += ["", "The server (`create_app()` under uvicorn, a child process), Chromium and this "
+    lines += ["", "The server (`depthlens serve`'s uvicorn Config, `server_config`, in a child "
+              "process: on loopback frames are not deflated), Chromium and this "
               "script share the machine's cores. The page cannot draw more frames than the "
-              "server sends: at speed 'max' the server trains for 12 ms (`TRAIN_BUDGET`) and "
+              "server sends: at speed 'max' each frame trains for `live.train_budget()` (the "
+              "1/60 s less the frame's measured other work and a margin, at most 12 ms) and "
               "then builds the frame (every node's map; see (3) of the web section), so where "
               "*sent* is below the goal the server, not the page, is the limit. *Renderer CPU* "
               "is the thread time of the renderer's main thread, raster workers and "
@@ -737,8 +739,9 @@ def main() -> None:
         "header) and Chromium run on the same 2 cores, so they take CPU from the server in (2), "
         "(4) and (5). Playground's head and endless play (`loss=half_mse&output=tanh&epochs=0`; "
         "the Config's default `epochs=200` would pause play) are used for (2)–(5); 6×8 is "
-        "`layers=8,8,8,8,8,8`. At speed 'max' the server trains for 12 ms "
-        "(`TRAIN_BUDGET`) per frame at up to 60 frames/s. (4) wraps `window.depthlens.draw` "
+        "`layers=8,8,8,8,8,8`. At speed 'max' the server trains for at most 12 ms "
+        "(`TRAIN_BUDGET`, less when the frame's other work needs the rest of the 1/60 s: "
+        "`train_budget`) per frame at up to 60 frames/s. (4) wraps `window.depthlens.draw` "
         "from outside (the page is unchanged); the time spent decoding a frame before `draw` "
         "is not in it. The soak's tabs have no panel open (hidden space, probes, gradients); "
         "each open live panel adds its `build` time of (3) per send.",

@@ -69,3 +69,14 @@ def test_the_command_serves_the_page():
         out, err = proc.communicate(timeout=10)
     assert f"http://127.0.0.1:{port}/" in out
     assert "Traceback" not in err
+
+
+def test_frames_are_compressed_off_loopback_only():
+    """On this machine bandwidth is free and deflating costs the cores that train and draw; on
+    a network the frames shrink several times for a class sharing the Wi-Fi."""
+    assert not server.server_config("127.0.0.1", 8000).ws_per_message_deflate
+    assert not server.server_config("localhost", 8000).ws_per_message_deflate
+    assert server.server_config("0.0.0.0", 8000).ws_per_message_deflate
+    config = server.server_config("127.0.0.1", 8123, "info")
+    assert (config.host, config.port, config.log_level, config.ws_max_size) == \
+        ("127.0.0.1", 8123, "info", 1 << 20)

@@ -170,18 +170,18 @@ class LayerOperations:
         return [s.caption for s in self.steps]
 
 
-def decompose(weight: Array, bias: Array, activation: str) -> LayerOperations:
-    """Split the layer a(W·x + b) into the steps of the module docstring."""
-    w = np.asarray(weight, dtype=np.float64)
-    b = np.asarray(bias, dtype=np.float64).reshape(-1)
+def proper_svd(w: Array) -> tuple[Array, Array, Array, Array, bool]:
+    """W = U·diag(sign·σ)·Vᵀ with det U = det V = +1: (u (m, m), σ (k,), sign (k,) of ±1,
+    vᵀ (n, n), reflected).
+
+    A flip on a direction W ignores is free; a flip on a singular direction puts a sign on σ_k,
+    which moves across (Σ·D_n = D_m·Σ) to the side that has a free direction to absorb it; only
+    a square W with det W < 0 keeps it (``reflected``: sign_k = −1, a reflection step)."""
     m, n = w.shape
     k = min(m, n)
     u, s, vt = np.linalg.svd(w)  # u (m, m), s (k,), vt (n, n)
     v = vt.T.copy()
     sign = np.ones(k)
-    # Make det U = det V = +1. A flip on a direction W ignores is free; a flip on a singular
-    # direction puts a sign on σ_k, which moves across (Σ·D_n = D_m·Σ) to the side that has a
-    # free direction to absorb it; only a square W keeps it (step 1', a reflection).
     if np.linalg.det(v) < 0:
         if n > m:
             v[:, -1] *= -1
@@ -201,75 +201,86 @@ def decompose(weight: Array, bias: Array, activation: str) -> LayerOperations:
         v[:, k - 1] *= -1
         v[:, -1] *= -1
         sign[k - 1] = 1
-    reflected = bool(sign[k - 1] < 0)  # only possible for m == n with det W < 0
-    vt = v.T
+    return u, s, sign, v.T, bool(sign[k - 1] < 0)
 
-    steps: list[Step] = []
 
-    def on_first(count: int, matrix_of_t: Callable[[float], Array]) -> Callable:
-        def move(p: Array, t: float) -> Frame:
-            out = p.copy()
-            out[:, :count] = p[:, :count] @ matrix_of_t(t).T
-            return _flat(out)
+def _rotation_step(r: Array, name: str, space: str) -> Step:
+    """Rotate the first d coordinates by the proper rotation r (d, d) along its geodesic
+    R^t = exp(t·log R)."""
+    d = r.shape[0]
 
-        return move
+    def move(p: Array, t: float) -> Frame:
+        out = p.copy()
+        out[:, :d] = p[:, :d] @ rotations.rotation_power(r, t).T
+        return _flat(out)
 
-    if n > 1:
-        steps.append(Step("rotate", rotations.describe(vt).replace("rotate", "rotate (Vᵀ)", 1),
-                          on_first(n, lambda t: rotations.rotation_power(vt, t)),
-                          {"matrix": vt}, "V\u1d40", "in"))
-    if reflected:
-        axis = k - 1
+    caption = rotations.describe(r).replace("rotate", f"rotate ({name})", 1)
+    return Step("rotate", caption, move, {"matrix": r}, name, space)
 
-        def reflect(p: Array, t: float) -> Frame:
-            out = p.copy()
-            out[:, axis] = p[:, axis] * math.cos(math.pi * t)
-            return Frame(out, p[:, axis] * math.sin(math.pi * t))
 
-        steps.append(Step("reflect", f"reflect axis {axis + 1} (det W < 0): turn it over "
-                          "through a new dimension", reflect, {"axis": axis}, "reflect", "in"))
+def _reflection_step(axis: int) -> Step:
+    """Turn coordinate ``axis`` over through an extra dimension: x_a → x_a·cos πt, depth
+    x_a·sin πt (a page turning, so no frame flattens)."""
 
-    def scale_at(t: float) -> Array:
-        f = np.where(s > 0, np.power(np.where(s > 0, s, 1.0), t), 1.0 - t)
-        return f
+    def reflect(p: Array, t: float) -> Frame:
+        out = p.copy()
+        out[:, axis] = p[:, axis] * math.cos(math.pi * t)
+        return Frame(out, p[:, axis] * math.sin(math.pi * t))
+
+    return Step("reflect", f"reflect axis {axis + 1} (det W < 0): turn it over through a new "
+                "dimension", reflect, {"axis": axis}, "reflect", "in")
+
+
+def _scale_step(s: Array) -> Step:
+    """Scale the first k coordinates by σ^t (a zero σ by 1 − t, so it shrinks to 0)."""
+    k = s.size
 
     def scale(p: Array, t: float) -> Frame:
         out = p.copy()
-        out[:, :k] *= scale_at(t)
+        out[:, :k] *= np.where(s > 0, np.power(np.where(s > 0, s, 1.0), t), 1.0 - t)
         return _flat(out)
 
-    steps.append(Step("scale", "scale by " + " and ".join(f"{x:.2g}" for x in s), scale,
-                      {"factors": s.copy()}, "\u03a3", "in"))
-    if m != n:
-        if m > n:
-            caption = f"lift {_dim_word(n)} into {_dim_word(m)} (new axes start at 0)"
+    return Step("scale", "scale by " + " and ".join(f"{x:.2g}" for x in s), scale,
+                {"factors": s.copy()}, "\u03a3", "in")
 
-            def change(p: Array, t: float) -> Frame:
-                return _flat(p.copy())
-        else:
-            caption = (f"lower {_dim_word(n)} to {_dim_word(m)}: drop {n - m} direction"
-                       f"{'s' if n - m > 1 else ''} W ignores")
 
-            def change(p: Array, t: float) -> Frame:
-                out = p.copy()
-                out[:, k:] *= 1.0 - t
-                return _flat(out)
+def _dimension_step(n: int, m: int) -> Step:
+    """n → m: a lift adds m − n axes at 0 (drawn in the larger space); a lowering shrinks the
+    n − m directions W ignores to 0."""
+    k = min(m, n)
+    if m > n:
+        caption = f"lift {_dim_word(n)} into {_dim_word(m)} (new axes start at 0)"
 
-        word = "lift" if m > n else "lower"
-        steps.append(Step("dimension", caption, change, {"n_in": n, "n_out": m},
-                          f"{word} {n}\u2192{m}", "out" if m > n else "in"))
-    if m > 1:
-        steps.append(Step("rotate", rotations.describe(u).replace("rotate", "rotate (U)", 1),
-                          on_first(m, lambda t: rotations.rotation_power(u, t)),
-                          {"matrix": u}, "U", "out"))
+        def change(p: Array, t: float) -> Frame:
+            return _flat(p.copy())
+    else:
+        caption = (f"lower {_dim_word(n)} to {_dim_word(m)}: drop {n - m} direction"
+                   f"{'s' if n - m > 1 else ''} W ignores")
+
+        def change(p: Array, t: float) -> Frame:
+            out = p.copy()
+            out[:, k:] *= 1.0 - t
+            return _flat(out)
+
+    word = "lift" if m > n else "lower"
+    return Step("dimension", caption, change, {"n_in": n, "n_out": m}, f"{word} {n}\u2192{m}",
+                "out" if m > n else "in")
+
+
+def _translation_step(b: Array) -> Step:
+    """Add t·b to the first m coordinates."""
+    m = b.size
 
     def translate(p: Array, t: float) -> Frame:
         out = p.copy()
         out[:, :m] += t * b
         return _flat(out)
 
-    steps.append(Step("translate", f"translate by ({_fmt(b)})", translate, {"vector": b},
-                      "+ b", "out"))
+    return Step("translate", f"translate by ({_fmt(b)})", translate, {"vector": b}, "+ b", "out")
+
+
+def _bend_step(m: int, activation: str) -> Step:
+    """z → (1 − t)·z + t·a(z) on the first m coordinates."""
     fn = _activation_fn(activation)
 
     def bend(p: Array, t: float) -> Frame:
@@ -279,5 +290,27 @@ def decompose(weight: Array, bias: Array, activation: str) -> LayerOperations:
         return _flat(out)
 
     word = "nothing to bend (linear)" if activation == "linear" else f"bend by {activation}"
-    steps.append(Step("bend", word, bend, {"activation": activation}, activation, "out"))
+    return Step("bend", word, bend, {"activation": activation}, activation, "out")
+
+
+def decompose(weight: Array, bias: Array, activation: str) -> LayerOperations:
+    """Split the layer a(W·x + b) into the steps of the module docstring: with W = UΣVᵀ
+    (``proper_svd``), rotate by Vᵀ (when n > 1), [reflect], scale by Σ, change the dimension
+    n → m (when they differ), rotate by U (when m > 1), translate by b, bend by a."""
+    w = np.asarray(weight, dtype=np.float64)
+    b = np.asarray(bias, dtype=np.float64).reshape(-1)
+    m, n = w.shape
+    u, s, sign, vt, reflected = proper_svd(w)
+    steps: list[Step] = []
+    if n > 1:
+        steps.append(_rotation_step(vt, "V\u1d40", "in"))
+    if reflected:
+        steps.append(_reflection_step(min(m, n) - 1))
+    steps.append(_scale_step(s))
+    if m != n:
+        steps.append(_dimension_step(n, m))
+    if m > 1:
+        steps.append(_rotation_step(u, "U", "out"))
+    steps.append(_translation_step(b))
+    steps.append(_bend_step(m, activation))
     return LayerOperations(w, b, activation, steps, u, s * sign, vt, reflected)

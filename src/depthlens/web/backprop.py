@@ -56,7 +56,7 @@ from pydantic import Field
 from depthlens.experiment.session import Session
 from depthlens.nn import regularization
 from depthlens.nn.activations import ACTIVATIONS
-from depthlens.nn.network import MLP
+from depthlens.nn.network import MLP, Trace
 from depthlens.web.frames import encode_frame
 from depthlens.web.heatmaps import PlaneView
 from depthlens.web.panel_registry import Panel, PanelRegistry
@@ -193,11 +193,10 @@ def _step64(opt: Any, params: Array, grads: Array,
     return before, after, twin_state
 
 
-def point_pass(session: Session, index: int, split: str = "train") -> dict[str, Any]:
-    """Everything the stepper shows for one point (see the module docstring), as plain numbers.
-
-    Raises ProtocolError('index', …) when ``index`` is not a point of ``split``."""
-    trainer, net = session.trainer, session.net
+def _the_point(session: Session, index: int, split: str) -> tuple[Array, Array, Any, int]:
+    """(x (1, in), t (1, m), its Dataset, n points in ``split``) of point ``index``; a
+    ProtocolError('index', …) when there is no such point."""
+    trainer = session.trainer
     if split == "train":
         x_all, t_all, data = trainer.x, trainer.t, session.train_data
     else:
@@ -207,14 +206,16 @@ def point_pass(session: Session, index: int, split: str = "train") -> dict[str, 
         raise ProtocolError("index", f"there are no {split} points")
     if not 0 <= index < n:
         raise ProtocolError("index", f"point {index} is not a {split} point: expected 0..{n - 1}")
-    x, t = x_all[index : index + 1], t_all[index : index + 1]
+    return x_all[index : index + 1], t_all[index : index + 1], data, n
 
-    trace = net.trace(x)  # the engine's forward pass, every z and a kept
+
+def _chain_rule(net: MLP, trace: Trace, t: Array) -> list[dict[str, Any]]:
+    """Every layer's forward numbers (W, b, z, a) and the chain rule back from the loss:
+    δᴸ = dL/dzᴸ (the head's own gradient), dL/daᵏ = Wᵏ⁺¹ᵀ·δᵏ⁺¹, δᵏ = dL/daᵏ ⊙ a'(zᵏ),
+    dL/dWᵏ = δᵏ·aᵏ⁻¹ᵀ, dL/dbᵏ = δᵏ (one point, so no average)."""
     last = net.n_layers - 1
     z_out, o = trace.pre[last], trace.post[last]
-    loss = net.head.value(z_out, o, t)
     delta = net.head.gradient(z_out, o, t)  # dL/dz of the output layer, as the engine has it
-
     layers: list[dict[str, Any]] = [{} for _ in range(net.n_layers)]
     d_out, slope_out = _output_factors(net, z_out, o, t)
     for k in range(last, -1, -1):
@@ -236,9 +237,15 @@ def point_pass(session: Session, index: int, split: str = "train") -> dict[str, 
             "dL_dW": _list(np.outer(delta[0], a_prev[0])),
             "dL_db": _list(delta[0]),
         }
+    return layers
 
-    # one optimizer step on this point's gradient, on float64 copies: the engine's gradient +
-    # the penalty's, then the optimizer's rule from (a copy of) its current state
+
+def _update(session: Session, x: Array, t: Array, layers: list[dict[str, Any]]) -> dict[str, Any]:
+    """One optimizer step on this point's gradient, on float64 copies: the engine's gradient
+    plus the penalty's, then the optimizer's rule from (a copy of) its current state; each
+    layer gets its update θ' − θ, θ' and the gradient the step used. Returns what the step
+    was (the optimizer, its hyperparameters, the step number, what the gradient includes)."""
+    trainer, net = session.trainer, session.net
     twin = net.copy()
     twin.gradient(x, t)
     w = slice(0, twin.n_weights)
@@ -258,13 +265,30 @@ def point_pass(session: Session, index: int, split: str = "train") -> dict[str, 
         layers[k]["step_grad_b"] = _list(twin.grad_biases[k])
         w_off += out * inp
         b_off += out
-
     words = penalty_words(trainer.regularization, trainer.reg_rate)
     hyper = {k: (list(v) if isinstance(v, tuple) else v) for k, v in opt.hyper.items()}
     wd = float(opt.hyper.get("weight_decay", 0.0))
     includes = "this point's dL/dθ" + (f" + the {words}" if words else "")
     if wd:
         includes += f"; the optimizer adds its own weight decay λ = {page_number(wd)}"
+    return {"optimizer": opt.name, "lr": opt.lr, "hyper": hyper, "step": int(state["t"]),
+            "regularization": trainer.regularization, "reg_rate": trainer.reg_rate,
+            "includes": includes}
+
+
+def point_pass(session: Session, index: int, split: str = "train") -> dict[str, Any]:
+    """Everything the stepper shows for one point (see the module docstring), as plain numbers:
+    the point, its forward pass (the engine's ``trace``), its loss, the chain rule back
+    (``_chain_rule``) and one optimizer step on its gradient (``_update``).
+
+    Raises ProtocolError('index', …) when ``index`` is not a point of ``split``."""
+    net = session.net
+    x, t, data, n = _the_point(session, index, split)
+    trace = net.trace(x)  # the engine's forward pass, every z and a kept
+    z_out, o = trace.pre[-1], trace.post[-1]
+    loss = net.head.value(z_out, o, t)
+    layers = _chain_rule(net, trace, t)
+    update = _update(session, x, t, layers)
     label = data.y[index]
     return {
         "kind": "backprop", "index": index, "split": split, "n": n,
@@ -277,12 +301,8 @@ def point_pass(session: Session, index: int, split: str = "train") -> dict[str, 
         "output": _list(o[0]), "target": _list(t[0]), "loss": float(loss),
         "head": {"output": net.head.output, "loss": net.head.loss, "fused": net.head.fused},
         "layers": layers,
-        "update": {
-            "optimizer": opt.name, "lr": opt.lr, "hyper": hyper, "step": int(state["t"]),
-            "regularization": trainer.regularization, "reg_rate": trainer.reg_rate,
-            "includes": includes,
-        },
-        "epoch": session.epoch, "steps": trainer.steps_done,
+        "update": update,
+        "epoch": session.epoch, "steps": session.trainer.steps_done,
     }
 
 

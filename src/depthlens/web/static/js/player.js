@@ -247,6 +247,7 @@ export class OperationPlayer {
     const style = getComputedStyle(this.root);
     const pad = (parseFloat(style.paddingLeft) || 0) + (parseFloat(style.paddingRight) || 0);
     const width = this.root.clientWidth - pad;
+    this.width = Math.max(width, 0);
     if (!(width > 0)) return; // hidden: keep the last size
     // no taller than what the window leaves under the canvas's top, keeping the slider, the
     // five groups of steps and the caption on the same screen
@@ -312,7 +313,7 @@ export class OperationPlayer {
   onFrame(frame) {
     this.latestEpoch = frame.header.epoch;
     this.follow();
-    this.showStatus();
+    if (!this.following) this.showStatus(); // "catch up (epoch …)" counts on; else unchanged
   }
 
   /** The lens tab holding the player was shown or hidden. */
@@ -342,8 +343,14 @@ export class OperationPlayer {
     this.colors = Array.from(codes, (c) => (lut ? cssColor(lut, c) : "#888"));
     this.cameras = spaceCameras(h, frame.arrays, this.spaceOf);
     this.slider.max = String(h.n_frames - 1);
-    this.buildChips();
-    this.note.textContent = this.describe(h);
+    // the same steps as the last answer (training went on): keep the chips, the page's layout
+    const steps = JSON.stringify([h.groups, h.steps.map((st) => [st.group, st.label, st.caption])]);
+    if (steps !== this._steps) {
+      this._steps = steps;
+      this.buildChips();
+    }
+    const note = this.describe(h);
+    if (this.note.textContent !== note) this.note.textContent = note;
     this.show(sameLayer ? Math.min(this.frameIndex, h.n_frames - 1) : 0);
     this.showStatus();
     this.follow(); // training went on while this was built
@@ -390,9 +397,11 @@ export class OperationPlayer {
   }
 
   // -- following training -------------------------------------------------------------------
-  /** Whether the panel can be seen (a hidden tab or a zero-width box asks for nothing). */
+  /** Whether the panel can be seen (a hidden tab or a zero-width box asks for nothing). Read
+   * from what the lens and the ResizeObserver said, not from the layout: this is asked at
+   * every training frame, and reading a width there would lay the page out again each time. */
   visible() {
-    return this.shown !== false && !this.root.hidden && this.root.clientWidth > 0;
+    return this.shown !== false && !this.root.hidden && this.width !== 0;
   }
 
   /** Whether the layer shown is older than the newest training epoch. */
