@@ -237,7 +237,8 @@ export class OperationPlayer {
       this._resize = new ResizeObserver(() => this.fit());
       this._resize.observe(this.root);
     }
-    window.addEventListener("resize", () => this.fit()); // the window's height bounds it too
+    // the window's height bounds it too; presentation mode (a resize event) changes its text
+    window.addEventListener("resize", () => { this.fit(); this.draw(); });
     this.fit();
   }
 
@@ -592,7 +593,9 @@ export class OperationPlayer {
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, this.size, this.size);
     if (!this.header || !this.arrays) return;
-    this.drawnPoints = this.render(ctx, this.size, this.size / BASE, true);
+    // presentation mode: text and lines half as large again, for the back of the room
+    const present = document.body.classList.contains("present") ? 1.5 : 1;
+    this.drawnPoints = this.render(ctx, this.size, (this.size / BASE) * present, true);
     this.drawn += 1;
   }
 

@@ -23,6 +23,11 @@ const MODES = [
 const EASE = 0.35; // fraction of the way to the new bounds per animation frame
 const PAD = 28; // pixels kept free around the picture (axis labels)
 const FONT = "11px sans-serif";
+
+/** The axis labels' font: larger in presentation mode (present.js). */
+function labelFont() {
+  return document.body.classList.contains("present") ? "16px sans-serif" : FONT;
+}
 const EDGE = 2; // pixels between an axis label and the canvas's edge, at least
 const FALLBACK = { pca: "units", "3d": "units", pca3: "3d" }; // a mode a layer cannot honour → the next best
 
@@ -146,7 +151,8 @@ export class SpacePanel {
     this.labelBoxes = []; // where the axis labels were drawn: {text, left, top, right, bottom} (px)
     this.build();
     new ResizeObserver(() => this.resize()).observe(this.root);
-    window.addEventListener("resize", () => this.resize());
+    // the window's height bounds it too; presentation mode (a resize event) changes its text
+    window.addEventListener("resize", () => { this.resize(); this.draw(); });
   }
 
   build() {
@@ -446,7 +452,7 @@ export class SpacePanel {
     }
     // axis labels: x along the bottom, y turned up along the left side
     ctx.fillStyle = "#555";
-    ctx.font = FONT;
+    ctx.font = labelFont();
     ctx.textAlign = "center";
     this.labelBoxes = [];
     if (h.axis_labels[0]) {
@@ -528,7 +534,7 @@ export class SpacePanel {
     const [lo, hi] = this.box;
     // the box's three axes from its low corner (labelled after the points)
     ctx.lineWidth = 1;
-    ctx.font = FONT;
+    ctx.font = labelFont();
     ctx.textAlign = "center";
     this.labelBoxes = [];
     const o = P(lo[0], lo[1], lo[2]);
@@ -582,7 +588,7 @@ export class SpacePanel {
   label(text, x, y) {
     const ctx = this.ctx;
     ctx.save();
-    ctx.font = FONT;
+    ctx.font = labelFont();
     ctx.textAlign = "center";
     ctx.lineJoin = "round";
     ctx.lineWidth = 3;
