@@ -290,19 +290,22 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from depthlens.web.server import is_loopback, serve, url_of
+    from depthlens.errors import ConfigError
+    from depthlens.web.server import is_host_name, is_loopback, serve, url_of
 
     if not 1 <= args.port <= 65535:
-        from depthlens.errors import ConfigError
-
         raise ConfigError("--port", args.port, "a port number in [1, 65535]")
+    for name in args.allow_host:
+        if not is_host_name(name):
+            raise ConfigError("--allow-host", name, "a host name (letters, digits, '-' and "
+                              "'.') or an IP address, without scheme or port")
     if not is_loopback(args.host):
         print(f"depthlens: warning: serving on {args.host}, reachable from other machines; "
               "the playground has no login (the default --host 127.0.0.1 is this machine only)",
               file=sys.stderr)
     print(f"depthlens playground: {url_of(args.host, args.port)}  (Ctrl-C to stop)", flush=True)
     try:
-        serve(args.host, args.port, open_browser=args.open)
+        serve(args.host, args.port, open_browser=args.open, allow_hosts=args.allow_host)
     except KeyboardInterrupt:
         pass
     return 0
@@ -358,6 +361,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address to bind (default 127.0.0.1: this machine only)")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="also serve pages opened as http://NAME:PORT/ (repeatable; a machine "
+                        "name or LAN address students type); others are refused")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("datasets", help="list the datasets")
     p.set_defaults(func=cmd_datasets)

@@ -229,7 +229,9 @@ _DATASET_PARAMS = {
                                                     "n_out": st.integers(1, 60),
                                                     "n_series": st.integers(1, 100)}),
 }
-_INIT_VALUES = {"mode": st.sampled_from(["fan_in", "fan_out"]), "n_nonzero": st.integers(1, 30)}
+_INIT_VALUES = {"mode": st.sampled_from(["fan_in", "fan_out"]), "n_nonzero": st.integers(1, 30),
+                "gain": st.floats(0.01, 10.0), "low": st.floats(-10.0, -0.06),
+                "high": st.floats(0.06, 10.0)}  # gain > 0 and low < high, as Config checks
 _OPTIMIZER_PARAMS = {
     "sgd": st.one_of(
         st.fixed_dictionaries({}, optional={"momentum": _NUM, "dampening": st.floats(0, 1),
@@ -253,8 +255,15 @@ _HEADS = st.one_of(
     st.just((None, None)),
     st.tuples(st.just(None), st.sampled_from(["mse", "half_mse", "bce", "cross_entropy"])),
     st.tuples(st.sampled_from(sorted(ACTIVATIONS)), st.sampled_from(["mse", "half_mse"])),
-    st.tuples(st.sampled_from(sorted(ACTIVATIONS)), st.none()),
-    st.sampled_from([("sigmoid", "bce"), ("softmax", "cross_entropy"), ("softmax", None)]),
+    st.tuples(st.just("sigmoid"), st.none()),  # an output the derived loss takes
+    st.sampled_from([("sigmoid", "bce"), ("softmax", "cross_entropy")]),
+)
+
+_REGRESSION_HEADS = st.one_of(  # one target value: no class loss, no softmax
+    st.just((None, None)),
+    st.tuples(st.just(None), st.sampled_from(["mse", "half_mse"])),
+    st.tuples(st.sampled_from(sorted(set(ACTIVATIONS) - {"softmax"})),
+              st.sampled_from(["mse", "half_mse"])),
 )
 
 
@@ -265,9 +274,9 @@ def configs(draw: st.DrawFn) -> Config:
     fields: dict = {"dataset": dataset}
     if dataset in _DATASET_PARAMS:
         fields["dataset_params"] = draw(_DATASET_PARAMS[dataset])
-    fields["n_samples"] = draw(st.none() | st.integers(1, 100_000))
+    fields["n_samples"] = draw(st.none() | st.integers(20, 100_000))
     fields["noise"] = draw(st.floats(0.0, 0.8))
-    fields["train_ratio"] = draw(st.floats(0.0, 0.95, exclude_min=True))
+    fields["train_ratio"] = draw(st.floats(0.05, 0.95))  # leaves some samples to train on
     fields["target"] = draw(st.none() | st.text("abcxyz_0123456789.", min_size=1, max_size=8))
     if spec.n_features <= 2:
         pool = list(FEATURES) if spec.n_features == 2 else list(FEATURES_1D)
@@ -280,7 +289,8 @@ def configs(draw: st.DrawFn) -> Config:
                                              min_size=len(layers), max_size=len(layers)))
     else:
         fields["activation"] = draw(st.sampled_from(sorted(ACTIVATIONS)))
-    fields["output"], fields["loss"] = draw(_HEADS)
+    heads = _HEADS if spec.problem == "classification" else _REGRESSION_HEADS
+    fields["output"], fields["loss"] = draw(heads)
     init = draw(st.sampled_from(sorted(INITIALIZERS)))
     fields["init"] = init
     fields["init_params"] = {k: draw(_INIT_VALUES.get(k, _NUM)) for k in init_params(init)

@@ -32,11 +32,11 @@ def test_serve_binds_loopback_by_default_and_warns_for_other_hosts(monkeypatch, 
     calls = []
     monkeypatch.setattr(server, "serve", lambda *a, **k: calls.append((a, k)))
     assert cli.main(["serve"]) == 0
-    assert calls[-1] == (("127.0.0.1", 8000), {"open_browser": False})
+    assert calls[-1] == (("127.0.0.1", 8000), {"open_browser": False, "allow_hosts": []})
     out, err = capsys.readouterr()
     assert "http://127.0.0.1:8000/" in out and "warning" not in err
     assert cli.main(["serve", "--host", "0.0.0.0", "--port", "8123", "--open"]) == 0
-    assert calls[-1] == (("0.0.0.0", 8123), {"open_browser": True})
+    assert calls[-1] == (("0.0.0.0", 8123), {"open_browser": True, "allow_hosts": []})
     out, err = capsys.readouterr()
     assert "warning" in err and "0.0.0.0" in err and "other machines" in err
 

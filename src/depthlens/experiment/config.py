@@ -17,6 +17,7 @@ Derived choices, made when a field is left ``None``:
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
 import math
 import urllib.parse
@@ -25,9 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from depthlens.data import DATASETS, PREPROCESSORS, parse_features
+from depthlens.data import DATASETS, PREPROCESSORS, make_preprocessor, parse_features
+from depthlens.data.features import FEATURES, FEATURES_1D
 from depthlens.errors import ConfigError
 from depthlens.nn.activations import get_activation
+from depthlens.nn.initializers import check_params as check_init_params
 from depthlens.nn.initializers import init_name, init_params
 from depthlens.nn.losses import DEFAULT_OUTPUT, loss_name, make_head
 from depthlens.nn.optimizers import OPTIMIZERS, PRESETS, make_optimizer
@@ -259,6 +262,40 @@ def _params(name: str, value: Any) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in value.items()}
 
 
+def _check_optimizer_params(name: str, params: dict[str, Any]) -> None:
+    """The types of the optimizer's parameters, which its factory would coerce (``bool('no')``
+    is True, ``float('0.5')`` a number): a flag (nesterov, amsgrad, centered) must be a bool,
+    ``betas`` a pair of numbers, every other a number (not a bool, not a text). ``lr`` is the
+    Config's own field, never a parameter here. ConfigError naming ``optimizer_params.lr`` or
+    ``optimizer.<param>`` (as the factories name their ranges) otherwise; the ranges are the
+    factory's (``make_optimizer``)."""
+    if "lr" in params:
+        raise ConfigError("optimizer_params.lr", params["lr"],
+                          "no 'lr' among the optimizer's parameters: the learning rate is the "
+                          "Config's own field 'lr'")
+    key, _ = PRESETS.get(name, (name, {}))
+    defaults = {k: p.default for k, p in inspect.signature(OPTIMIZERS[key]).parameters.items()}
+    for k, v in params.items():
+        if k not in defaults:
+            continue  # make_optimizer names the unknown parameter with the allowed ones
+        default = defaults[k]
+        if isinstance(default, bool):
+            if not isinstance(v, bool):
+                raise ConfigError(f"optimizer.{k}", v, [True, False])
+        elif isinstance(default, tuple):
+            if not (isinstance(v, list | tuple) and len(v) == len(default)
+                    and all(_is_number(x) for x in v)):
+                raise ConfigError(f"optimizer.{k}", v,
+                                  f"a list of {len(default)} numbers in [0, 1)")
+        elif not _is_number(v):
+            raise ConfigError(f"optimizer.{k}", v, "a finite number")
+
+
+def _is_number(v: Any) -> bool:
+    """A real number (int or float, numpy's too), not a bool and not a text."""
+    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
+
+
 def _validate(cfg: Config) -> None:
     # data
     if not isinstance(cfg.dataset, str):
@@ -284,6 +321,21 @@ def _validate(cfg: Config) -> None:
         raise ConfigError("features", cfg.features, "a list of feature names")
     if not cfg.dataset.startswith(CSV_PREFIX):
         _set(cfg, "features", tuple(parse_features(list(cfg.features))))
+        spec = DATASETS[cfg.dataset]
+        default = Config.__dataclass_fields__["features"].default
+        if spec.n_features > 2 and cfg.features != default:
+            raise ConfigError("features", ",".join(cfg.features),
+                              f"the default for {cfg.dataset!r}: expansions apply to 1 or 2 "
+                              f"inputs, it has {spec.n_features}")
+        two_d = [f for f in cfg.features if FEATURES[f].uses_x2]
+        if spec.n_features == 1 and cfg.features != default and two_d:
+            raise ConfigError("features", two_d[0], f"for the 1-D dataset {cfg.dataset!r} a "
+                              f"feature of x1: {', '.join(FEATURES_1D)}")
+        n = cfg.n_samples if cfg.n_samples is not None else spec.n_samples
+        if spec.n_features <= 2 and math.floor(n * cfg.train_ratio) == 0:
+            raise ConfigError("train_ratio", cfg.train_ratio,
+                              f"a ratio that leaves some of the {n} samples for training "
+                              f"(at least {1 / n:g})")
     else:
         _set(cfg, "features", tuple(str(f) for f in cfg.features))
     prep = str(cfg.preprocessing).lower()
@@ -291,6 +343,12 @@ def _validate(cfg: Config) -> None:
         raise ConfigError("preprocessing", cfg.preprocessing, list(PREPROCESSORS))
     _set(cfg, "preprocessing", prep)
     _set(cfg, "preprocessing_params", _params("preprocessing_params", cfg.preprocessing_params))
+    try:  # unfitted, so cheap: its parameters are checked as the Session will build it
+        make_preprocessor(prep, **cfg.preprocessing_params)
+    except ConfigError as e:
+        if e.field == "preprocessing":
+            raise
+        raise ConfigError(f"preprocessing_params.{e.field}", e.value, e.allowed) from None
     # architecture
     layers = cfg.layers
     if isinstance(layers, str):
@@ -316,6 +374,19 @@ def _validate(cfg: Config) -> None:
         _set(cfg, "output", out if out == "softmax" else get_activation(out, "output").name)
     if cfg.loss is not None:
         make_head(cfg.output, cfg.loss)  # checks the pair
+    elif cfg.output is not None and not cfg.dataset.startswith(CSV_PREFIX):
+        # The loss will be derived from the problem (module docstring): the output must fit
+        # one of the losses it can be (bce or cross_entropy, by the class count; mse).
+        problem = DATASETS[cfg.dataset].problem
+        losses = ("mse",) if problem == "regression" else ("bce", "cross_entropy")
+        errors = []
+        for loss in losses:
+            try:
+                make_head(cfg.output, loss)
+            except ConfigError as e:
+                errors.append(e)
+        if len(errors) == len(losses):
+            raise errors[0]
     _set(cfg, "init", init_name(cfg.init))
     _set(cfg, "init_params", _params("init_params", cfg.init_params))
     allowed_init = init_params(cfg.init)
@@ -323,6 +394,16 @@ def _validate(cfg: Config) -> None:
         if k not in allowed_init:
             raise ConfigError(f"init_params.{k}", cfg.init_params[k],
                               f"a parameter of {cfg.init!r}: {sorted(allowed_init) or 'none'}")
+    if not cfg.dataset.startswith(CSV_PREFIX) and DATASETS[cfg.dataset].problem == "regression":
+        # a generated regression set has one target value: no class losses, and no softmax
+        # (over one unit it is always 1)
+        if cfg.loss in ("bce", "cross_entropy"):
+            raise ConfigError("loss", cfg.loss, ["mse", "half_mse"])
+        if cfg.output == "softmax":
+            raise ConfigError("output", cfg.output, "an output for one target value, not "
+                              "softmax (a softmax over one unit is always 1)")
+    # The values too, as building the network will check them (a gain of −1, NaN, a text).
+    check_init_params(cfg.init, cfg.init_params, prefix="init_params")
     if cfg.dtype not in DTYPES:
         raise ConfigError("dtype", cfg.dtype, DTYPES)
     # training
@@ -332,7 +413,8 @@ def _validate(cfg: Config) -> None:
     _set(cfg, "optimizer", name)
     _set(cfg, "lr", _float("lr", cfg.lr, 0.0, 100.0, low_open=True))
     _set(cfg, "optimizer_params", _params("optimizer_params", cfg.optimizer_params))
-    cfg.make_optimizer()  # checks every optimizer parameter
+    _check_optimizer_params(cfg.optimizer, cfg.optimizer_params)
+    cfg.make_optimizer()  # checks every optimizer parameter's range
     reg, rate = check_regularization(cfg.regularization, cfg.reg_rate)
     _set(cfg, "regularization", reg)
     _set(cfg, "reg_rate", rate)

@@ -219,11 +219,63 @@ def init_params(name: str) -> dict[str, Any]:
     return {p.name: p.default for p in list(sig.parameters.values())[2:]}
 
 
+MAX_INIT_VALUE = 1000.0
+"""The largest size a numeric initializer parameter may have (a gain, a std, a bound)."""
+_POSITIVE = frozenset({"gain"})
+_NON_NEGATIVE = frozenset({"std"})
+_WHOLE = frozenset({"n_nonzero"})
+
+
+def check_params(name: str, params: dict[str, Any], prefix: str = "init") -> dict[str, Any]:
+    """Check every parameter an initializer is given before anything is drawn: its name (one
+    of ``init_params(name)``) and its value — ``mode`` one of ``PARAM_CHOICES['mode']``;
+    ``gain`` a finite number in (0, MAX_INIT_VALUE]; ``std`` in [0, MAX_INIT_VALUE];
+    ``n_nonzero`` a whole number in [1, 100000]; the others (mean, bias, value, low, high)
+    finite numbers in [−MAX_INIT_VALUE, MAX_INIT_VALUE], with low < high. A bool or a text is
+    not a number. Returns the values as the initializer takes them (floats, an int, a name);
+    ConfigError naming ``<prefix>.<param>``, the value and what is allowed otherwise."""
+    key = init_name(name)
+    allowed = init_params(key)
+    out: dict[str, Any] = {}
+    for p, v in params.items():
+        field = f"{prefix}.{p}"
+        if p not in allowed:
+            raise ConfigError(field, v, f"a parameter of {key!r}: {sorted(allowed) or 'none'}")
+        if p in PARAM_CHOICES:
+            if not isinstance(v, str) or v not in PARAM_CHOICES[p]:
+                raise ConfigError(field, v, list(PARAM_CHOICES[p]))
+            out[p] = v
+            continue
+        if p in _WHOLE:
+            ok = (isinstance(v, int | float | np.number) and not isinstance(v, bool)
+                  and float(v).is_integer() and 1 <= v <= 100_000)
+            if not ok:
+                raise ConfigError(field, v, "a whole number in [1, 100000]")
+            out[p] = int(v)
+            continue
+        low = 0.0 if p in _POSITIVE | _NON_NEGATIVE else -MAX_INIT_VALUE
+        lo, hi = f"{'(' if p in _POSITIVE else '['}{low:g}", f"{MAX_INIT_VALUE:g}]"
+        ok = isinstance(v, int | float | np.number) and not isinstance(v, bool) and (
+            math.isfinite(float(v)) and (float(v) > low if p in _POSITIVE else float(v) >= low)
+            and float(v) <= MAX_INIT_VALUE)
+        if not ok:
+            raise ConfigError(field, v, f"a finite number in {lo}, {hi}")
+        out[p] = float(v)
+    if "low" in allowed or "high" in allowed:
+        low_v = out.get("low", allowed.get("low"))
+        high_v = out.get("high", allowed.get("high"))
+        if not low_v < high_v:
+            raise ConfigError(f"{prefix}.high", high_v, f"a number greater than "
+                              f"{prefix}.low = {low_v}")
+    return out
+
+
 def initialize(name: str, rng: np.random.Generator, shape: Shape,
                **params: Any) -> tuple[Array, Array]:
     """Draw (W, b) for a layer of ``shape`` = (out, in) with initializer ``name``.
 
-    Unknown keyword parameters raise ConfigError naming ``init.<param>``.
+    Unknown keyword parameters, or values ``check_params`` refuses, raise ConfigError naming
+    ``init.<param>``.
     """
     key = init_name(name)
     allowed = init_params(key)
@@ -232,4 +284,4 @@ def initialize(name: str, rng: np.random.Generator, shape: Shape,
             takes = sorted(allowed) or "none"
             raise ConfigError(f"init.{p}", params[p],
                               f"no such parameter for {key!r}; it takes {takes}")
-    return INITIALIZERS[key](rng, shape, **params)
+    return INITIALIZERS[key](rng, shape, **check_params(key, params))

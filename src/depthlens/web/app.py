@@ -13,7 +13,11 @@ Routes:
 
 Every response carries a Content-Security-Policy that allows nothing but this server, so the
 page works offline and cannot load anything from elsewhere; a websocket from a page of another
-origin is refused (a web site the user visits cannot drive the local server).
+origin is refused (a web site the user visits cannot drive the local server), and so is every
+request for a host name this server does not serve (DNS rebinding: :mod:`depthlens.web.guards`,
+which also caps every body). A refused socket is accepted and closed at once with a reason the
+page shows (1008 another origin or host, 1013 too many tabs). Every error a client gets is
+``{"field": ..., "message": ...}``, unknown routes and methods included.
 """
 
 from __future__ import annotations
@@ -31,11 +35,13 @@ from urllib.parse import urlsplit
 import starlette.websockets
 from fastapi import FastAPI, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from depthlens.errors import DepthlensError
 from depthlens.web import lab
+from depthlens.web.guards import BodyLimit, HostGuard, allowed_hosts
 from depthlens.web.live import LiveSession
 from depthlens.web.protocol import MAX_UPLOAD_BYTES
 from depthlens.web.services import Services
@@ -104,8 +110,10 @@ def find_session(sessions: set[LiveSession], session_id: str) -> LiveSession | N
     return None
 
 
-def create_app(limit_blas_threads: bool = True) -> FastAPI:
-    """The playground app. ``app.state.sessions`` holds the live sessions (one per tab);
+def create_app(limit_blas_threads: bool = True, hosts: frozenset[str] | None = None) -> FastAPI:
+    """The playground app, serving the host names ``hosts`` (default: the loopback names;
+    :func:`~depthlens.web.guards.allowed_hosts`). ``app.state.sessions`` holds the live
+    sessions (one per tab);
     ``app.state.services`` its interactive pool, panel registry and Lab lock
     (:class:`~depthlens.web.services.Services`), made when the app starts and shut down when it
     stops, so no two apps share them. The app is: the page and its static files, the Lab's
@@ -113,7 +121,10 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
     app = FastAPI(title="depthlens playground", docs_url=None, redoc_url=None,
                   openapi_url=None, lifespan=_lifespan(limit_blas_threads))
     app.state.sessions = set()
-    app.add_middleware(_SecurityHeaders)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(HostGuard, allowed=allowed_hosts() if hosts is None else hosts)
+    app.add_middleware(_SecurityHeaders)  # outermost: refusals carry the headers too
+    _add_error_shape(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(lab.router)
 
@@ -124,6 +135,28 @@ def create_app(limit_blas_threads: bool = True) -> FastAPI:
     _add_session_routes(app)
     _add_socket(app)
     return app
+
+
+def _add_error_shape(app: FastAPI) -> None:
+    """Unknown routes, wrong methods and bugs answer ``{field, message}`` too, not the
+    framework's texts (a bug is logged with its traceback: it is not the client's mistake)."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            message = f"nothing is served at {request.url.path[:80]!r}"
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed at {request.url.path[:80]!r}"
+        else:
+            message = "the request was refused"
+        return JSONResponse({"field": "path" if exc.status_code in (404, 405) else "request",
+                             "message": message}, exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, exc: Exception) -> JSONResponse:
+        # starlette raises exc again after this answer: the server logs it with its traceback
+        return JSONResponse({"field": "server", "message": "the server could not do this (a "
+                             "bug: it is in the server's log)"}, 500)
 
 
 def _lifespan(limit_blas_threads: bool) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
@@ -157,7 +190,7 @@ def _add_session_routes(app: FastAPI) -> None:
         live = find_session(app.state.sessions, session_id)
         data = await live.model_zip() if live is not None else None
         if data is None:
-            return Response("no such session", status_code=404, media_type="text/plain")
+            return JSONResponse({"field": "session", "message": "no such session"}, 404)
         return Response(data, media_type="application/zip", headers={
             "content-disposition": 'attachment; filename="depthlens-model.zip"'})
 
@@ -187,18 +220,22 @@ def _add_session_routes(app: FastAPI) -> None:
 
 def _add_socket(app: FastAPI) -> None:
     """The websocket of a tab: same origin only, at most MAX_SESSIONS at once; one LiveSession
-    for its life, gone (and its work stopped) when the tab closes."""
+    for its life, gone (and its work stopped) when the tab closes. A refused socket is accepted
+    and closed at once, so the page gets the reason (a handshake refused outright reaches a
+    page as a bare 1006)."""
 
     @app.websocket("/ws")
     async def playground_socket(websocket: WebSocket) -> None:
-        if not same_origin(websocket):
-            await websocket.close(code=1008, reason="cross-origin connection refused")
-            return
         sessions: set[LiveSession] = app.state.sessions
-        if len(sessions) >= MAX_SESSIONS:
-            await websocket.close(code=1013, reason=f"at most {MAX_SESSIONS} sessions at once")
-            return
+        refusal = None
+        if not same_origin(websocket):
+            refusal = (1008, "connection refused: the page comes from another site")
+        elif len(sessions) >= MAX_SESSIONS:
+            refusal = (1013, f"too many open tabs ({MAX_SESSIONS}): close one")
         await websocket.accept()
+        if refusal is not None:
+            await websocket.close(code=refusal[0], reason=refusal[1])
+            return
         live = LiveSession(websocket.send_text, websocket.send_bytes, app.state.services,
                            disconnect_errors=GONE)
         sessions.add(live)

@@ -23,9 +23,11 @@ Routes (JSON in, JSON out):
   each with its colour (the same table).
 
 A bad request is answered with ``{"field": ..., "message": ...}``: HTTP 422 when the request
-does not have the right shape or range (pydantic), 400 when a lab function refuses a value
-(:class:`~depthlens.errors.ConfigError`). The message names the field, the value and what is
-allowed. Work runs in a worker thread; network races run one at a time.
+does not have the right shape or range (pydantic) or nests deeper than
+:data:`~depthlens.web.protocol.MAX_JSON_DEPTH` (checked before it is parsed), 400 when a lab
+function refuses a value (:class:`~depthlens.errors.ConfigError`); its body is at most
+:data:`~depthlens.web.guards.MAX_LAB_BODY` bytes (413 otherwise). The message names the
+field, the value and what is allowed. Work runs in a worker thread; network races run one at a time.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from depthlens.lab.network_race import (
 )
 from depthlens.lab.race import Trajectory, optimizers_for, race_on_surface, race_table
 from depthlens.lab.surfaces import OPTIMIZER_ORDER, SURFACES, Surface
+from depthlens.web.guards import BodyError, check_depth
 
 GRID = 160
 """Cells per side of a surface's contour picture."""
@@ -135,7 +138,10 @@ class LabRoute(APIRoute):
 
         async def guarded(request: Request) -> Response:
             try:
+                check_depth(await request.body())  # the handler parses the same (cached) body
                 return await handler(request)
+            except BodyError as exc:
+                return _error(exc.field, exc.message, 422)
             except RequestValidationError as exc:
                 return _validation_response(exc)
             except ConfigError as exc:

@@ -39,6 +39,7 @@ from depthlens.data import DATASETS
 from depthlens.data.features import FEATURES, FEATURES_1D
 from depthlens.errors import ConfigError
 from depthlens.experiment.config import QUERY_GROUPS, Config
+from depthlens.nn.serialize import json_depth
 from depthlens.web.dataset_params import check_dataset_params
 
 MAX_HIDDEN_LAYERS = 10
@@ -49,6 +50,9 @@ MAX_EPOCHS_PER_FRAME = 1000
 MAX_STEP_COUNT = 1000
 MAX_PARAM = 1000.0
 MAX_MESSAGE_BYTES = 64 * 1024
+MAX_JSON_DEPTH = 32
+"""A socket message or a Lab request nested deeper is refused (before ``json.loads`` recurses
+on it: 5,000 levels are a RecursionError)."""
 MAX_TARGET_LOSS = 1e6
 MAX_UPLOAD_BYTES = 1024 * 1024
 MAX_POINTS_PER_MESSAGE = 200
@@ -186,16 +190,23 @@ def parse_message(text: str | bytes,
     if len(text) > MAX_MESSAGE_BYTES:
         raise ProtocolError("message", f"{len(text)} characters is more than the limit of "
                             f"{MAX_MESSAGE_BYTES}")
+    depth = json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ProtocolError("message", f"JSON nested {depth} deep is more than the "
+                            f"{MAX_JSON_DEPTH} levels allowed")
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ProtocolError("message", f"not valid JSON ({e.msg})") from None
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise ProtocolError("message", f"not valid JSON ({getattr(e, 'msg', e)})") from None
     if not isinstance(data, dict):
         raise ProtocolError("message", "a JSON object with a 'type' is expected")
     extra = extra or {}
     kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError("type", f"{_shown(kind)} is not allowed; expected a message type: "
+                            "one of " + ", ".join([*TYPES, *extra]))
     if kind not in TYPES and kind not in extra:
-        raise ProtocolError("type", f"{kind!r} is not allowed; expected one of "
+        raise ProtocolError("type", f"{_shown(kind)} is not allowed; expected one of "
                             + ", ".join([*TYPES, *extra]))
     try:
         if kind in extra:
@@ -205,7 +216,13 @@ def parse_message(text: str | bytes,
         err = e.errors()[0]
         loc = err["loc"] if kind in extra else err["loc"][1:]  # [0]: the union's tag
         field = str(loc[0]) if loc else "message"
-        raise ProtocolError(field, f"{err['msg']} (got {err.get('input')!r})") from None
+        raise ProtocolError(field, f"{err['msg']} (got {_shown(err.get('input'))})") from None
+
+
+def _shown(value: Any) -> str:
+    """``value`` as a message shows it: its repr, at most 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def config_of(message: ConfigMessage) -> tuple[Config, float | None, list[ConfigError]]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import threading
 import webbrowser
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -29,6 +31,21 @@ def is_loopback(host: str) -> bool:
             return False
 
 
+_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+def is_host_name(name: str) -> bool:
+    """True if ``name`` can be an ``--allow-host``: an IP address (IPv6 with or without
+    brackets) or a DNS name of letters, digits and hyphens between dots."""
+    try:
+        ipaddress.ip_address(name.strip("[]") if name.startswith("[") else name)
+        return True
+    except ValueError:
+        pass
+    labels = name.lower().rstrip(".").split(".")
+    return len(name) <= 253 and all(_LABEL.fullmatch(label) for label in labels)
+
+
 def url_of(host: str, port: int) -> str:
     """The address a browser on this machine opens for the server bound to ``host``."""
     if host in ("0.0.0.0", "::", ""):
@@ -47,24 +64,32 @@ def compress_frames(host: str) -> bool:
     return not is_loopback(host)
 
 
-def server_config(host: str, port: int, log_level: str = "warning") -> uvicorn.Config:
-    """The uvicorn Config of ``depthlens serve``: the app, messages of at most 1 MB, frames
-    compressed off loopback only (``compress_frames``)."""
+def server_config(host: str, port: int, log_level: str = "warning",
+                  allow_hosts: Iterable[str] = ()) -> uvicorn.Config:
+    """The uvicorn Config of ``depthlens serve``: the app serving the host names of
+    :func:`~depthlens.web.guards.allowed_hosts` (``host``, the loopback names and
+    ``allow_hosts``), messages of at most 1 MB, frames compressed off loopback only
+    (``compress_frames``), no proxy headers (nothing stands between the page and this server:
+    an ``X-Forwarded-For`` is a page's own words)."""
     import uvicorn
 
     from depthlens.web.app import create_app
+    from depthlens.web.guards import allowed_hosts
 
-    return uvicorn.Config(create_app(), host=host, port=port, log_level=log_level,
-                          ws_max_size=1 << 20, ws_per_message_deflate=compress_frames(host))
+    app = create_app(hosts=allowed_hosts(host, allow_hosts))
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level,
+                          ws_max_size=1 << 20, ws_per_message_deflate=compress_frames(host),
+                          proxy_headers=False, server_header=False)
 
 
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, open_browser: bool = False,
-          log_level: str = "warning") -> None:
+          log_level: str = "warning", allow_hosts: Iterable[str] = ()) -> None:
     """Serve the playground until Ctrl-C; with ``open_browser`` open it in the default browser
-    once the server is up."""
+    once the server is up. Pages opened by another host name than ``host``, the loopback names
+    and ``allow_hosts`` are refused (``server_config``)."""
     import uvicorn
 
-    server = uvicorn.Server(server_config(host, port, log_level))
+    server = uvicorn.Server(server_config(host, port, log_level, allow_hosts))
     if open_browser:
         def opener() -> None:
             while not server.started and not server.should_exit:

@@ -79,6 +79,9 @@ def label(field: str) -> str:
         return LABELS[field]
     group, dot, name = field.partition(".")
     if dot and group in PARAM_GROUPS:
+        if not name:  # {"optimizer_params": {"": 1}}: a parameter with an empty name
+            what = label(group.removesuffix("_params")).lower()
+            return f"{'An' if what[:1] in 'aeiou' else 'A'} {what} parameter with no name"
         words = f"{PARAM_GROUPS[group]}{name.replace('_', ' ')}"
         return words[0].upper() + words[1:]
     words = field.replace("_", " ")

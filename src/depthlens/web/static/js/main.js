@@ -185,6 +185,9 @@ class Playground {
       this._retry = 500;
       $("connection").textContent = "connected";
       $("connection").className = "connection ok";
+      $("connection").title = "connection to the depthlens server";
+      this.hideBanner("connection");
+      $("banner-reset").hidden = false;
       // The address bar holds the Config: restore it exactly (empty = the defaults). A Lab link
       // holds the Lab's settings, not a Config: then the Config this page had, or the defaults.
       const hash = location.hash.slice(1);
@@ -203,10 +206,22 @@ class Playground {
       if (text) this.onMessage(message);
       else this.onFrame(message);
     });
-    socket.addEventListener("close", () => {
-      $("connection").textContent = "disconnected: retrying…";
-      $("connection").className = "connection lost";
+    socket.addEventListener("close", (event) => {
       document.body.classList.remove("playing");
+      $("connection").className = "connection lost";
+      // The server's refusals carry a reason: 1008 this page's host or origin is not served
+      // (retrying cannot help), 1013 too many open tabs (try again now and then).
+      if (event.code === 1008 || event.code === 1013) {
+        const reason = event.reason || "the server refused the connection";
+        $("connection").textContent = event.code === 1008 ? "refused" : "refused: retrying…";
+        $("connection").title = reason;
+        this.showBanner("connection", `Not connected: ${reason}.`);
+        $("banner-reset").hidden = true; // nothing to reset without a session
+        if (event.code === 1008) return;
+        this._retry = 8000;
+      } else {
+        $("connection").textContent = "disconnected: retrying…";
+      }
       setTimeout(() => this.connect(), this._retry);
       this._retry = Math.min(this._retry * 2, 8000);
     });
