@@ -22,6 +22,7 @@ page shows (1008 another origin or host, 1013 too many tabs). Every error a clie
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import mimetypes
@@ -50,6 +51,10 @@ log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_SESSIONS = 32
+FIRST_MESSAGE_TIMEOUT = 20.0
+"""Seconds a new socket has to send its first message (a page sends its Config at once); one
+that stays silent is closed, so sockets opened and left idle cannot lock new tabs out. An app's
+own value is ``app.state.first_message_timeout``."""
 GONE: tuple[type[BaseException], ...] = tuple(
     e for e in (WebSocketDisconnect, OSError,
                 # a send after the page closed (newer starlette names it apart)
@@ -121,6 +126,7 @@ def create_app(limit_blas_threads: bool = True, hosts: frozenset[str] | None = N
     app = FastAPI(title="depthlens playground", docs_url=None, redoc_url=None,
                   openapi_url=None, lifespan=_lifespan(limit_blas_threads))
     app.state.sessions = set()
+    app.state.first_message_timeout = FIRST_MESSAGE_TIMEOUT
     app.add_middleware(BodyLimit)
     app.add_middleware(HostGuard, allowed=allowed_hosts() if hosts is None else hosts)
     app.add_middleware(_SecurityHeaders)  # outermost: refusals carry the headers too
@@ -241,8 +247,20 @@ def _add_socket(app: FastAPI) -> None:
         sessions.add(live)
         try:
             await live.start()
+            first = True
             while True:
-                message = await websocket.receive()
+                if first:  # a socket that never speaks must not keep a tab's slot
+                    try:
+                        message = await asyncio.wait_for(websocket.receive(),
+                                                         app.state.first_message_timeout)
+                    except TimeoutError:
+                        await websocket.close(code=1001, reason=(
+                            f"no message in {app.state.first_message_timeout:g} s: closed "
+                            "to free the place for another tab"))
+                        break
+                    first = False
+                else:
+                    message = await websocket.receive()
                 if message["type"] == "websocket.disconnect":
                     break
                 text = message.get("text")
