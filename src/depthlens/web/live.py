@@ -103,8 +103,34 @@ TRAIN_BUDGET = 0.012
 """At most this many seconds of training per frame at speed 'max' (a frame is 1/60 s)."""
 MIN_TRAIN_BUDGET = 0.002
 """At least this many: a big network's frame must still train."""
+STEP_SLICE = 0.05
+"""Seconds of training in one trip through the interactive pool for a ``step``: a long step
+(1,000 epochs of a big network) goes in slices, so other tabs' requests are served between
+them, and a step whose tab closed stops after the slice under way."""
 FRAME_MARGIN = 0.0025
 """Seconds of a frame interval left free for the jitter of a shared machine."""
+
+
+def step_slice(session: Session, unit: str, left: int, budget: float | None = None
+               ) -> tuple[int, DivergenceError | None]:
+    """Train up to ``left`` epochs (``unit`` 'epoch') or mini-batches ('batch') of
+    ``session``, at least one, stopping once ``budget`` seconds (STEP_SLICE) have gone by:
+    (how many were trained, the DivergenceError that stopped them or None)."""
+    budget = STEP_SLICE if budget is None else budget
+    start = time.perf_counter()
+    done = 0
+    try:
+        while done < left:
+            if unit == "epoch":
+                session.train_epoch()
+            else:
+                session.step()
+            done += 1
+            if time.perf_counter() - start >= budget:
+                break
+    except DivergenceError as e:
+        return done, e
+    return done, None
 
 
 def train_budget(overhead: float, interval: float = 1.0 / FPS) -> float:
@@ -563,26 +589,24 @@ class LiveSession:
         await self._status()
 
     async def _on_step(self, message: StepMessage) -> None:
+        """Train ``count`` epochs or batches, in slices of STEP_SLICE seconds (each one trip
+        through the interactive pool), then send the frame. The same updates as one call."""
         self.playing = False
         async with self.lock:
             session, view = self.session, self.view
             assert session is not None and view is not None
-
-            def work() -> tuple[bytes, DivergenceError | None]:
-                t = session.trainer
-                stepped = {"unit": message.unit, "count": message.count,
-                           "train_loss_before": t.evaluate(t.x, t.y, t.t)[0]}
-                try:
-                    for _ in range(message.count):
-                        if message.unit == "epoch":
-                            session.train_epoch()
-                        else:
-                            session.step()
-                except DivergenceError as e:
-                    return self._frame(session, view, stepped), e
-                return self._frame(session, view, stepped), None
-
-            frame, diverged = await self._interactive(work)
+            t = session.trainer
+            stepped = {"unit": message.unit, "count": message.count,
+                       "train_loss_before": await self._interactive(
+                           lambda: t.evaluate(t.x, t.y, t.t)[0])}
+            done, diverged = 0, None
+            while done < message.count and diverged is None:
+                n, diverged = await self._interactive(step_slice, session, message.unit,
+                                                      message.count - done)
+                done += n
+                if self.session is not session:  # the tab closed, or the session was rebuilt
+                    return
+            frame = await self._interactive(self._frame, session, view, stepped)
             await self.send_binary(frame)
             await self._send_panels()
             if diverged is not None:
