@@ -7,7 +7,6 @@ driven by Playwright). Helpers to wait for the page live in ``tests/web/pages.py
 from __future__ import annotations
 
 import shutil
-import socket
 import threading
 import time
 
@@ -18,19 +17,14 @@ from playwright.sync_api import sync_playwright
 
 from depthlens.web import create_app
 from tests.web.pages import ARGS, CHROMIUM
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.web.support import free_port
 
 
 @pytest.fixture(scope="module")
 def server():
     """(base URL, app) of a playground served on a free loopback port."""
     app = create_app()
-    port = _free_port()
+    port = free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

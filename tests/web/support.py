@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 from depthlens.web.frames import decode_frame
@@ -46,3 +47,10 @@ def open_session(ws: Any, query: str = "", greet: bool = True) -> tuple[dict, tu
     data = until(ws, "data")
     frame = until(ws, "frame")
     return state, data, frame
+
+
+def free_port() -> int:
+    """A free TCP port on loopback, for a server a test starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

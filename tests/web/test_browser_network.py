@@ -122,12 +122,18 @@ def test_resizing_the_window_lays_the_diagram_out_again(page: Page, server):
     assert narrow["box"][2] - narrow["box"][0] < wide["box"][2] - wide["box"][0]
 
 
-def test_an_edge_is_seen_midway_between_its_columns(page: Page, server):
+def _widest_with_a_known_edge(page: Page, server) -> tuple[float, float, list]:
+    """The 10×16 network at 1280×800 with EDGE's weight set to 3: that edge's middle (x, y in
+    the diagram) and its ends."""
     page.set_viewport_size({"width": 1280, "height": 800})
     load(page, server, WIDEST)
     layer, i, j = EDGE
     _set_weight(page, layer, i, j, 3.0)
-    x, y, ends = _edge_middle(page, layer, i, j)
+    return _edge_middle(page, layer, i, j)
+
+
+def test_an_edge_is_seen_midway_between_its_columns(page: Page, server):
+    x, y, ends = _widest_with_a_known_edge(page, server)
     box = page.evaluate(DIAGRAM)
     left, top = box["box"][:2]
     px, py = left + x, top + y
@@ -142,11 +148,7 @@ def test_an_edge_is_seen_midway_between_its_columns(page: Page, server):
 
 
 def test_the_network_png_is_redrawn_at_slide_resolution(page: Page, server):
-    page.set_viewport_size({"width": 1280, "height": 800})
-    load(page, server, WIDEST)
-    layer, i, j = EDGE
-    _set_weight(page, layer, i, j, 3.0)
-    x, y, _ = _edge_middle(page, layer, i, j)
+    x, y, _ = _widest_with_a_known_edge(page, server)
     width, height, side = page.evaluate(
         "() => { const g = window.depthlens.network.geometry; return [g.width, g.height, g.s]; }")
     with page.expect_download() as info:

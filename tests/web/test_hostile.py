@@ -32,6 +32,7 @@ from depthlens.web.guards import (
 )
 from depthlens.web.protocol import MAX_JSON_DEPTH, MAX_UPLOAD_BYTES, ProtocolError, parse_message
 from depthlens.web.server import is_host_name, server_config
+from tests.web.support import free_port
 
 JSON_HEADERS = {"content-type": "application/json"}
 
@@ -258,17 +259,11 @@ def test_the_cli_refuses_a_bad_allow_host(capsys):
     assert "--allow-host" in err and "http://teacher:8000" in err
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def real_server():
     """`depthlens serve`'s own Config (server_config) on a free loopback port, in a thread;
     it also serves the name ``teacher-pc`` (an --allow-host)."""
-    port = _free_port()
+    port = free_port()
     srv = uvicorn.Server(server_config("127.0.0.1", port, allow_hosts=["teacher-pc"]))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
