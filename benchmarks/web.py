@@ -388,8 +388,8 @@ WRAP = """() => {
     window.__bench.draws.push(performance.now() - t);
   };
   // the live panels the page opens by itself: the hidden space and the separability bars
-  for (const [k, name] of [[0, "space"], [1, "probes"]]) {
-    const panel = d.panels[k];
+  for (const name of ["space", "probes"]) {
+    const panel = d.panels.get(name); // the page's panels by name (main.js)
     const onPanel = panel.onPanel.bind(panel);
     panel.onPanel = (frame) => {
       const t = performance.now();
