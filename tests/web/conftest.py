@@ -7,8 +7,6 @@ driven by Playwright). Helpers to wait for the page live in ``tests/web/pages.py
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 
 import pytest
 import uvicorn
@@ -17,7 +15,7 @@ from playwright.sync_api import sync_playwright
 
 from depthlens.web import create_app
 from tests.web.pages import ARGS, CHROMIUM
-from tests.web.support import free_port
+from tests.web.support import free_port, serving
 
 
 @pytest.fixture(scope="module")
@@ -25,17 +23,8 @@ def server():
     """(base URL, app) of a playground served on a free loopback port."""
     app = create_app()
     port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the playground server did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}/", app
-    srv.should_exit = True
-    thread.join(10)
+    with serving(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")):
+        yield f"http://127.0.0.1:{port}/", app
 
 
 @pytest.fixture(scope="module")

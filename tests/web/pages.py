@@ -102,3 +102,17 @@ def on_screen(page, selector: str) -> bool:
 
 def overlap(a, b) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def step_until_the_lens_is_drawn(page: Page, server, epochs: int) -> None:
+    """Open the Playground link (seed 5), step ``epochs`` epochs and wait until the hidden
+    space, the player (its tab shown: a hidden player asks for nothing) and the bars drew."""
+    load(page, server, PLAYGROUND + "&seed=5")
+    for epoch in range(1, epochs + 1):
+        page.click("#step")
+        wait_drawn(page, epoch)
+    page.wait_for_function("() => window.depthlens.panels.get('space').drawn > 0",
+                           timeout=15_000)
+    page.click(".lens-tab[data-panel='player']")
+    page.wait_for_function("() => ['space', 'player', 'probes'].every((n) => "
+                           "window.depthlens.panels.get(n).drawn > 0)", timeout=15_000)

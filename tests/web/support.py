@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import threading
+import time
 from typing import Any
 
 from depthlens.web.frames import decode_frame
@@ -54,3 +57,25 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(config: Any):
+    """A uvicorn server of ``config`` (a ``uvicorn.Config``) running in a thread of this
+    process until the block ends; fails the test if it does not start within 20 s."""
+    import pytest
+    import uvicorn
+
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the server did not start")
+        time.sleep(0.02)
+    try:
+        yield srv
+    finally:
+        srv.should_exit = True
+        thread.join(10)

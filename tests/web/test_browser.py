@@ -23,6 +23,7 @@ from tests.web.pages import (
     load,
     page_state,
     point_on,
+    step_until_the_lens_is_drawn,
     wait_config,
     wait_drawn,
 )
@@ -312,17 +313,7 @@ def test_every_picture_downloads_as_a_png_at_slide_resolution(page, server):
     size: see test_browser_downloads.py for what is where in each), never a blank page."""
     from PIL import Image
 
-    load(page, server, PLAYGROUND + "&seed=5")
-    for epoch in (1, 2, 3):  # the loss chart draws lines between epochs
-        page.click("#step")
-        wait_drawn(page, epoch)
-    page.wait_for_function("() => window.depthlens.panels.get('space').drawn > 0",
-                           timeout=15_000)
-    page.click(".lens-tab[data-panel='player']")  # a hidden player asks for nothing
-    page.wait_for_function("() => window.depthlens.panels.get('space').drawn > 0 && "
-                           "window.depthlens.panels.get('player').drawn > 0", timeout=15_000)
-    page.wait_for_function("() => window.depthlens.panels.get('probes').drawn > 0",
-                           timeout=15_000)
+    step_until_the_lens_is_drawn(page, server, 3)  # the loss chart draws between epochs
     for button in ("export-png", "export-chart", "export-space", "export-player",
                    "export-network", "export-probes"):
         with page.expect_download() as info:

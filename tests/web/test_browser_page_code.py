@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import depthlens.web
-from tests.web.pages import PLAYGROUND, load, wait_drawn
+from tests.web.pages import PLAYGROUND, load, step_until_the_lens_is_drawn
 
 STATIC = Path(depthlens.web.__file__).parent / "static"
 SCRIPTS = {p.name: p.read_text() for p in sorted((STATIC / "js").glob("*.js"))}
@@ -125,15 +125,7 @@ def _rgb(png: bytes) -> np.ndarray:
 
 
 def test_each_panels_download_is_that_panels_picture(page, server):
-    load(page, server, PLAYGROUND + "&seed=5")
-    for epoch in (1, 2):
-        page.click("#step")
-        wait_drawn(page, epoch)
-    page.wait_for_function("() => window.depthlens.panels.get('space').drawn > 0",
-                           timeout=15_000)
-    page.click(".lens-tab[data-panel='player']")  # a hidden player asks for nothing
-    page.wait_for_function("() => ['space', 'player', 'probes'].every((n) => "
-                           "window.depthlens.panels.get(n).drawn > 0)", timeout=15_000)
+    step_until_the_lens_is_drawn(page, server, 2)
     which = page.evaluate("""() => {
         const p = window.depthlens.panels;
         const probes = p.get('probes').picture();

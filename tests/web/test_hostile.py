@@ -9,11 +9,8 @@ import http.client
 import json
 import logging
 import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 import websockets
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
@@ -32,7 +29,7 @@ from depthlens.web.guards import (
 )
 from depthlens.web.protocol import MAX_JSON_DEPTH, MAX_UPLOAD_BYTES, ProtocolError, parse_message
 from depthlens.web.server import is_host_name, server_config
-from tests.web.support import free_port
+from tests.web.support import free_port, serving
 
 JSON_HEADERS = {"content-type": "application/json"}
 
@@ -264,17 +261,8 @@ def real_server():
     """`depthlens serve`'s own Config (server_config) on a free loopback port, in a thread;
     it also serves the name ``teacher-pc`` (an --allow-host)."""
     port = free_port()
-    srv = uvicorn.Server(server_config("127.0.0.1", port, allow_hosts=["teacher-pc"]))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the server did not start")
-        time.sleep(0.02)
-    yield port, srv.config.loaded_app
-    srv.should_exit = True
-    thread.join(10)
+    with serving(server_config("127.0.0.1", port, allow_hosts=["teacher-pc"])) as srv:
+        yield port, srv.config.loaded_app
 
 
 class _Answer:
