@@ -26,7 +26,14 @@ from typing import Any
 
 import numpy as np
 
-from depthlens.data import DATASETS, PREPROCESSORS, make_preprocessor, parse_features
+from depthlens.data import (
+    DATASETS,
+    PREPROCESSORS,
+    make_dataset,
+    make_preprocessor,
+    parse_features,
+)
+from depthlens.data.dataset import Dataset
 from depthlens.data.features import FEATURES, FEATURES_1D
 from depthlens.errors import ConfigError
 from depthlens.nn.activations import get_activation
@@ -296,6 +303,23 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
 
 
+PARAM_CHECK_SAMPLES = 24
+"""Samples drawn to check a dataset's own parameters: the generator checks them first."""
+
+
+def _sample_dataset(name: str, params: dict[str, Any]) -> Dataset:
+    """A few samples of a generated dataset: its problem and class count for these ``params``.
+
+    Refuses a dataset parameter its generator would refuse (``tiles`` 0 for checkerboard) as
+    ``dataset_params.<name>``: the generator's own checks are the single source of the ranges.
+    """
+    try:
+        return make_dataset(name, n_samples=PARAM_CHECK_SAMPLES, **params)
+    except ConfigError as e:
+        field = e.field if e.field.startswith("dataset_params.") else f"dataset_params.{e.field}"
+        raise ConfigError(field, e.value, e.allowed) from None
+
+
 def _validate(cfg: Config) -> None:
     # data
     if not isinstance(cfg.dataset, str):
@@ -312,6 +336,8 @@ def _validate(cfg: Config) -> None:
             if k not in allowed:
                 raise ConfigError(f"dataset_params.{k}", cfg.dataset_params[k],
                                   f"a parameter of {cfg.dataset!r}: {sorted(allowed) or 'none'}")
+        if cfg.dataset_params:
+            _sample_dataset(cfg.dataset, cfg.dataset_params)
     if cfg.target is not None and not isinstance(cfg.target, str):
         raise ConfigError("target", cfg.target, "a CSV column name")
     _set(cfg, "train_ratio", _float("train_ratio", cfg.train_ratio, 0.0, 0.95, low_open=True))
@@ -336,6 +362,12 @@ def _validate(cfg: Config) -> None:
             raise ConfigError("train_ratio", cfg.train_ratio,
                               f"a ratio that leaves some of the {n} samples for training "
                               f"(at least {1 / n:g})")
+        if cfg.dataset == "sequence":  # split by whole series (split_groups)
+            g = min(int(cfg.dataset_params.get("n_series", spec.params["n_series"])), n)
+            if math.floor(g * cfg.train_ratio) == 0:
+                raise ConfigError("train_ratio", cfg.train_ratio,
+                                  f"a ratio that leaves some of the {g} series for training "
+                                  f"(at least {1 / g:g})")
     else:
         _set(cfg, "features", tuple(str(f) for f in cfg.features))
     prep = str(cfg.preprocessing).lower()
@@ -375,18 +407,10 @@ def _validate(cfg: Config) -> None:
     if cfg.loss is not None:
         make_head(cfg.output, cfg.loss)  # checks the pair
     elif cfg.output is not None and not cfg.dataset.startswith(CSV_PREFIX):
-        # The loss will be derived from the problem (module docstring): the output must fit
-        # one of the losses it can be (bce or cross_entropy, by the class count; mse).
-        problem = DATASETS[cfg.dataset].problem
-        losses = ("mse",) if problem == "regression" else ("bce", "cross_entropy")
-        errors = []
-        for loss in losses:
-            try:
-                make_head(cfg.output, loss)
-            except ConfigError as e:
-                errors.append(e)
-        if len(errors) == len(losses):
-            raise errors[0]
+        # The loss will be derived from the problem and the class count (module docstring):
+        # the output must fit it (sigmoid is refused on three classes, where it is softmax).
+        sample = _sample_dataset(cfg.dataset, cfg.dataset_params)
+        cfg.resolved_loss(sample.problem, sample.n_classes)
     _set(cfg, "init", init_name(cfg.init))
     _set(cfg, "init_params", _params("init_params", cfg.init_params))
     allowed_init = init_params(cfg.init)

@@ -223,6 +223,10 @@ class Optimizer:
         return f"{self.name}({args})"
 
 
+EPS_RULE = "a number > 0 (it keeps the step finite where a gradient is 0)"
+"""What every adaptive rule asks of ``eps``: with 0, a zero gradient makes a step 0/0."""
+
+
 def _check(name: str, value: Any, ok: bool, allowed: str) -> None:
     if not ok:
         raise ConfigError(f"optimizer.{name}", value, allowed)
@@ -268,7 +272,7 @@ def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
     _check("lr_decay", lr_decay, h["lr_decay"] >= 0, "a number ≥ 0")
     _check("initial_accumulator_value", initial_accumulator_value,
            h["initial_accumulator_value"] >= 0, "a number ≥ 0")
-    _check("eps", eps, h["eps"] >= 0, "a number ≥ 0")
+    _check("eps", eps, h["eps"] > 0, EPS_RULE)
     return Optimizer("adagrad", h)
 
 
@@ -279,7 +283,7 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_dec
     h.update(alpha=_number("alpha", alpha), eps=_number("eps", eps),
              momentum=_number("momentum", momentum), centered=bool(centered))
     _check("alpha", alpha, 0 <= h["alpha"] < 1, "a number in [0, 1)")
-    _check("eps", eps, h["eps"] >= 0, "a number ≥ 0")
+    _check("eps", eps, h["eps"] > 0, EPS_RULE)
     _check("momentum", momentum, h["momentum"] >= 0, "a number ≥ 0")
     return Optimizer("rmsprop", h)
 
@@ -290,7 +294,7 @@ def adadelta(lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
     h = _common(lr, weight_decay)
     h.update(rho=_number("rho", rho), eps=_number("eps", eps))
     _check("rho", rho, 0 <= h["rho"] <= 1, "a number in [0, 1]")
-    _check("eps", eps, h["eps"] >= 0, "a number ≥ 0")
+    _check("eps", eps, h["eps"] > 0, EPS_RULE)
     return Optimizer("adadelta", h)
 
 
@@ -303,7 +307,7 @@ def _adam_like(name: str, lr: float, betas: tuple[float, float] | list[float], e
         raise ConfigError("optimizer.betas", betas, "a pair of numbers in [0, 1)") from None
     _check("betas", betas, 0 <= b1 < 1 and 0 <= b2 < 1, "a pair of numbers in [0, 1)")
     h.update(betas=(b1, b2), eps=_number("eps", eps), amsgrad=bool(amsgrad))
-    _check("eps", eps, h["eps"] >= 0, "a number ≥ 0")
+    _check("eps", eps, h["eps"] > 0, EPS_RULE)
     return Optimizer(name, h)
 
 
