@@ -222,12 +222,12 @@ _DATASET_PARAMS = {
     "checkerboard": st.fixed_dictionaries({}, optional={"tiles": st.integers(2, 12)}),
     "spirals": st.fixed_dictionaries({}, optional={"k": st.integers(3, 10)}),
     "rings": st.fixed_dictionaries({}, optional={"k": st.integers(2, 10)}),
-    "line-sign": st.fixed_dictionaries({}, optional={"band": st.floats(0.0, 3.0)}),
+    "line-sign": st.fixed_dictionaries({}, optional={"band": st.floats(0.05, 3.0)}),
     "line-fn": st.fixed_dictionaries(
         {}, optional={"fn": st.sampled_from(["sin", "abs", "cubic", "step"])}),
     "sequence": st.fixed_dictionaries({}, optional={"n_in": st.integers(1, 60),
                                                     "n_out": st.integers(1, 60),
-                                                    "n_series": st.integers(1, 100)}),
+                                                    "n_series": st.integers(20, 100)}),
 }
 _INIT_VALUES = {"mode": st.sampled_from(["fan_in", "fan_out"]), "n_nonzero": st.integers(1, 30),
                 "gain": st.floats(0.01, 10.0), "low": st.floats(-10.0, -0.06),
@@ -241,13 +241,14 @@ _OPTIMIZER_PARAMS = {
     "adam": st.fixed_dictionaries({}, optional={
         "betas": st.tuples(st.floats(0, 0.999), st.floats(0, 0.999)).map(list)
         | st.tuples(st.floats(0, 0.999), st.floats(0, 0.999)),
-        "eps": st.floats(0, 1e-3), "weight_decay": _NUM, "amsgrad": st.booleans()}),
+        "eps": st.floats(1e-12, 1e-3), "weight_decay": _NUM, "amsgrad": st.booleans()}),
     "adamw": st.fixed_dictionaries({}, optional={"weight_decay": _NUM, "amsgrad": st.booleans()}),
     "rmsprop": st.fixed_dictionaries({}, optional={"alpha": st.floats(0, 0.999),
                                                    "momentum": _NUM, "centered": st.booleans()}),
     "adagrad": st.fixed_dictionaries({}, optional={"lr_decay": _NUM,
                                                    "initial_accumulator_value": _NUM}),
-    "adadelta": st.fixed_dictionaries({}, optional={"rho": st.floats(0, 1), "eps": _NUM}),
+    "adadelta": st.fixed_dictionaries({}, optional={"rho": st.floats(0, 1),
+                                                    "eps": st.floats(1e-12, 10.0)}),
     "momentum": st.just({}),
     "nesterov": st.just({}),
 }
@@ -255,7 +256,7 @@ _HEADS = st.one_of(
     st.just((None, None)),
     st.tuples(st.just(None), st.sampled_from(["mse", "half_mse", "bce", "cross_entropy"])),
     st.tuples(st.sampled_from(sorted(ACTIVATIONS)), st.sampled_from(["mse", "half_mse"])),
-    st.tuples(st.just("sigmoid"), st.none()),  # an output the derived loss takes
+    st.tuples(st.sampled_from(["sigmoid", "softmax"]), st.none()),  # the loss: bce, ce
     st.sampled_from([("sigmoid", "bce"), ("softmax", "cross_entropy")]),
 )
 

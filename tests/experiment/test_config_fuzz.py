@@ -151,6 +151,12 @@ def test_a_config_is_refused_or_trains_five_epochs(fields):
     ({"optimizer": "adam", "optimizer_params": {"amsgrad": "no"}}, "optimizer.amsgrad"),
     ({"optimizer_params": {"momentum": "0.5"}}, "optimizer.momentum"),
     ({"optimizer": "adagrad", "optimizer_params": {"eps": 0.0}}, "optimizer.eps"),
+    ({"dataset": "checkerboard", "dataset_params": {"tiles": 0.0}}, "dataset_params.tiles"),
+    ({"dataset": "line-sign", "dataset_params": {"band": 0}}, "dataset_params.band"),
+    ({"dataset": "sequence", "train_ratio": 0.01}, "train_ratio"),
+    ({"dataset": "sequence", "dataset_params": {"n_series": 3}, "train_ratio": 0.3},
+     "train_ratio"),
+    ({"dataset": "circle", "output": "tanh"}, "output"),
     ({"optimizer": "adam", "optimizer_params": {"eps": 0}}, "optimizer.eps"),
     ({"preprocessing": "pca", "preprocessing_params": {"n_components": "all"}},
      "preprocessing_params.n_components"),
@@ -160,3 +166,12 @@ def test_values_that_crashed_the_build_are_refused_by_config_naming_them(fields,
         Config(**fields)
     assert err.value.field == field
     assert str(err.value).startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize(("dataset", "output", "loss"), [
+    ("spirals", "sigmoid", "bce"), ("circle", "softmax", "cross_entropy"),
+    ("circle", None, "bce"), ("spirals", None, "cross_entropy")])
+def test_an_output_without_a_loss_takes_the_loss_it_is_made_for(dataset, output, loss):
+    session = Session(Config(dataset=dataset, n_samples=60, output=output))
+    assert session.loss == loss
+    assert np.isfinite(session.run(2).train_loss).all()

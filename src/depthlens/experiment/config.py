@@ -9,7 +9,8 @@ data, the train/test split, the initial weights and the batch order. So changing
 does not change the data or the initial weights, and Reset with the same seed is the same run.
 
 Derived choices, made when a field is left ``None``:
-- ``loss``: 'bce' for two classes, 'cross_entropy' for more, 'mse' for regression;
+- ``loss``: the one an ``output`` of sigmoid or softmax is made for ('bce', 'cross_entropy');
+  else 'bce' for two classes, 'cross_entropy' for more, 'mse' for regression;
   Playground's own head is ``loss='half_mse', output='tanh'``.
 - ``output``: the loss's natural output (sigmoid, softmax, linear; tanh for half_mse).
 """
@@ -110,6 +111,8 @@ class Config:
         if loss is None:
             if problem == "regression":
                 loss = "mse"
+            elif self.output in ("sigmoid", "softmax"):
+                loss = "bce" if self.output == "sigmoid" else "cross_entropy"
             else:
                 loss = "bce" if n_classes <= 2 else "cross_entropy"
         output = self.output or DEFAULT_OUTPUT[loss]
@@ -407,8 +410,8 @@ def _validate(cfg: Config) -> None:
     if cfg.loss is not None:
         make_head(cfg.output, cfg.loss)  # checks the pair
     elif cfg.output is not None and not cfg.dataset.startswith(CSV_PREFIX):
-        # The loss will be derived from the problem and the class count (module docstring):
-        # the output must fit it (sigmoid is refused on three classes, where it is softmax).
+        # The loss will be derived from the output, the problem and the class count (module
+        # docstring): the output must fit it (tanh on classes fits neither bce nor softmax's).
         sample = _sample_dataset(cfg.dataset, cfg.dataset_params)
         cfg.resolved_loss(sample.problem, sample.n_classes)
     _set(cfg, "init", init_name(cfg.init))
