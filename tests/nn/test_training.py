@@ -149,6 +149,34 @@ def test_epoch_finishes_the_current_epoch_and_fit_counts_epochs():
     assert tr.steps_done == 15 and tr.epochs_done == 3
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])  # sgd: one compiled call; adam: step by step
+@pytest.mark.parametrize("parts", [(1, 2, 3, 100), (5, 5, 5, 5, 5), (1000,)])
+def test_an_epoch_trained_in_parts_is_the_epoch(backend, optimizer, parts):
+    whole = trainer(classifier(backend=backend), optimizer=make_optimizer(optimizer, lr=0.05),
+                    batch_size=8, seed=3)
+    split = copy.deepcopy(whole)
+    for _ in range(2):
+        whole.epoch()
+    ended = []
+    for _ in range(2):
+        for k in parts:
+            ended.append(split.train_steps(k))
+            if ended[-1]:
+                break
+    assert ended.count(True) == 2 and split.epochs_done == 2  # 200 rows / 8 = 25 steps
+    assert split.steps_done == whole.steps_done == 50
+    np.testing.assert_array_equal(split.net.params, whole.net.params)
+    assert split.history.to_csv() == whole.history.to_csv()
+
+
+def test_train_steps_stops_at_the_end_of_the_epoch():
+    tr = trainer(batch_size=8)
+    assert tr.train_steps(24) is False and tr.steps_done == 24 and tr.epochs_done == 0
+    assert tr.train_steps(10) is True and tr.steps_done == 25 and tr.epochs_done == 1
+    assert tr.train_steps(1) is False and tr.steps_done == 26  # the next epoch begins
+
+
 def test_history_columns_have_one_row_per_epoch():
     x, y = circle_data(60)
     xt, yt = circle_data(40, seed=9)

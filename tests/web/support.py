@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from depthlens.web.frames import decode_frame
@@ -34,6 +35,16 @@ def until(ws: Any, kind: str, limit: int = 50) -> Any:
             return payload
         seen.append(name)
     raise AssertionError(f"no {kind!r} message among {seen}")
+
+
+def until_true(check: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Wait until ``check()`` is true; AssertionError after ``seconds`` (a generous bound on
+    what should take a fraction of a second, not a timing test)."""
+    end = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > end:
+            raise AssertionError(f"not true within {seconds:g} s")
+        time.sleep(0.02)
 
 
 def send(ws: Any, **message: Any) -> None:

@@ -499,3 +499,20 @@ def test_plus_one_batch_says_which_batch_it_reached_and_what_changed(page, serve
     page.click("#step")  # an epoch step: the batch line goes (it spoke of another step)
     page.wait_for_function("() => window.depthlens.frame.header.epoch === 1", timeout=10_000)
     page.wait_for_function("() => document.getElementById('batch-info').hidden", timeout=5_000)
+
+
+def test_a_step_cut_at_its_time_limit_says_what_it_trained(page, server, monkeypatch):
+    from depthlens.web import live
+
+    monkeypatch.setattr(live, "STEP_SECONDS", 0.3)
+    load(page, server, "layers=16,16,16,16,16,16,16,16,16,16&n_samples=2000&batch_size=1"
+         "&epochs=0")
+    page.evaluate("() => window.depthlens.send({type: 'step', unit: 'epoch', count: 1000})")
+    page.wait_for_function("() => window.depthlens.frame?.header.stepped?.cut === 'time'",
+                           timeout=20_000)
+    stepped = page.evaluate("() => window.depthlens.frame.header.stepped")
+    assert 0 <= stepped["done"] < 1000
+    text = page.inner_text("#batch-info")
+    assert text == (f"trained {stepped['done']} of 1000 epochs: a step stops after 0.3 s so "
+                    "that other tabs get their turn")  # the limit the server said in hello
+    assert page.locator("#batch-info").is_visible()

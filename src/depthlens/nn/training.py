@@ -306,13 +306,24 @@ class Trainer:
 
     def epoch(self) -> dict[str, float]:
         """Train to the end of the current epoch (a whole one if none is under way)."""
-        self.step()
-        fused = self._fused() if self._cursor < self._n else None
-        if fused is not None:
-            self._fused_steps(fused, self._n)
-        while self._cursor < self._n:
-            self.step()
+        self.train_steps(self._n)  # an epoch has at most n mini-batches
         return self.history.last()
+
+    def train_steps(self, max_steps: int) -> bool:
+        """Train up to ``max_steps`` (≥ 1) mini-batches of the current epoch (one is started
+        if none is under way), never past its end: True when the epoch ended (its history row
+        recorded). A caller bounded by time trains an epoch in parts this way; the updates are
+        the same as :meth:`epoch`'s (whose steps run as one compiled call where they can)."""
+        self.step()
+        left = int(max_steps) - 1
+        fused = self._fused() if left > 0 and self._cursor < self._n else None
+        if fused is not None:
+            self._fused_steps(fused, left)
+        else:
+            while left > 0 and self._cursor < self._n:
+                self.step()
+                left -= 1
+        return self._cursor >= self._n
 
     def _fused(self) -> tuple | None:
         """The optimizer's fused form (``Optimizer.fused_sgd``) when steps can run as one

@@ -245,33 +245,60 @@ def _add_socket(app: FastAPI) -> None:
         live = LiveSession(websocket.send_text, websocket.send_bytes, app.state.services,
                            disconnect_errors=GONE)
         sessions.add(live)
+        reader: asyncio.Task[None] | None = None
         try:
             await live.start()
-            first = True
-            while True:
-                if first:  # a socket that never speaks must not keep a tab's slot
-                    try:
-                        message = await asyncio.wait_for(websocket.receive(),
-                                                         app.state.first_message_timeout)
-                    except TimeoutError:
-                        await websocket.close(code=1001, reason=(
-                            f"no message in {app.state.first_message_timeout:g} s: closed "
-                            "to free the place for another tab"))
-                        break
-                    first = False
-                else:
-                    message = await websocket.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                text = message.get("text")
-                await live.handle(text if text is not None else message.get("bytes") or b"")
+            inbox: asyncio.Queue[object] = asyncio.Queue(INBOX)
+            reader = asyncio.create_task(
+                _read(websocket, live, inbox, app.state.first_message_timeout))
+            while (message := await inbox.get()) is not None and not live.closing:
+                await live.answer(message)
         except WebSocketDisconnect:
             pass
         except RuntimeError:  # sending on a socket the page just closed
             log.debug("websocket closed while sending", exc_info=True)
         finally:  # no await here: this also runs when the task is being cancelled
+            if reader is not None:
+                reader.cancel()
             sessions.discard(live)
             live.close()
+
+
+INBOX = 16
+"""Messages of a tab read and not yet answered; beyond, the reader waits (and the socket's own
+flow control holds the page back)."""
+
+
+async def _read(websocket: WebSocket, live: LiveSession, inbox: asyncio.Queue[object],
+                first_timeout: float) -> None:
+    """Read a tab's messages as they come, each through ``live.read`` (so a newer one can
+    supersede a step under way), into ``inbox``; when the socket closes, or stays silent
+    ``first_timeout`` seconds from the start (it must not keep a tab's place), set
+    ``live.closing`` (work under way stops) and put None."""
+    try:
+        first = True
+        while True:
+            if first:
+                try:
+                    message = await asyncio.wait_for(websocket.receive(), first_timeout)
+                except TimeoutError:
+                    await websocket.close(code=1001, reason=(
+                        f"no message in {first_timeout:g} s: closed to free the place for "
+                        "another tab"))
+                    break
+                first = False
+            else:
+                message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            await inbox.put(live.read(text if text is not None else message.get("bytes") or b""))
+    except (WebSocketDisconnect, RuntimeError):  # gone, or closed while we read
+        pass
+    finally:
+        live.closing = True
+        with contextlib.suppress(asyncio.QueueFull):  # full: the answering loop sees closing
+            inbox.put_nowait(None)
 
 
 def _too_large(size: int) -> JSONResponse:

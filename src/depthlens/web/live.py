@@ -23,7 +23,8 @@ Server → page messages:
   the nine feature maps, when the data changes) and ``frame`` (epoch, steps, the ``batch``
   position (``batch_position``), new history rows, current losses, weights and biases, the
   output map and every node's map; a frame answering a ``step`` also has ``stepped``: unit,
-  count and the training loss before and after).
+  count, ``done`` (how many were trained), ``cut`` (None; 'time' after STEP_SECONDS;
+  'superseded' by a newer message) and the training loss before and after).
 
 Panels (``panels``: the hidden space, probes, gradients, the operation player, the backprop
 stepper) answer their own messages with a binary frame of their kind; live ones are re-sent
@@ -32,7 +33,10 @@ CSV: ``userdata``) replaces the Config's generated data until another dataset is
 
 Steps, edits and panel requests run on the app's own small thread pool (``Services.pool``,
 given with the app's panel registry at construction), so a click is not queued behind the
-training chunks of every other tab.
+training chunks of every other tab. A step goes through it in slices of STEP_SLICE seconds and
+stops after STEP_SECONDS, when a newer message supersedes it or when the tab closes: the
+socket's reader (``app``) ``read``s each message as it arrives, while an earlier one is still
+being answered, and sets ``closing`` when the page goes.
 
 Every state change happens under one asyncio lock, so a frame never mixes two networks and an
 edit lands between two chunks (within one frame's time) even while training; the one exception
@@ -105,27 +109,52 @@ MIN_TRAIN_BUDGET = 0.002
 """At least this many: a big network's frame must still train."""
 STEP_SLICE = 0.05
 """Seconds of training in one trip through the interactive pool for a ``step``: a long step
-(1,000 epochs of a big network) goes in slices, so other tabs' requests are served between
-them, and a step whose tab closed stops after the slice under way."""
+(1,000 epochs of a big network) goes in slices, within an epoch if need be, so other tabs'
+requests are served between them, and a step whose tab closed stops after the slice under
+way."""
+STEP_SECONDS = 5.0
+"""A step trains for at most this long (the heaviest the limits allow, 1,000 epochs of a
+10 × 16 network at batch 1 on 5,000 points, would take minutes); its frame says how much it
+trained (``stepped.done``, ``stepped.cut``)."""
+CHUNK_SECONDS = 0.1
+"""While playing at a fixed speed, a frame trains its epochs or this long, whichever ends
+first (at least one epoch): 1,000 epochs a frame of a big network would hold a worker for
+minutes. The frames' epoch numbers show the pace actually reached."""
+SUPERSEDING = frozenset({"pause", "play", "reset", "regenerate", "config", "edit", "points"})
+"""Messages that stop a step under way at its next slice (``stepped.cut`` 'superseded'): what
+the page sends when the user changes the training. A newer ``step`` does not: each click
+counts."""
 FRAME_MARGIN = 0.0025
 """Seconds of a frame interval left free for the jitter of a shared machine."""
 
 
 def step_slice(session: Session, unit: str, left: int, budget: float | None = None
                ) -> tuple[int, DivergenceError | None]:
-    """Train up to ``left`` epochs (``unit`` 'epoch') or mini-batches ('batch') of
-    ``session``, at least one, stopping once ``budget`` seconds (STEP_SLICE) have gone by:
-    (how many were trained, the DivergenceError that stopped them or None)."""
+    """Train towards ``left`` epochs (``unit`` 'epoch': each to the end of the epoch under
+    way, as ``Session.train_epoch``) or mini-batches ('batch') of ``session``, at least one
+    mini-batch, stopping once ``budget`` seconds (STEP_SLICE) have gone by, within an epoch if
+    need be (the next slice goes on from there: ``Trainer.train_steps``; the updates are the
+    same as in one call): (how many epochs or batches were completed, the DivergenceError
+    that stopped them or None).
+
+    An epoch goes in parts of k mini-batches, k chosen from the last part's time per
+    mini-batch so that a part takes about a quarter of the budget: a small network's epoch
+    is one compiled call, a 10 × 16 network's at batch 1 (110 ms) is cut into slices."""
     budget = STEP_SLICE if budget is None else budget
+    trainer = session.trainer
     start = time.perf_counter()
-    done = 0
+    done, part = 0, 1
     try:
         while done < left:
             if unit == "epoch":
-                session.train_epoch()
+                began, steps = time.perf_counter(), trainer.steps_done
+                if trainer.train_steps(part):
+                    done += 1
+                each = (time.perf_counter() - began) / max(trainer.steps_done - steps, 1)
+                part = int(min(max(budget / 4 / max(each, 1e-7), 1), 1 << 20))
             else:
                 session.step()
-            done += 1
+                done += 1
             if time.perf_counter() - start >= budget:
                 break
     except DivergenceError as e:
@@ -198,7 +227,7 @@ def hello() -> dict[str, Any]:
     """The first message: limits and what the page's menus offer."""
     return {
         "type": "hello",
-        "limits": LIMITS,
+        "limits": {**LIMITS, "step_seconds": STEP_SECONDS},
         "options": {
             "datasets": [{"name": n, "problem": DATASETS[n].problem,
                           "description": DATASETS[n].description,
@@ -311,6 +340,10 @@ class LiveSession:
         """Play was pressed again after pausing at Config.epochs: train on until paused."""
         self.past_target = False
         """Play was pressed with the test loss already at the target: train on until paused."""
+        self.closing = False
+        """The tab has gone (the socket's reader saw it close): work under way stops."""
+        self._newer = 0
+        """Messages read from the socket, not yet answered, that supersede a step."""
         self.seq: int | None = None
         """The ``seq`` of the last Config message handled (sent back in each state)."""
         self._edit: Edit | None = None
@@ -409,6 +442,7 @@ class LiveSession:
         running in its worker thread holds its own references and finishes on its own; its
         result is dropped and the memory goes with it."""
         self.playing = False
+        self.closing = True
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
@@ -434,11 +468,30 @@ class LiveSession:
 
     # -- messages -----------------------------------------------------------------------------
     async def handle(self, text: str | bytes) -> None:
-        """Answer one message from the page; a bad one gets an ``error`` and changes nothing
-        (an error answering a panel's request also names the ``panel``)."""
-        panel = None
+        """Answer one message from the page (``read``, then ``answer``)."""
+        await self.answer(self.read(text))
+
+    def read(self, text: str | bytes) -> Any:
+        """One message from the page, parsed as it arrives (the socket's reader calls this
+        while an earlier message may still be answered): its model, or the exception to answer
+        it with. A message of SUPERSEDING stops a step under way at its next slice."""
         try:
             message = parse_message(text, self.panels.models())
+        except Exception as e:  # answered in turn, by ``answer``
+            return e
+        if message.type in SUPERSEDING:
+            self._newer += 1
+        return message
+
+    async def answer(self, message: Any) -> None:
+        """Answer one message ``read`` returned; a bad one gets an ``error`` and changes
+        nothing (an error answering a panel's request also names the ``panel``)."""
+        panel = None
+        try:
+            if isinstance(message, Exception):
+                raise message
+            if message.type in SUPERSEDING:
+                self._newer -= 1
             panel = message.type if message.type in self.panels or message.type == "points" \
                 else None
             if self.session is None and not isinstance(message, ConfigMessage):
@@ -446,18 +499,28 @@ class LiveSession:
             if isinstance(message, ConfigMessage) and message.seq is not None:
                 self.seq = message.seq
             await self._dispatch(message)
-        except ProtocolError as e:
-            await self.error(e.field, wording.protocol_message(e.field, e.message), panel)
-        except ConfigError as e:
-            await self.error(e.field, wording.config_message(e), panel)
-        except DepthlensError as e:
-            await self.error("config", str(e), panel)
         except self._gone:
             raise
+        except Exception as e:  # every failure is told to the page, once
+            await self._report(e, panel)
+
+    async def _report(self, e: Exception, panel: str | None) -> None:
+        """Tell the page why its message was refused, in its words; a bug (or wording that
+        fails on it) is logged and told as one plain sentence: the session goes on."""
+        try:
+            if isinstance(e, ProtocolError):
+                field, text = e.field, wording.protocol_message(e.field, e.message)
+            elif isinstance(e, ConfigError):
+                field, text = e.field, wording.config_message(e)
+            elif isinstance(e, DepthlensError):
+                field, text = "config", str(e)
+            else:
+                raise e
         except Exception:  # a bug must not end the tab's session: report it, go on
             log.exception("message failed")
-            await self.error("server", "the server could not do this (a bug: it is in the "
-                             "server's log); the experiment goes on")
+            field, text = "server", ("the server could not do this (a bug: it is in the "
+                                     "server's log); the experiment goes on")
+        await self.error(field, text, panel)
 
     async def _dispatch(self, message: Any) -> None:
         if isinstance(message, ConfigMessage):
@@ -590,28 +653,51 @@ class LiveSession:
 
     async def _on_step(self, message: StepMessage) -> None:
         """Train ``count`` epochs or batches, in slices of STEP_SLICE seconds (each one trip
-        through the interactive pool), then send the frame. The same updates as one call."""
+        through the interactive pool; a short step is one trip, frame included), then send
+        the frame. The same updates as one call. The step stops early, keeping what it
+        trained, after STEP_SECONDS (``cut`` 'time') or when a newer message of SUPERSEDING
+        arrives ('superseded'); at once, sending nothing, when the tab closes."""
         self.playing = False
         async with self.lock:
             session, view = self.session, self.view
             assert session is not None and view is not None
-            t = session.trainer
-            stepped = {"unit": message.unit, "count": message.count,
-                       "train_loss_before": await self._interactive(
-                           lambda: t.evaluate(t.x, t.y, t.t)[0])}
-            done, diverged = 0, None
-            while done < message.count and diverged is None:
-                n, diverged = await self._interactive(step_slice, session, message.unit,
-                                                      message.count - done)
-                done += n
-                if self.session is not session:  # the tab closed, or the session was rebuilt
+            stepped: dict[str, Any] = {"unit": message.unit, "count": message.count,
+                                       "done": 0, "cut": None}
+            began = time.perf_counter()
+            diverged, frame = await self._interactive(self._step_part, session, view,
+                                                      stepped, True)
+            while frame is None:
+                if self.closing or self.session is not session:  # gone, or rebuilt
                     return
-            frame = await self._interactive(self._frame, session, view, stepped)
+                cut = ("superseded" if self._newer > 0 else
+                       "time" if time.perf_counter() - began >= STEP_SECONDS else None)
+                if cut is not None:
+                    stepped["cut"] = cut
+                    frame = await self._interactive(self._frame, session, view, stepped)
+                    break
+                diverged, frame = await self._interactive(self._step_part, session, view,
+                                                          stepped, False)
+            if self.closing:
+                return
             await self.send_binary(frame)
             await self._send_panels()
             if diverged is not None:
                 await self._diverged(diverged)
         await self._status()
+
+    def _step_part(self, session: Session, view: PlaneView, stepped: dict[str, Any],
+                   first: bool) -> tuple[DivergenceError | None, bytes | None]:
+        """One slice of a step (in the interactive pool): the training loss before it (on the
+        first), ``step_slice``, and the frame once the step is done or diverged (else None).
+        Counts what was trained in ``stepped['done']``."""
+        if first:
+            t = session.trainer
+            stepped["train_loss_before"] = t.evaluate(t.x, t.y, t.t)[0]
+        n, diverged = step_slice(session, stepped["unit"], stepped["count"] - stepped["done"])
+        stepped["done"] += n
+        if diverged is None and stepped["done"] < stepped["count"]:
+            return None, None
+        return diverged, self._frame(session, view, stepped)
 
     async def _on_reset(self) -> None:
         self.playing = False
@@ -724,7 +810,8 @@ class LiveSession:
                 stop = self._stop_reason(session, row.get("test_loss"))
                 if stop is not None:
                     break
-                if n is not None and done >= n:
+                if n is not None and (done >= n or
+                                      time.perf_counter() - start >= CHUNK_SECONDS):
                     break
                 if n is None and time.perf_counter() - start >= budget:
                     break

@@ -360,9 +360,17 @@ export class Controls {
    * (an epoch step, play, a new Config), whose batch would not be the one stepped. */
   showBatch(header) {
     const stepped = header.stepped;
-    const show = stepped?.unit === "batch" && header.batch;
+    const cut = stepped?.cut === "time";
+    const show = cut || (stepped?.unit === "batch" && header.batch);
     this.batchInfo.hidden = !show;
     if (!show) return;
+    if (cut) {
+      // a step the server stopped at its time limit: what was trained, in the page's words
+      const unit = stepped.unit === "batch" ? "batches" : "epochs";
+      this.batchInfo.textContent = `trained ${stepped.done} of ${stepped.count} ${unit}: a step stops ` +
+        `after ${this.hello.limits.step_seconds} s so that other tabs get their turn`;
+      return;
+    }
     const b = header.batch;
     this.batchInfo.textContent = `batch ${b.index} of ${b.of} (epoch ${b.epoch}) \u00b7 training loss ` +
       `${compact(stepped.train_loss_before)} \u2192 ${compact(stepped.train_loss_after)}`;
