@@ -31,7 +31,7 @@ def test_two_apps_have_their_own_pool_and_registry():
         assert isinstance(sa, Services) and isinstance(sb, Services)
         assert sa.pool is not sb.pool
         assert sa.panels is not sb.panels
-        assert sa.network_lock is not sb.network_lock
+        assert sa.lab is not sb.lab
         assert sa.pool._max_workers == sb.pool._max_workers == INTERACTIVE_THREADS
 
 

@@ -16,6 +16,15 @@ epoch the run records its evaluations so far, the train and test loss and accura
 and a snapshot of θ (for the path pictures of ``landscape``). A contender that diverges stops
 there (``diverged`` holds the message).
 
+The race runs in **rounds**: round k trains every contender its k-th epoch. A race stopped
+between rounds (``stop``: the web Lab's time limit) has given every contender the same number
+of epochs, so its comparison is as fair as a whole one; ``NetworkRace.epochs`` is the rounds
+done and ``requested_epochs`` the rounds asked. Each contender owns its network copy, optimizer
+state and batch-order generator (seeded alike), so the numbers are those of training the
+contenders one after the other. :func:`network_race_slices` is the race as a generator that
+yields after every epoch of every contender (a cooperative scheduler runs it a slice at a time:
+``depthlens.web.lab_queue``); :func:`network_race` runs it to the end.
+
 Python::
 
     from depthlens.lab import network_race
@@ -26,7 +35,7 @@ Python::
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,13 +135,23 @@ class NetworkRun:
 
 @dataclass
 class NetworkRace:
-    """The race's results: the Session (data, network with θ₀), θ₀, and every run."""
+    """The race's results: the Session (data, network with θ₀), θ₀, and every run.
+
+    ``epochs`` is the rounds done (every contender trained that many epochs, unless it
+    diverged), ``requested_epochs`` the rounds asked, and ``stopped`` why the race ended
+    before them (the ``stop`` callable's reason), or None."""
 
     session: Session
     initial: Array
     runs: dict[str, NetworkRun]
     epochs: int
     metric: str
+    requested_epochs: int = 0
+    stopped: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.requested_epochs:
+            self.requested_epochs = self.epochs
 
     @property
     def n_train(self) -> int:
@@ -169,13 +188,33 @@ class NetworkRace:
 def network_race(config: Config | None = None,
                  contenders: Sequence[Contender] | Sequence[str] | None = None,
                  epochs: int = 50,
-                 progress: Callable[[str, int], object] | None = None) -> NetworkRace:
+                 progress: Callable[[str, int], object] | None = None,
+                 stop: Callable[[], str | None] | None = None) -> NetworkRace:
     """Race ``contenders`` on ``config``'s data and network for ``epochs`` epochs each
     (module docstring). ``config`` defaults to ``Config()`` (Playground's default network on
     the circle set); its optimizer and batch size are ignored, everything else is used.
-    ``progress(name, epoch)`` is called after every epoch of every run."""
+    ``progress(name, epoch)`` is called after every epoch of every run; ``stop()`` after every
+    round: a reason (text) ends the race there (``NetworkRace.stopped``)."""
+    slices = network_race_slices(config, contenders, epochs, progress, stop)
+    while True:
+        try:
+            next(slices)
+        except StopIteration as done:
+            return done.value
+
+
+def network_race_slices(config: Config | None = None,
+                        contenders: Sequence[Contender] | Sequence[str] | None = None,
+                        epochs: int = 50,
+                        progress: Callable[[str, int], object] | None = None,
+                        stop: Callable[[], str | None] | None = None,
+                        ) -> Generator[tuple[str, int], None, NetworkRace]:
+    """:func:`network_race` as a generator: it yields (contender, epoch) after every epoch of
+    every contender and returns the :class:`NetworkRace` (``StopIteration.value``). Closing it
+    drops the race. The data, θ₀ and every contender's trainer are made before the first
+    yield (Session's cost, a few ms for the Playground's sets)."""
     cfg = Config() if config is None else config
-    if epochs < 1:
+    if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 1:
         raise ConfigError("epochs", epochs, "a whole number ≥ 1")
     chosen = list(DEFAULT_CONTENDERS if contenders is None else contenders)
     if chosen and isinstance(chosen[0], str):
@@ -183,9 +222,9 @@ def network_race(config: Config | None = None,
     session = Session(cfg)
     theta0 = session.net.params.copy()
     seeds = cfg.seeds()
-    runs: dict[str, NetworkRun] = {}
+    racers: list[tuple[Contender, Trainer, NetworkRun]] = []
     for c in chosen:
-        net = session.net.copy()
+        net = session.net.copy()  # each contender its own network, optimizer and order RNG
         net.params[...] = theta0
         trainer = Trainer(net, make_optimizer(c.optimizer, **c.hyper), session.x_train,
                           session.train_data.y, problem=session.problem,
@@ -194,17 +233,26 @@ def network_race(config: Config | None = None,
                           x_test=session.x_test, y_test=session.test_data.y)
         run = NetworkRun(c.name, describe(c), trainer.batch_size)
         run.record(trainer, 0)
-        evaluations = 0
-        for e in range(epochs):
+        racers.append((c, trainer, run))
+    done, stopped = 0, None
+    while done < epochs:
+        for c, trainer, run in racers:
+            if run.diverged is not None:
+                continue
             try:
                 trainer.epoch()
             except DivergenceError as err:
                 run.diverged = str(err)
-                break
-            evaluations += trainer.n_train
-            run.record(trainer, evaluations)
+                continue
+            run.record(trainer, run.evaluations[-1] + trainer.n_train)
             if progress is not None:
-                progress(c.name, e + 1)
-        runs[c.name] = run
+                progress(c.name, done + 1)
+            yield c.name, done + 1
+        done += 1
+        if done < epochs and stop is not None:
+            stopped = stop()
+            if stopped is not None:
+                break
     metric = "accuracy" if session.problem == "classification" else "r2"
-    return NetworkRace(session, theta0.astype(np.float64), runs, int(epochs), metric)
+    return NetworkRace(session, theta0.astype(np.float64), {c.name: run for c, _, run in racers},
+                       done, metric, requested_epochs=int(epochs), stopped=stopped)

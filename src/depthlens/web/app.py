@@ -119,7 +119,7 @@ def create_app(limit_blas_threads: bool = True, hosts: frozenset[str] | None = N
     """The playground app, serving the host names ``hosts`` (default: the loopback names;
     :func:`~depthlens.web.guards.allowed_hosts`). ``app.state.sessions`` holds the live
     sessions (one per tab);
-    ``app.state.services`` its interactive pool, panel registry and Lab lock
+    ``app.state.services`` its interactive pool, panel registry and Lab queue
     (:class:`~depthlens.web.services.Services`), made when the app starts and shut down when it
     stops, so no two apps share them. The app is: the page and its static files, the Lab's
     API, a session's HTTP routes (the model download, the CSV upload) and the websocket."""
@@ -262,6 +262,7 @@ def _add_socket(app: FastAPI) -> None:
                 reader.cancel()
             sessions.discard(live)
             live.close()
+            app.state.services.lab.cancel("s:" + live.id, "the tab closed")
 
 
 INBOX = 16

@@ -19,15 +19,26 @@ Routes (JSON in, JSON out):
   row whose final gap is within the tolerance always has a step (:func:`race_rows`).
 - ``POST /api/lab/network``: :func:`~depthlens.lab.network_race` on a 2-D dataset, with a
   budget of gradient evaluations per contender turned into whole epochs; its ``curves()`` and
-  ``table()``. ``GET /api/lab/network/options``: what such a race may ask for, the contenders
+  ``table()``. The race stops after the round (one epoch of every contender) in which it has
+  used :data:`~depthlens.web.lab_queue.LAB_SECONDS` of work: then ``epochs``, ``budget``,
+  ``curves`` and ``table`` are what was trained (every contender the same epochs),
+  ``requested_epochs`` what was asked, and ``stopped`` says so in a sentence (None for a whole
+  race). ``GET /api/lab/network/options``: what such a race may ask for, the contenders
   each with its colour (the same table).
+
+Both races run on the app's :class:`~depthlens.web.lab_queue.LabQueue` (one worker thread,
+round-robin slices; a waiting request holds no thread), as a job of the client that asked:
+``"s:" + id`` when the header ``X-Depthlens-Session`` names a live tab's session, else
+``"ip:" + `` its address (:func:`client_key`). A client has at most one race of each kind: a
+newer one supersedes the older, which is answered 409 ``{field: "request", message}``; a full
+queue answers 503; a race whose client went away or whose tab closed is stopped.
 
 A bad request is answered with ``{"field": ..., "message": ...}``: HTTP 422 when the request
 does not have the right shape or range (pydantic) or nests deeper than
 :data:`~depthlens.web.protocol.MAX_JSON_DEPTH` (checked before it is parsed), 400 when a lab
 function refuses a value (:class:`~depthlens.errors.ConfigError`); its body is at most
 :data:`~depthlens.web.guards.MAX_LAB_BODY` bytes (413 otherwise). The message names the
-field, the value and what is allowed. Work runs in a worker thread; network races run one at a time.
+field, the value and what is allowed.
 """
 
 from __future__ import annotations
@@ -35,9 +46,8 @@ from __future__ import annotations
 import base64
 import functools
 import math
-import threading
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -57,11 +67,12 @@ from depthlens.lab.network_race import (
     Contender,
     contenders_from,
     describe,
-    network_race,
+    network_race_slices,
 )
 from depthlens.lab.race import Trajectory, optimizers_for, race_on_surface, race_table
 from depthlens.lab.surfaces import OPTIMIZER_ORDER, SURFACES, Surface
 from depthlens.web.guards import BodyError, check_depth
+from depthlens.web.lab_queue import Budget, LabRefused
 
 GRID = 160
 """Cells per side of a surface's contour picture."""
@@ -78,6 +89,8 @@ MAX_BUDGET = 50_000
 were using it (load ≈ 4), all 9 contenders at this budget: 4 × 16 gelu on spirals 4.5 s, 4 × 16
 tanh on reg-gauss (600 training samples) 3.3 s, Playground's 4, 2 on circle 0.9 s."""
 MAX_SEED = 2**32 - 1
+SESSION_HEADER = "x-depthlens-session"
+"""The request header by which the page names its tab's session (:func:`client_key`)."""
 
 NETWORK_DATASETS = tuple(name for name, spec in DATASETS.items()
                          if spec.n_features == 2 and spec.domain is not None)
@@ -142,6 +155,8 @@ class LabRoute(APIRoute):
                 return await handler(request)
             except BodyError as exc:
                 return _error(exc.field, exc.message, 422)
+            except LabRefused as exc:
+                return _error(exc.field, exc.message, exc.status)
             except RequestValidationError as exc:
                 return _validation_response(exc)
             except ConfigError as exc:
@@ -358,26 +373,31 @@ def run_race(req: RaceRequest) -> dict[str, Any]:
                    "seconds": time.perf_counter() - began})
 
 
-def run_network(req: NetworkRequest, lock: threading.Lock) -> dict[str, Any]:
-    """The network race a request asks for (one at a time under ``lock``, the app's: the
-    machine is small)."""
+def run_network(req: NetworkRequest, budget: Budget | None = None,
+                ) -> Generator[object, None, dict[str, Any]]:
+    """The network race a request asks for, as a generator of slices (one per epoch of a
+    contender) whose return value is the answer; it stops after the round in which
+    ``budget`` (a :class:`~depthlens.web.lab_queue.Budget`) is spent (module docstring)."""
     from depthlens.experiment.config import Config
 
-    spec = DATASETS[req.dataset]
     config = Config(dataset=req.dataset, layers=tuple(req.layers), activation=req.activation,
                     seed=req.seed)
-    n_train = max(1, round(spec.n_samples * config.train_ratio))
+    n_train = max(1, round(DATASETS[req.dataset].n_samples * config.train_ratio))
     epochs = int(min(max(1, round(req.budget / n_train)), max(1, MAX_BUDGET // n_train)))
     chosen = (list(DEFAULT_CONTENDERS) if req.contenders is None
               else contenders_from(req.contenders))
-    with lock:
-        began = time.perf_counter()
-        race = network_race(config, chosen, epochs=epochs)
-        seconds = time.perf_counter() - began
+    began = time.perf_counter()
+    race = yield from network_race_slices(config, chosen, epochs=epochs, stop=budget)
+    seconds = budget.used if budget is not None else time.perf_counter() - began
+    stopped = None
+    if race.stopped is not None:
+        stopped = (f"stopped after {race.stopped}: every racer trained {race.epochs} of the "
+                   f"{race.requested_epochs} epochs asked")
     return _clean({"dataset": req.dataset, "problem": race.session.problem,
                    "metric": race.metric, "layers": req.layers, "activation": req.activation,
-                   "n_train": race.n_train, "epochs": epochs, "budget": race.budget,
-                   "requested_budget": req.budget,
+                   "n_train": race.n_train, "epochs": race.epochs, "budget": race.budget,
+                   "requested_epochs": race.requested_epochs,
+                   "requested_budget": req.budget, "stopped": stopped,
                    "contenders": _contenders(chosen),
                    "curves": race.curves(), "table": race.table(), "seconds": seconds})
 
@@ -397,16 +417,36 @@ async def surfaces() -> JSONResponse:
 
 
 @router.post("/race")
-async def race(req: RaceRequest) -> JSONResponse:
-    """Race optimizers on a surface."""
-    return JSONResponse(await run_in_threadpool(run_race, req))
+async def race(req: RaceRequest, request: Request) -> JSONResponse:
+    """Race optimizers on a surface (a one-slice job of the Lab's queue)."""
+    lab = request.app.state.services.lab
+    return JSONResponse(await lab.run(client_key(request), "race", lambda _: run_race(req),
+                                      request.is_disconnected))
 
 
 @router.post("/network")
 async def network(req: NetworkRequest, request: Request) -> JSONResponse:
-    """Race optimizers on a small network with equal gradient budgets."""
-    lock = request.app.state.services.network_lock
-    return JSONResponse(await run_in_threadpool(run_network, req, lock))
+    """Race optimizers on a small network with equal gradient budgets (a job of the Lab's
+    queue, in slices, within its time budget)."""
+    lab = request.app.state.services.lab
+    return JSONResponse(await lab.run(client_key(request), "network",
+                                      lambda budget: run_network(req, budget),
+                                      request.is_disconnected))
+
+
+def client_key(request: Request) -> str:
+    """Whose Lab job a request is: ``"s:" + id`` when its ``X-Depthlens-Session`` header is the
+    id of a live session of this app (a tab), else ``"ip:" + `` the client's address. An
+    unknown header value counts as no header, so a script cannot make itself many clients."""
+    from depthlens.web.app import find_session  # app.py imports this module
+
+    claimed = request.headers.get(SESSION_HEADER)
+    if claimed:
+        live = find_session(request.app.state.sessions, claimed)
+        if live is not None:
+            return "s:" + live.id
+    host = request.client.host if request.client is not None else "unknown"
+    return "ip:" + host
 
 
 def network_contenders() -> list[dict[str, Any]]:

@@ -1,19 +1,19 @@
 """What one playground app owns while it runs: its interactive thread pool, its panel registry
-and the Lab's network-race lock.
+and the Lab's queue (one worker thread for every tab's Lab races: ``lab_queue.py``).
 
-``create_app``'s lifespan makes one :class:`Services` when the app starts (``app.state.services``)
-and shuts its pool down when the app stops, so two apps in one process (the tests make several)
-share none of it, and importing ``depthlens.web`` starts no thread. Each ``LiveSession`` is given
-the app's services when its socket opens.
+``create_app``'s lifespan makes one :class:`Services` when the app starts
+(``app.state.services``) and shuts its pool and queue down when the app stops, so two apps in one
+process (the tests make several) share none of it, and importing ``depthlens.web`` starts no
+thread. Each ``LiveSession`` is given the app's services when its socket opens.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
-import threading
 from dataclasses import dataclass, field
 
 from depthlens.web import backprop, player, space
+from depthlens.web.lab_queue import LabQueue
 from depthlens.web.panel_registry import PanelRegistry
 
 INTERACTIVE_THREADS = 2
@@ -41,16 +41,19 @@ def interactive_pool() -> concurrent.futures.ThreadPoolExecutor:
 
 @dataclass
 class Services:
-    """One app's pool, panels and Lab lock; :meth:`close` shuts the pool down."""
+    """One app's pool, panels and Lab queue; :meth:`close` shuts the pool and the queue
+    down."""
 
     pool: concurrent.futures.ThreadPoolExecutor = field(default_factory=interactive_pool)
     """Threads for what a user waits on (steps, edits, panels), apart from the training
     chunks."""
     panels: PanelRegistry = field(default_factory=default_panels)
-    network_lock: threading.Lock = field(default_factory=threading.Lock)
-    """The Lab's network races run one at a time (the machine is small)."""
+    lab: LabQueue = field(default_factory=LabQueue)
+    """The Lab's races, a slice at a time on one thread (its thread starts with the first
+    race)."""
 
     def close(self) -> None:
-        """Shut the pool down: what is still queued is dropped; the work under way finishes
-        on its own (not awaited: this runs on the event loop)."""
+        """Shut the pool and the Lab's queue down: what is still queued is dropped; the work
+        under way finishes on its own (not awaited: this runs on the event loop)."""
         self.pool.shutdown(wait=False, cancel_futures=True)
+        self.lab.close()

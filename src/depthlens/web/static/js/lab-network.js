@@ -4,6 +4,7 @@
 
 import { el } from "./dom.js";
 import { fmt, minus, powerLabel } from "./format.js";
+import { superseded } from "./http.js";
 import { control, MAX_SEED, problem, requestJSON, swatch, wholeIn } from "./lab-common.js";
 import { savePng } from "./picture.js";
 
@@ -188,7 +189,7 @@ export class NetworkRace {
       this.drawChart();
     } catch (err) {
       this.status.textContent = "";
-      this.hooks.toast?.(`Network race: ${err.message}`);
+      if (!superseded(err)) this.hooks.toast?.(`Network race: ${err.message}`);
     } finally {
       this.racing = false;
       this.raceButton.disabled = false;
@@ -219,7 +220,8 @@ export class NetworkRace {
     this.table.replaceChildren(el("thead", {}, head), el("tbody", {}, rows));
     this.summary.textContent = `${r.dataset}, hidden layers [${r.layers.join(", ")}], ${r.activation}: ` +
       `${r.epochs} epochs of ${r.n_train} training samples = ${r.budget} gradient evaluations each` +
-      (r.budget !== r.requested_budget ? ` (${r.requested_budget} asked, rounded to whole epochs)` : "") + ".";
+      (r.budget !== r.requested_budget && !r.stopped ? ` (${r.requested_budget} asked, rounded to whole epochs)` : "") + "." +
+      (r.stopped ? ` The race was ${r.stopped}.` : "");
     this.drawn.table += 1;
   }
 

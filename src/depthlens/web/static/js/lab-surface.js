@@ -3,6 +3,7 @@
 
 import { el } from "./dom.js";
 import { decimals, fmt, fmtAgainst, fmtExact, minus } from "./format.js";
+import { superseded } from "./http.js";
 import {
   control, lastAtMost, MAX_SEED, numberIn, problem, requestJSON, swatch, wholeIn,
 } from "./lab-common.js";
@@ -349,16 +350,23 @@ export class SurfaceRace {
     return null;
   }
 
-  /** Race on the server and animate the answer from step 0. */
+  /** Race on the server and animate the answer from step 0. One request at a time: a race
+   * asked for while one is on its way is sent when that answer is in (which is then not shown),
+   * so this tab never supersedes its own request (the server would answer the older 409). */
   async run() {
     if (!this.surface) return;
     const body = this.request();
-    if (!body) return;
+    if (!body) {
+      if (!this._sending) this.stopRacing();
+      return;
+    }
     const ticket = (this._ticket ?? 0) + 1;
     this._ticket = ticket;
     this.racing = true;
     this.status.textContent = "racing\u2026";
     this.root.classList.add("racing");
+    if (this._sending) return; // sent when the answer on its way is in (finally, below)
+    this._sending = true;
     try {
       const race = await requestJSON("/api/lab/race", body);
       if (ticket !== this._ticket) return; // a newer race was asked for meanwhile
@@ -371,14 +379,22 @@ export class SurfaceRace {
       this.status.textContent = "";
       this.play();
     } catch (err) {
-      if (ticket === this._ticket) this.status.textContent = "";
-      this.hooks.toast?.(`Race: ${err.message}`);
+      if (ticket !== this._ticket) return;
+      this.status.textContent = "";
+      if (!superseded(err)) this.hooks.toast?.(`Race: ${err.message}`);
     } finally {
-      if (ticket === this._ticket) {
-        this.racing = false;
-        this.root.classList.remove("racing");
-      }
+      this._sending = false;
+      if (ticket !== this._ticket) this.run();
+      else this.stopRacing(false);
     }
+  }
+
+  /** Leave the racing look (and its "racing…" status unless `clear` is false). */
+  stopRacing(clear = true) {
+    if (!this.racing) return;
+    this.racing = false;
+    this.root.classList.remove("racing");
+    if (clear) this.status.textContent = "";
   }
 
   /** The race table. The final gap f − f* is shown with as many digits as it takes to be on

@@ -7,6 +7,7 @@ import { Controls } from "./controls.js";
 import { decodeFrame } from "./frames.js";
 import { $, el } from "./dom.js";
 import { compact, minus, setting } from "./format.js";
+import { setSession } from "./http.js";
 import { featureLabel, NetworkView } from "./network.js";
 import { BackpropStepper } from "./backprop.js";
 import { LabTab } from "./lab.js";
@@ -261,6 +262,7 @@ class Playground {
     switch (m.type) {
       case "hello":
         this.hello = m;
+        setSession(m.session); // the Lab's requests name this tab (its races queue per tab)
         this.network.hooks.limits = m.limits;
         this.network.hooks.activations = m.options.activations;
         this.network.hooks.activationNames = m.labels?.activation ?? {};
