@@ -431,3 +431,19 @@ def test_the_model_download_loads_with_load_model_and_predicts_the_same(client, 
             assert client.get(f"/api/session/{bad}/model.zip").status_code == 404
         assert client.get(f"/api/session/{session_id}/model.json").status_code == 404
     assert client.get(f"/api/session/{session_id}/model.zip").status_code == 404  # tab closed
+
+
+def test_a_refusal_whose_wording_fails_is_still_answered_once_and_the_tab_goes_on(ws,
+                                                                                    monkeypatch):
+    from depthlens.web import wording
+
+    def broken(error):
+        raise KeyError("a wording bug")
+
+    open_session(ws)
+    monkeypatch.setattr(wording, "config_message", broken)
+    send(ws, type="config", query="lr=-1")  # refused by Config: worded by config_message
+    error = until(ws, "error")
+    assert error["field"] == "server" and "experiment goes on" in error["message"]
+    send(ws, type="step")
+    assert until(ws, "frame")[0]["epoch"] == 1  # the tab's session is alive
