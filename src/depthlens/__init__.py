@@ -5,7 +5,9 @@ the space its input lives in; depth bends it again and again until the classes c
 flat plane. depthlens trains small networks with an exact numpy engine and shows every layer.
 
 Entry points: ``Config`` and ``Session`` (an experiment), ``MLP`` and ``Trainer`` (the engine),
-``MLPClassifier`` and ``MLPRegressor`` (the estimator API), ``make_dataset`` and ``load_csv``.
+``MLPClassifier`` and ``MLPRegressor`` (the estimator API), ``make_dataset`` and ``load_csv``,
+``from_torch`` and ``from_sklearn`` (a model trained by PyTorch or scikit-learn, as an ``MLP``
+the lens reads; torch is imported only when ``from_torch`` is called).
 """
 
 from __future__ import annotations
@@ -17,7 +19,15 @@ from depthlens.errors import ConfigError, DataError, DepthlensError, DivergenceE
 from depthlens.estimators import MLPClassifier, MLPRegressor
 from depthlens.experiment import Config, Session, load_run
 from depthlens.experiment.run import Picture
-from depthlens.nn import MLP, Trainer, load_model, make_optimizer, save_model
+from depthlens.nn import (
+    MLP,
+    Trainer,
+    from_sklearn,
+    from_torch,
+    load_model,
+    make_optimizer,
+    save_model,
+)
 
 __version__ = "0.1.0"
 
@@ -59,6 +69,8 @@ __all__ = [
     "Session",
     "Trainer",
     "__version__",
+    "from_sklearn",
+    "from_torch",
     "load_csv",
     "load_model",
     "load_run",

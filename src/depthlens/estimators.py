@@ -1,24 +1,57 @@
-"""``MLPClassifier`` and ``MLPRegressor`` with the estimator API people know from scikit-learn.
+"""``MLPClassifier`` and ``MLPRegressor``: scikit-learn estimators over the depthlens engine.
+
+They derive from scikit-learn's ``BaseEstimator`` and ``ClassifierMixin`` / ``RegressorMixin``,
+so ``clone``, ``Pipeline``, ``cross_val_score``, ``GridSearchCV`` and ``check_estimator`` take
+them as their own (``get_params``, ``set_params``, ``repr`` and ``score`` are scikit-learn's).
 
 Hyperparameters are stored verbatim by ``__init__`` and checked by ``fit`` (errors name the
-parameter). Learned state ends with an underscore: ``network_`` (the depthlens ``MLP``),
-``coefs_`` and ``intercepts_`` (scikit-learn's layout: coefs_[l] is (in, out), the transpose of
-the engine's W), ``loss_curve_`` (training data loss per epoch), ``n_iter_``, ``history_``, and
-``classes_`` for the classifier.
+parameter: a ``ConfigError``, which is a ``ValueError``). Inputs are checked the way
+scikit-learn checks them (``validate_data``): 2-D, finite, real, dense; ``predict`` before
+``fit`` raises ``NotFittedError`` and a wrong number of features the usual ``ValueError``.
+Learned state ends with an underscore: ``network_`` (the depthlens ``MLP``), ``coefs_`` and
+``intercepts_`` (scikit-learn's layout: coefs_[l] is (in, out), the transpose of the engine's
+W), ``loss_curve_`` (training loss per epoch), ``n_iter_`` (epochs trained), ``history_`` (the
+engine's per-epoch record), ``n_features_in_`` and ``classes_`` for the classifier.
+
+**Sample weights.** ``fit``, ``partial_fit`` and ``score`` take ``sample_weight`` (one weight
+≥ 0 per row, not all 0). Each mini-batch B is trained on the weighted mean loss
+
+    L_B = Σ_{i∈B} wᵢ ℓᵢ / Σ_{i∈B} wᵢ
+
+(ℓᵢ the row's loss; a batch whose weights are all 0 contributes a zero gradient). This is what
+scikit-learn's own MLP does (its deltas are multiplied by wᵢ and its gradients divided by the
+batch's Σw), and PyTorch's ``(loss(reduction='none') * w).sum() / w.sum()``; it is *not*
+``(loss(reduction='none') * w).mean()``, which divides by the number of rows. *Decision*:
+normalising by Σw makes the step size independent of the weights' scale (w and 10·w train the
+same network, so the learning rate needs no retuning), equals the plain mean for unit weights,
+and makes an integer weight k equal to k copies of the row whenever a batch holds the whole
+data (mini-batches of repeated rows are composed differently, so there it holds on average).
+Weighted batches run step by step on the engine's numpy path (the compiled kernels have no
+weights). ``loss_curve_`` is then the weighted mean loss on the training rows; ``history_``
+keeps the engine's plain means.
 """
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
 from depthlens.errors import ConfigError
 from depthlens.nn.losses import make_head
 from depthlens.nn.network import MLP
 from depthlens.nn.optimizers import make_optimizer
-from depthlens.nn.training import History, Trainer, accuracy, r2_score
+from depthlens.nn.training import History, Trainer
+
+_FLOATS = (np.float64, np.float32)
 
 
 def _is_whole(v: Any) -> bool:
@@ -30,7 +63,20 @@ def _is_whole(v: Any) -> bool:
                                                and float(v).is_integer())
 
 
-class _MLPEstimator:
+def _weighted_loss(net: MLP, x: np.ndarray, t: np.ndarray, w: np.ndarray) -> float:
+    """Σᵢ wᵢ ℓᵢ / Σᵢ wᵢ over all rows of (x, encoded targets t): the loss ``fit`` minimises."""
+    z = net.trace(x).pre[-1]
+    per_row = net.head.per_sample(z, net.head.forward(z), t).astype(np.float64)
+    return float(np.dot(w, per_row) / w.sum())
+
+
+class _MLPEstimator(BaseEstimator):
+    """What both estimators share: parameters, building the network, training, predicting.
+
+    ``random_state`` is an int (or None for a fresh seed every fit): it seeds the initial
+    weights and the batch order. ``batch_size='auto'`` is min(200, rows of the call).
+    """
+
     _problem = "classification"
 
     def __init__(
@@ -45,7 +91,7 @@ class _MLPEstimator:
         regularization: str = "none",
         reg_rate: float = 0.0,
         shuffle: bool = True,
-        random_state: int = 0,
+        random_state: int | None = 0,
         dtype: str = "float32",
         loss: str | None = None,
         output: str | None = None,
@@ -69,36 +115,34 @@ class _MLPEstimator:
         self.optimizer_params = optimizer_params
         self.init_params = init_params
 
-    # -- scikit-learn plumbing ----------------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        names = list(inspect.signature(type(self).__init__).parameters)[1:]
-        return {n: getattr(self, n) for n in names}
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Unpickling: arrays loaded read-only (joblib's memory-mapped load) are copied, so
+        the engine can write its gradient buffers and the optimizer its state again."""
+        super().__setstate__(state)
+        net = self.__dict__.get("network_")
+        if net is not None and not (net.params.flags.writeable and net.grads.flags.writeable):
+            net.__setstate__({k: v.copy() if isinstance(v, np.ndarray) else v
+                              for k, v in net.__dict__.items()})
+        opt_state = self.__dict__.get("_opt_state")
+        if opt_state is not None:
+            for k, v in opt_state.items():
+                if isinstance(v, np.ndarray) and not v.flags.writeable:
+                    opt_state[k] = v.copy()
 
-    def set_params(self, **params: Any) -> _MLPEstimator:
-        valid = self.get_params()
-        for k, v in params.items():
-            if k not in valid:
-                raise ConfigError(k, v, f"a parameter of {type(self).__name__}: "
-                                  + ", ".join(valid))
-            setattr(self, k, v)
-        return self
+    def _expected_failed_checks(self) -> dict[str, str]:
+        """The scikit-learn estimator checks this instance is known to fail, with the reason
+        (for ``parametrize_with_checks`` / ``check_estimator``'s ``expected_failed_checks``).
+        With dtype float64 every check passes."""
+        if np.dtype(self.dtype) == np.float64:
+            return {}
+        return {"check_sample_weight_equivalence_on_dense_data":
+                "float32 training: weighted rows and repeated rows are summed in another "
+                "order, so predictions agree to float32 rounding (~1e-7 relative), not to the "
+                "check's rtol=1e-7; with dtype='float64' the check passes"}
 
-    def __repr__(self) -> str:
-        defaults = type(self)().get_params()
-        changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
-
-    # -- building -----------------------------------------------------------------------------
-    def _x(self, x: Any) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
-        if x.ndim == 1:
-            x = x[:, None]
-        if x.ndim != 2:
-            raise ConfigError("X", f"shape {x.shape}", "a 2-D array (n_samples, n_features)")
-        if hasattr(self, "n_features_in_") and x.shape[1] != self.n_features_in_:
-            raise ConfigError("X", f"{x.shape[1]} features",
-                              f"{self.n_features_in_}, as in fit")
-        return x
+    # -- hooks of the two estimators ------------------------------------------------------------
+    def _check_y(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
 
     def _head(self) -> tuple[str | None, str]:
         raise NotImplementedError
@@ -106,10 +150,30 @@ class _MLPEstimator:
     def _n_outputs(self, y: np.ndarray) -> int:
         raise NotImplementedError
 
-    def _targets(self, y: Any) -> np.ndarray:
+    def _targets(self, y: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    # -- building -------------------------------------------------------------------------------
+    def _forget(self) -> None:
+        """Drop everything a previous fit learned (a refit starts from scratch)."""
+        for attr in [a for a in vars(self) if a.endswith("_") and not a.startswith("__")]:
+            delattr(self, attr)
+        for attr in ("_optimizer", "_opt_state", "_rng", "_steps_done"):
+            self.__dict__.pop(attr, None)
+
+    def _weights(self, sample_weight: Any, x: np.ndarray) -> np.ndarray | None:
+        """The checked weights (float64 copy, (n,)) or None: scikit-learn's checks (shape,
+        finite, ≥ 0), then "not all 0" (a weighted mean needs Σw > 0)."""
+        if sample_weight is None:
+            return None
+        w = _check_sample_weight(sample_weight, x, dtype=np.float64, ensure_non_negative=True,
+                                 copy=True)
+        if not w.any():
+            raise ConfigError("sample_weight", "all 0", "at least one weight > 0")
+        return w
+
     def _build(self, x: np.ndarray, y: np.ndarray) -> None:
+        """A fresh network, optimizer and batch-order generator for data (x, y)."""
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if _is_whole(sizes) else sizes
         if isinstance(sizes, np.ndarray) and sizes.ndim == 1:
@@ -119,10 +183,8 @@ class _MLPEstimator:
             raise ConfigError("hidden_layer_sizes", self.hidden_layer_sizes,
                               "whole numbers ≥ 1")
         sizes = [int(s) for s in sizes]
-        if not _is_whole(self.max_epochs) or self.max_epochs < 0:
-            raise ConfigError("max_epochs", self.max_epochs, "a whole number ≥ 0")
+        self._check_max_epochs()
         output, loss = self._head()
-        self.n_features_in_ = x.shape[1]
         net = MLP([x.shape[1], *sizes, self._n_outputs(y)], self.activation, output, loss,
                   self.dtype)
         net.initialize(self.init, self.random_state, **(self.init_params or {}))
@@ -133,66 +195,119 @@ class _MLPEstimator:
             if e.field != "optimizer.lr":
                 raise
             raise ConfigError("learning_rate", self.learning_rate, e.allowed) from None
-        bs = min(200, x.shape[0]) if self.batch_size == "auto" else self.batch_size
         self.network_ = net
-        self._trainer = Trainer(net, opt, x, y, problem=self._problem, batch_size=bs,
-                                shuffle=self.shuffle, seed=self.random_state,
-                                regularization=self.regularization, reg_rate=self.reg_rate)
+        self.history_ = History(metric="accuracy" if self._problem == "classification"
+                                else "r2")
+        self.loss_curve_: list[float] = []
+        self.n_iter_ = 0
+        self._optimizer = opt
+        self._opt_state = opt.init(net.params)
+        self._rng = np.random.default_rng(self.random_state)
+        self._steps_done = 0
 
-    def _refresh(self) -> None:
-        h: History = self._trainer.history
-        self.history_ = h
-        self.loss_curve_ = list(h.train_loss)
-        self.n_iter_ = self._trainer.epochs_done
-        self.coefs_ = [w.T.copy() for w in self.network_.weights]
-        self.intercepts_ = [b.copy() for b in self.network_.biases]
+    def _check_max_epochs(self) -> int:
+        if not _is_whole(self.max_epochs) or self.max_epochs < 0:
+            raise ConfigError("max_epochs", self.max_epochs, "a whole number ≥ 0")
+        return int(self.max_epochs)
 
-    # -- API ----------------------------------------------------------------------------------
-    def fit(self, X: Any, y: Any) -> _MLPEstimator:
-        """Train from scratch for ``max_epochs`` epochs."""
-        for attr in ("n_features_in_", "classes_"):
-            self.__dict__.pop(attr, None)
-        x = self._x(X)
-        self._build(x, self._targets(y))
-        self._trainer.fit(int(self.max_epochs))
-        self._refresh()
+    def _train(self, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, epochs: int) -> None:
+        """``epochs`` epochs over every row of (x, y), weights w, continuing the optimizer's
+        state, the batch order's generator and the counters of the calls before.
+
+        A Trainer is made for this call's rows (so a batch of any size is used whole) and
+        handed the state the estimator keeps between calls; the state goes back afterwards,
+        also when training stops with an error (a DivergenceError leaves the parameters of the
+        last finite epoch)."""
+        bs = min(200, x.shape[0]) if self.batch_size == "auto" else self.batch_size
+        tr = Trainer(self.network_, self._optimizer, x, y, problem=self._problem,
+                     batch_size=bs, shuffle=self.shuffle, seed=0,
+                     regularization=self.regularization, reg_rate=self.reg_rate,
+                     sample_weight=w)
+        tr.state, tr.rng, tr.history = self._opt_state, self._rng, self.history_
+        tr.epochs_done, tr.steps_done = self.n_iter_, self._steps_done
+        try:
+            for _ in range(epochs):
+                tr.epoch()
+                self.loss_curve_.append(tr.history.train_loss[-1] if w is None else
+                                        _weighted_loss(self.network_, tr.x, tr.t, w))
+        finally:
+            self._opt_state, self._rng = tr.state, tr.rng
+            self.n_iter_, self._steps_done = tr.epochs_done, tr.steps_done
+            self.coefs_ = [wt.T.copy() for wt in self.network_.weights]
+            self.intercepts_ = [b.copy() for b in self.network_.biases]
+
+    # -- API ------------------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _MLPEstimator:
+        """Train from scratch for ``max_epochs`` epochs on (X, y), rows weighted by
+        ``sample_weight`` if given (see the module docstring for the weighted loss)."""
+        self._forget()
+        x, y = self._check_y(X, y, reset=True)
+        w = self._weights(sample_weight, x)
+        t = self._targets(y)
+        self._build(x, t)
+        self._train(x, t, w, self._check_max_epochs())
         return self
 
-    def partial_fit(self, X: Any, y: Any, classes: Any = None) -> _MLPEstimator:
-        """One more epoch on (X, y); the first call builds the network."""
-        x = self._x(X)
-        if not hasattr(self, "network_"):
-            if classes is not None:
-                self.classes_ = np.unique(np.asarray(classes))
-            self._build(x, self._targets(y))
+    def _partial_fit(self, X: Any, y: Any, sample_weight: Any, classes: Any) -> _MLPEstimator:
+        """One more epoch on every row of (X, y); the first call (with no fit before) builds
+        the network."""
+        first = not hasattr(self, "network_")
+        x, y = self._check_y(X, y, reset=first)
+        w = self._weights(sample_weight, x)
+        if first:
+            self._set_classes(classes, y)
         else:
-            t = self._targets(y)
-            tr = self._trainer
-            tr.x, tr.y, tr.t = tr._prepare(x, t, "y")
-            tr._order = np.arange(tr.x.shape[0])
-            tr._cursor = tr.x.shape[0]
-        self._trainer.epoch()
-        self._refresh()
+            self._same_classes(classes)
+        t = self._targets(y)
+        if first:
+            self._build(x, t)
+        self._train(x, t, w, 1)
         return self
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "network_"):
-            raise ConfigError(type(self).__name__, "not fitted", "call fit before predicting")
+    def _set_classes(self, classes: Any, y: np.ndarray) -> None:
+        """Classifier: ``classes_`` from ``classes`` (or y) on the first partial_fit."""
+
+    def _same_classes(self, classes: Any) -> None:
+        """Classifier: a later partial_fit's ``classes`` must be the first one's."""
 
     def _outputs(self, X: Any) -> np.ndarray:
-        self._check_fitted()
-        return self.network_.forward(self._x(X))
+        check_is_fitted(self)
+        x = validate_data(self, X, reset=False, dtype=_FLOATS)
+        return self.network_.forward(x)
 
 
-class MLPClassifier(_MLPEstimator):
+class MLPClassifier(ClassifierMixin, _MLPEstimator):
     """A multilayer perceptron classifier (any number of classes; labels of any type).
 
     Two classes train one sigmoid unit with binary cross-entropy, more train softmax with
     cross-entropy, unless ``loss``/``output`` say otherwise (e.g. Playground's
-    ``loss='half_mse', output='tanh'``).
+    ``loss='half_mse', output='tanh'``). y must be one label per row: a column (n, 1) is
+    raveled with a ``DataConversionWarning``, continuous values are refused. ``score`` is the
+    (weighted) accuracy. Data of a single class trains, and predicts that class.
     """
 
     _problem = "classification"
+
+    def __sklearn_tags__(self):
+        """scikit-learn's tags: dense X only, one label per row."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.classifier_tags.multi_label = False
+        return tags
+
+    def _check_y(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        x, y = validate_data(self, X, y, reset=reset, dtype=_FLOATS)
+        check_classification_targets(y)
+        return x, y
+
+    def _set_classes(self, classes: Any, y: np.ndarray) -> None:
+        self.classes_ = np.unique(y if classes is None else np.asarray(classes))
+
+    def _same_classes(self, classes: Any) -> None:
+        if classes is not None and not np.array_equal(np.unique(np.asarray(classes)),
+                                                      self.classes_):
+            raise ConfigError("classes", list(np.unique(np.asarray(classes))),
+                              f"the classes of the first call, {list(self.classes_)}")
 
     def _head(self) -> tuple[str | None, str]:
         k = len(self.classes_)
@@ -205,8 +320,7 @@ class MLPClassifier(_MLPEstimator):
         _, loss = self._head()
         return 1 if k <= 2 and loss != "cross_entropy" else max(k, 2)
 
-    def _targets(self, y: Any) -> np.ndarray:
-        y = np.asarray(y).reshape(-1)
+    def _targets(self, y: np.ndarray) -> np.ndarray:
         if not hasattr(self, "classes_"):
             self.classes_ = np.unique(y)
         idx = np.searchsorted(self.classes_, y)
@@ -216,24 +330,55 @@ class MLPClassifier(_MLPEstimator):
             raise ConfigError("y", y[bad][0], f"one of the classes {list(self.classes_)}")
         return idx
 
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPClassifier:
+        """Train from scratch for ``max_epochs`` epochs; ``classes_`` are y's labels."""
+        return super().fit(X, y, sample_weight)
+
+    def partial_fit(self, X: Any, y: Any, classes: Any = None,
+                    sample_weight: Any = None) -> MLPClassifier:
+        """One more epoch on every row of (X, y), in batches of ``batch_size``, whatever the
+        number of rows of this call. The first call (with no fit before) builds the network;
+        its ``classes`` (default: y's labels) are every label later calls may use."""
+        return self._partial_fit(X, y, sample_weight, classes)
+
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities (n, n_classes), rows summing to 1."""
-        out = self._outputs(X)  # first: it says "not fitted" before network_ is needed
+        out = self._outputs(X)
+        if len(self.classes_) == 1:
+            return np.ones((out.shape[0], 1))
         return self.network_.head.probabilities(out)
 
     def predict(self, X: Any) -> np.ndarray:
+        """The most probable class of every row."""
         out = self._outputs(X)
+        if len(self.classes_) == 1:
+            return np.repeat(self.classes_, out.shape[0])
         return self.classes_[self.network_.head.decide(out)]
 
-    def score(self, X: Any, y: Any) -> float:
-        """Accuracy."""
-        return accuracy(self.predict(X), np.asarray(y).reshape(-1))
 
+class MLPRegressor(RegressorMixin, _MLPEstimator):
+    """A multilayer perceptron regressor (linear output, mean squared error by default).
 
-class MLPRegressor(_MLPEstimator):
-    """A multilayer perceptron regressor (linear output, mean squared error by default)."""
+    y is (n,) or (n, m) for m outputs; a column (n, 1) is raveled with a
+    ``DataConversionWarning`` (predictions are then (n,)). ``score`` is the (weighted) R²,
+    averaged over outputs.
+    """
 
     _problem = "regression"
+
+    def __sklearn_tags__(self):
+        """scikit-learn's tags: dense X only, one or more outputs."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _check_y(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        x, y = validate_data(self, X, y, reset=reset, dtype=_FLOATS, multi_output=True,
+                             y_numeric=True)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return x, y
 
     def _head(self) -> tuple[str | None, str]:
         head = make_head(self.output, self.loss or "mse")
@@ -242,17 +387,26 @@ class MLPRegressor(_MLPEstimator):
     def _n_outputs(self, y: np.ndarray) -> int:
         return 1 if y.ndim == 1 else int(y.shape[1])
 
-    def _targets(self, y: Any) -> np.ndarray:
+    def _targets(self, y: np.ndarray) -> np.ndarray:
         y = np.asarray(y, dtype=np.float64)
-        self._y_1d = y.ndim == 1
+        if not hasattr(self, "network_"):
+            self._y_1d = y.ndim == 1
+        elif y.shape[1:] != (() if self._y_1d else (self.network_.sizes[-1],)):
+            want = "(n,)" if self._y_1d else f"(n, {self.network_.sizes[-1]})"
+            raise ConfigError("y", f"shape {y.shape}", f"shape {want}, as in the first fit")
         return y
 
-    def predict(self, X: Any) -> np.ndarray:
-        out = self._outputs(X)
-        return out[:, 0] if getattr(self, "_y_1d", False) else out
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
+        """Train from scratch for ``max_epochs`` epochs."""
+        return super().fit(X, y, sample_weight)
 
-    def score(self, X: Any, y: Any) -> float:
-        """R² (averaged over outputs)."""
-        y = np.asarray(y, dtype=np.float64)
-        pred = self.predict(X)
-        return r2_score(pred.reshape(len(y), -1), y.reshape(len(y), -1))
+    def partial_fit(self, X: Any, y: Any, sample_weight: Any = None) -> MLPRegressor:
+        """One more epoch on every row of (X, y), in batches of ``batch_size``, whatever the
+        number of rows of this call; the first call (with no fit before) builds the network."""
+        return self._partial_fit(X, y, sample_weight, None)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted values as float64 (whatever the network's dtype, as scikit-learn's
+        regressors return), (n,) when fitted on a 1-D y, else (n, m)."""
+        out = self._outputs(X).astype(np.float64)
+        return out[:, 0] if self._y_1d else out

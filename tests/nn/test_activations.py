@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -9,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from depthlens.errors import ConfigError
+from depthlens.nn import MLP, kernels
 from depthlens.nn.activations import ACTIVATIONS, ALIASES, get_activation
 
 from .support import TORCH_ACTIVATIONS
@@ -147,3 +150,103 @@ def test_derivative_matches_torch_at_any_point(name, z):
     za = np.array([z])
     np.testing.assert_allclose(act.derivative(za, act(za)), zt.grad.numpy(), rtol=1e-12,
                                atol=1e-15)
+
+
+# -- exact tails: sigmoid and swish against a high-precision oracle, both backends ------------
+try:
+    import mpmath
+except ImportError:  # pragma: no cover - the stable float64 formula is ~1 ulp: enough for f32
+    mpmath = None
+
+
+def oracle(name: str, z: np.ndarray) -> np.ndarray:
+    """σ(z), swish z·σ(z), or swish' σ(1 + z(1 − σ)) at the float values z, in float64 from
+    mpmath at 40 digits (or, without mpmath, Python's math on the stable formula)."""
+    out = np.empty(z.shape)
+    for i, v in enumerate(np.asarray(z, dtype=np.float64)):
+        if mpmath is not None:
+            with mpmath.workdps(40):
+                zv = mpmath.mpf(float(v))
+                s = 1 / (1 + mpmath.exp(-zv))
+                out[i] = float({"sigmoid": s, "swish": zv * s, "swish'": s * (1 + zv * (1 - s))}
+                               [name])
+        else:
+            e = math.exp(-abs(v))
+            s = (e if v < 0 else 1.0) / (1.0 + e)
+            out[i] = {"sigmoid": s, "swish": v * s, "swish'": s * (1 + v * (1 - s))}[name]
+    return out
+
+
+def ulps(ours: np.ndarray, truth: np.ndarray, dtype) -> np.ndarray:
+    """|ours − truth| in units of the spacing of ``dtype`` at the truth (subnormals included:
+    np.spacing(0) is the smallest subnormal)."""
+    spacing = np.spacing(np.abs(truth.astype(dtype))).astype(np.float64)
+    return np.abs(ours.astype(np.float64) - truth) / spacing
+
+
+def one_unit_network(name: str, dtype, backend: str) -> MLP:
+    """A network whose output is a(z) of its input z: 1 → 1 sigmoid + bce head (W = 1, b = 0),
+    or 1 → 1 swish → 1 linear with unit weights and zero biases."""
+    if name == "sigmoid":
+        net = MLP([1, 1], output="sigmoid", loss="bce", dtype=dtype, backend=backend)
+        net.set_params([[[1.0]]], [[0.0]])
+    else:
+        net = MLP([1, 1, 1], "swish", "linear", "mse", dtype=dtype, backend=backend)
+        net.set_params([[[1.0]], [[1.0]]], [[0.0], [0.0]])
+    return net
+
+
+TAIL_Z = np.concatenate([np.linspace(-800.0, 800.0, 1601), [-745.0, -744.5, -709.8, -103.0,
+                         -87.5, -37.0, -36.7, -1e-8, 1e-8, 0.0, 36.7, 37.0]])
+LOWEST_NORMAL_SIGMOID = {np.float64: -708.0, np.float32: -87.0}
+"""Below this σ(z) is subnormal in the dtype: σ itself stays exact there (to the subnormal's
+absolute spacing), z·σ cannot (σ's few significant bits times z)."""
+
+
+@pytest.mark.parametrize("backend", ["numpy", "compiled"])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name", ["sigmoid", "swish"])
+def test_sigmoid_and_swish_are_exact_in_the_tails(name, dtype, backend):
+    """Within 3 ulps of the truth over z in [−800, 800] (σ(−40) = 4.2e−18, which the old
+    0.5·(1 + tanh(z/2)) rounded to 0), through the network in both backends."""
+    z = TAIL_Z.astype(dtype)
+    if name == "swish":
+        z = z[z >= LOWEST_NORMAL_SIGMOID[dtype]]
+    net = one_unit_network(name, dtype, backend)
+    # The whole range, and the part above −79 alone: numpy's sigmoid takes a direct path when
+    # no z is below −80 (float32) and a stable one otherwise; both must be exact.
+    for part in (z, z[z > -79.0]):
+        truth = oracle(name, part)
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            ours = net.forward(part[:, None])[:, 0]
+            registry = ACTIVATIONS[name](part)
+        assert ours.dtype == dtype
+        for values in (ours, registry):
+            err = ulps(values, truth, dtype)
+            assert err.max() <= 3.0, f"{err.max():.1f} ulps at z = {part[err.argmax()]}"
+        assert ours[np.argmin(np.abs(part + 40.0))] != 0.0  # not the old underflow to 0
+
+
+@pytest.mark.parametrize("backend", ["numpy", "compiled"])
+def test_predict_proba_rows_are_exact_in_the_negative_tail(backend):
+    """A sigmoid head's class-1 probability far on the negative side is σ(z) itself (a
+    positive number, not 0), its row summing to 1."""
+    net = one_unit_network("sigmoid", np.float64, backend)
+    z = np.array([-40.0, -100.0, -700.0])
+    p = net.head.probabilities(net.forward(z[:, None]))
+    np.testing.assert_array_equal(p[:, 0], 1.0)
+    assert np.all(ulps(p[:, 1], oracle("sigmoid", z), np.float64) <= 2.0)
+
+
+def test_derivatives_that_use_sigmoid_are_accurate_in_the_tails():
+    """softplus' = σ (numpy: σ(z); compiled: −expm1(−softplus(z))) within 2 ulps; swish' within
+    64 ulps (its 1 − σ cancels for large z), both backends, |z| in [5, 700]."""
+    z = np.linspace(-700.0, 700.0, 1401)
+    z = z[np.abs(z) >= 5.0]
+    compiled = {code: np.array([kernels.derivative(code, v, kernels.activate(code, v))
+                                for v in z]) for code in (6, 7)}
+    softplus, swish = ACTIVATIONS["softplus"], ACTIVATIONS["swish"]
+    for values in (softplus.derivative(z, softplus(z)), compiled[softplus.code]):
+        assert ulps(values, oracle("sigmoid", z), np.float64).max() <= 2.0
+    for values in (swish.derivative(z, swish(z)), compiled[swish.code]):
+        assert ulps(values, oracle("swish'", z), np.float64).max() <= 64.0

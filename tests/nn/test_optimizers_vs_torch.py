@@ -308,3 +308,66 @@ def test_regularization_never_touches_biases(kind):
     np.testing.assert_array_equal(regularized[b], plain[b])
     expected = -0.5 * 0.1 * (start[w] if kind == "l2" else np.sign(start[w]))
     np.testing.assert_allclose(regularized[w] - plain[w], expected, rtol=1e-9, atol=1e-15)
+
+
+# (id, our SGD hyperparameters at the start, {step: changes to momentum etc.}) — torch's SGD
+# starts its momentum buffer as b = g at the first step with momentum ≠ 0, whenever that is,
+# and keeps a buffer through a stretch of momentum 0 (it neither reads nor writes it then).
+MOMENTUM_SWITCHES = [
+    ("on-at-5", {"lr": 0.05}, {5: {"momentum": 0.9}}),
+    ("on-at-5-dampening", {"lr": 0.05}, {5: {"momentum": 0.9, "dampening": 0.5}}),
+    ("on-at-5-dampening-weight-decay", {"lr": 0.05, "weight_decay": 0.01},
+     {5: {"momentum": 0.8, "dampening": 0.3}}),
+    ("on-off-on-dampening", {"lr": 0.05},
+     {4: {"momentum": 0.9, "dampening": 0.5}, 9: {"momentum": 0.0}, 13: {"momentum": 0.7}}),
+    ("nesterov-at-6", {"lr": 0.05}, {6: {"momentum": 0.9, "nesterov": True}}),
+]
+
+
+def _switch(changes: dict[int, dict], step: int, ours, topt) -> None:
+    for key, value in changes.get(step, {}).items():
+        ours.hyper[key] = value
+        topt.param_groups[0][key] = value
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("dtype", "tol"), DTYPES)
+@pytest.mark.parametrize(("hyper", "changes"), [c[1:] for c in MOMENTUM_SWITCHES],
+                         ids=[c[0] for c in MOMENTUM_SWITCHES])
+def test_momentum_switched_on_mid_run_matches_torch(hyper, changes, dtype, tol, backend):
+    """Optimizer.update step by step: the buffer starts from g at the switch, not from 0."""
+    ours = make_optimizer("sgd", **hyper)
+    run_against_torch(NETWORKS[1], backend, dtype, tol, ours,
+                      lambda p: torch.optim.SGD(p, **hyper),
+                      on_step=lambda step, o, t: _switch(changes, step, o, t))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("hyper", "changes"), [c[1:] for c in MOMENTUM_SWITCHES],
+                         ids=[c[0] for c in MOMENTUM_SWITCHES])
+def test_momentum_switched_on_mid_run_in_a_trainer_matches_torch(hyper, changes, backend):
+    """The Trainer's path: on the compiled backend its SGD steps run fused (``_sgd_steps``,
+    whose first-update flag is t0 + s == 0), here in chunks between the switches."""
+    _, sizes, act, output, loss = NETWORKS[1]
+    tol = {"rtol": 1e-10, "atol": 1e-12}
+    tnet, net = twin_networks(sizes, act, output, loss, np.float64, backend, seed=3)
+    x, t = make_data(sizes, loss, np.float64)
+    ours = make_optimizer("sgd", **hyper)
+    trainer = Trainer(net, ours, x, t, problem="regression", batch_size=BATCH, shuffle=False)
+    assert (trainer._fused() is not None) == (backend == "compiled")
+    topt = torch.optim.SGD(tnet.parameters(), **hyper)
+    xt = torch.as_tensor(x)
+    per_epoch = N_SAMPLES // BATCH
+    step = 0
+    for stop in (*sorted(changes), 18):
+        _switch(changes, step, ours, topt)
+        while step < stop:  # train_steps never crosses an epoch's end
+            count = min(stop - step, per_epoch - step % per_epoch)
+            trainer.train_steps(count)
+            for idx in list(batches(step + count))[step:]:
+                topt.zero_grad()
+                torch_head_loss(output, loss, tnet(xt[idx]), t[idx]).backward()
+                topt.step()
+            step += count
+            assert_close(net.params, tnet.flat_params(), tol, f"params after step {step}")
+    assert trainer.steps_done == 18

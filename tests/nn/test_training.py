@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 import pytest
 
-from depthlens.errors import ConfigError, DivergenceError
+from depthlens.errors import ConfigError, DataError, DivergenceError
 from depthlens.nn import ACTIVATIONS, MLP, Trainer, make_optimizer
 
 from .support import BACKENDS
@@ -391,10 +391,10 @@ def test_bad_regularization_raises_config_error():
     assert err.value.field == "reg_rate"
 
 
-def test_empty_training_set_raises_config_error():
-    with pytest.raises(ConfigError) as err:
+def test_empty_training_set_raises_data_error():
+    with pytest.raises(DataError) as err:
         trainer(x=np.zeros((0, 2)), y=np.zeros(0, dtype=int))
-    assert err.value.field == "x"
+    assert err.value.field == "x" and "0 rows" in str(err.value)
 
 
 @pytest.mark.parametrize("optimizer", [

@@ -28,7 +28,7 @@ from depthlens.data import (
     split,
     split_groups,
 )
-from depthlens.errors import ConfigError
+from depthlens.errors import ConfigError, DataError
 from depthlens.experiment.config import CSV_PREFIX, Config
 from depthlens.nn.network import MLP
 from depthlens.nn.training import History, Trainer
@@ -119,12 +119,27 @@ class Session:
         seeds = cfg.seeds()
         self.net = MLP(self.sizes, cfg.activation, self.output, self.loss, cfg.dtype)
         self.net.initialize(cfg.init, seeds["init"], **cfg.init_params)
-        self.trainer = Trainer(
-            self.net, cfg.make_optimizer(), self.x_train, self.train_data.y,
-            problem=self.problem, batch_size=cfg.batch_size, shuffle=cfg.shuffle,
-            seed=seeds["order"], regularization=cfg.regularization, reg_rate=cfg.reg_rate,
-            x_test=self.x_test, y_test=self.test_data.y,
-        )
+        try:
+            self.trainer = Trainer(
+                self.net, cfg.make_optimizer(), self.x_train, self.train_data.y,
+                problem=self.problem, batch_size=cfg.batch_size, shuffle=cfg.shuffle,
+                seed=seeds["order"], regularization=cfg.regularization, reg_rate=cfg.reg_rate,
+                x_test=self.x_test, y_test=self.test_data.y,
+            )
+        except DataError as e:
+            raise self._data_error(e) from None
+
+    def _data_error(self, e: DataError) -> DataError:
+        """The Trainer's DataError about its arrays, said in terms of this session's data: the
+        dataset, the split and what was done to its inputs (a finite value can become inf in
+        float32, or through a feature such as x1²); field, value and index kept."""
+        split = "test" if e.field in ("x_test", "y_test") else "training"
+        steps = ", ".join(self.features) if self.features else "the inputs as they are"
+        err = DataError(f"dataset {self.dataset.name!r}, its {split} split as the network's "
+                        f"{self.config.dtype} inputs (features {steps}; preprocessing "
+                        f"{self.config.preprocessing}): {e}", field=e.field, value=e.value)
+        err.index = getattr(e, "index", None)
+        return err
 
     def regenerated(self, seed: int) -> Session:
         """A Session on new data drawn with ``seed`` (the Config with that seed) that keeps this

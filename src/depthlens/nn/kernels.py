@@ -10,6 +10,8 @@ numpy path, where BLAS wins.
 
 Codes: activations by their index in ``activations.ACTIVATIONS`` (softmax is ``SOFTMAX``); losses
 by their index in ``losses.LOSSES``. Work is in float64 scalars whatever the buffer dtype.
+NaN propagates as in numpy: every activation returns NaN for NaN (relu included, where a plain
+``z if z > 0 else 0`` would return 0), so a forward pass gives NaN in the same outputs.
 ``bias_relu`` and ``mask_multiply`` are elementwise helpers of the numpy path.
 """
 
@@ -30,7 +32,11 @@ _jit = numba.njit(cache=True, nogil=True)
 
 @_jit
 def _sigmoid(z):  # pragma: no cover - compiled
-    return 0.5 * (1.0 + math.tanh(0.5 * z))
+    """σ(z) with e = e^−|z|: 1/(1 + e) for z ≥ 0, e/(1 + e) for z < 0 (NaN stays NaN), exact
+    to a few ulps in both tails and never overflowing (``activations._sigmoid``'s rule). The
+    select, not a branch, keeps run_batch's loops as fast as with the old tanh form."""
+    e = math.exp(-abs(z))
+    return (e if z < 0.0 else 1.0) / (1.0 + e)
 
 
 # tanh for |z| < 0.625 as z + z³·P(z²)/Q(z²) (Cody & Waite's form, the coefficients of the Cephes
@@ -63,7 +69,7 @@ def activate(code, z):  # pragma: no cover - compiled
     if code == 0:
         return z
     if code == 1:
-        return z if z > 0.0 else 0.0
+        return z if (z > 0.0 or z != z) else 0.0  # NaN stays NaN, as np.maximum(z, 0)
     if code == 2:
         return z if z > 0.0 else 0.01 * z
     if code == 3:
@@ -96,10 +102,14 @@ def derivative(code, z, y):  # pragma: no cover - compiled
         return 1.0 - y * y
     if code == 5:
         return y * (1.0 - y)
+    # softplus and swish take σ(z) from y, not from exp again: an inlined exp in this function
+    # makes run_batch's backward loops slower for every activation (measured: 5.6 → 6.4 µs a
+    # 2-8-8-8-1 tanh step). σ = 1 − e^−softplus(z) = −expm1(−y) and σ = y/z are exact to a
+    # few ulps (y is float64 here), NaN giving NaN.
     if code == 6:
-        return _sigmoid(z)
+        return -math.expm1(-y)
     if code == 7:
-        s = _sigmoid(z)
+        s = y / z if z != 0.0 else 0.5
         return s * (1.0 + z * (1.0 - s))
     if code == 8:
         return 0.5 * (1.0 + math.erf(z * _SQRT_HALF)) + z * _INV_SQRT_2PI * math.exp(-0.5 * z * z)
@@ -165,7 +175,7 @@ def run_batch(params, grads, x, t, idx, sizes, w_off, b_off, acts, out_code, los
     m = sizes[n_layers]
     if want_grad:
         grads[:] = 0.0
-    per = 1.0 / n if loss_code == CROSS_ENTROPY else 1.0 / (n * m)
+    per = 0.0 if n == 0 else 1.0 / n if loss_code == CROSS_ENTROPY else 1.0 / (n * m)
     total = 0.0
     for c0 in range(0, n, ch):
         cn = min(ch, n - c0)

@@ -25,6 +25,7 @@ from depthlens.errors import ConfigError
 from depthlens.nn import kernels
 from depthlens.nn.activations import ACTIVATIONS, get_activation
 from depthlens.nn.initializers import initialize
+from depthlens.nn.inputs import check_rows
 from depthlens.nn.losses import LOSSES, Head, make_head
 
 Array = np.ndarray
@@ -326,7 +327,12 @@ class MLP:
         ``backend``: the network's own (None), or "numpy" for the BLAS path over reused
         buffers whatever the network's backend: faster for many points through wide layers
         (a map's 10,000 grid points through 16-unit layers: 2 ms, where the compiled
-        per-sample loop takes 11), equal to the compiled one within rounding."""
+        per-sample loop takes 11), equal to the compiled one within rounding.
+
+        Inputs are not checked for finiteness (``inputs``' module docstring): a row holding
+        NaN gives NaN outputs, in both backends alike, as numpy and PyTorch do; 0 rows give a
+        (0, m) array. The training entry points (``loss``, ``loss_and_grad``, ``Trainer``)
+        refuse such data with a DataError instead."""
         if backend not in (None, "numpy"):
             raise ConfigError("backend", backend, [None, "numpy"])
         if self.uses_kernels and backend != "numpy":
@@ -417,24 +423,36 @@ class MLP:
                                  want_grad, out)
 
     def loss(self, x: Array, t: Array) -> float:
-        """Mean data loss on (x, encoded targets t)."""
-        x = self._as_input(x)
-        t = self._as_target(t, x.shape[0])
+        """Mean data loss on (x, encoded targets t); DataError naming ``x`` or ``t`` and the
+        first row for an empty or non-finite input (``inputs.check_rows``)."""
+        x = check_rows("x", self._as_input(x), source=x)
+        t = check_rows("t", self._as_target(t, x.shape[0]), source=t)
         if self.uses_kernels:
             return float(self._run(x, t, np.arange(x.shape[0]), False, self._no_out))
         z = self._logits(x)
         return self.head.value(z, self.head.forward(z), t)
 
-    def gradient(self, x: Array, t: Array, idx: Array | None = None) -> float:
+    def gradient(self, x: Array, t: Array, idx: Array | None = None,
+                 weights: Array | None = None) -> float:
         """Fill ``grads`` with d(mean data loss)/dθ on the rows ``idx`` of (x, t) (all rows if
-        None) and return that loss. x and t must already be validated (``_as_input``)."""
+        None) and return that loss. x and t must already be validated (``_as_input``).
+
+        ``weights``: optional per-row weights w ≥ 0, one per row of x (taken at ``idx`` as x
+        is). The batch loss is then the weighted mean L = Σᵢ wᵢ ℓᵢ / Σᵢ wᵢ over the batch's
+        rows i, ℓᵢ being row i's loss (``Head.per_sample``: unit weights give the plain mean),
+        and dL/dz of row i is the unweighted one times n·wᵢ/Σw. A batch whose weights sum to 0
+        has loss 0 and gradient 0. Weighted batches take the numpy path whatever the backend
+        (the compiled kernels have no weights)."""
+        if weights is not None:
+            return self._numpy_gradient(x, t, idx, weights)
         if self.uses_kernels:
             if idx is None:
                 idx = np.arange(x.shape[0])
             return float(self._run(x, t, idx, True, self._no_out))
         return self._numpy_gradient(x, t, idx)
 
-    def _numpy_gradient(self, x: Array, t: Array, idx: Array | None = None) -> float:
+    def _numpy_gradient(self, x: Array, t: Array, idx: Array | None = None,
+                        sample_weight: Array | None = None) -> float:
         """The BLAS path: forward and backward over preallocated buffers (``_Workspace``).
 
         Same operations, in the same order, as ``trace`` followed by the backprop of the module
@@ -445,6 +463,8 @@ class MLP:
         if idx is not None:  # gather the batch into the workspace (validated inputs)
             x = np.take(x, idx, axis=0, out=ws.x) if x.dtype == ws.x.dtype else x[idx]
             t = np.take(t, idx, axis=0, out=ws.t) if t.dtype == ws.t.dtype else t[idx]
+            if sample_weight is not None:
+                sample_weight = np.asarray(sample_weight)[idx]
         weights, biases, names = self.weights, self.biases, self.activations
         last = self.n_layers - 1
         a = x
@@ -455,6 +475,8 @@ class MLP:
         o = self.head.forward(z_out)
         value = self.head.value(z_out, o, t)
         delta = self.head.gradient(z_out, o, t)
+        if sample_weight is not None:
+            value = self._weigh(z_out, o, t, sample_weight, delta)
         for k in range(last, -1, -1):
             a_prev = ws.a[k - 1] if k > 0 else x
             np.matmul(delta.T, a_prev, out=self.grad_weights[k])
@@ -462,6 +484,22 @@ class MLP:
             if k > 0:
                 delta = ws.backprop(k - 1, names[k - 1], delta, weights[k])
         return value
+
+    def _weigh(self, z: Array, o: Array, t: Array, w: Array, delta: Array) -> float:
+        """The weighted mean loss Σᵢ wᵢ ℓᵢ / Σᵢ wᵢ of a batch (logits z, outputs o, targets t),
+        rescaling the head's dL/dz ``delta`` (that of the plain mean, row i carrying ∇ℓᵢ/n) in
+        place to row i times n·wᵢ/Σw, which is d(weighted mean)/dz. Weights summing to 0: 0."""
+        w = np.asarray(w, dtype=np.float64).reshape(-1)
+        if w.shape[0] != z.shape[0]:
+            raise ConfigError("weights", f"{w.shape[0]} weights",
+                              f"{z.shape[0]}, one per row of the batch")
+        total = float(w.sum())
+        if total == 0.0:
+            delta[...] = 0.0
+            return 0.0
+        per_row = self.head.per_sample(z, o, t).astype(np.float64)
+        delta *= (w * (z.shape[0] / total)).astype(delta.dtype)[:, None]
+        return float(np.dot(w, per_row) / total)
 
     def _hidden(self, k: int, a: Array, ws: _Workspace) -> Array:
         """Hidden layer k on the batch a, into the workspace: z = a·Wᵀ + b, then act(z)."""
@@ -486,8 +524,17 @@ class MLP:
         return ws
 
     def loss_and_grad(self, x: Array, t: Array) -> tuple[float, Array]:
-        """Validated convenience: (mean data loss, a copy of the gradient buffer)."""
-        x = self._as_input(x)
-        t = self._as_target(t, x.shape[0])
+        """Validated convenience: (mean data loss, a copy of the gradient buffer); DataError
+        for empty or non-finite x or t, as ``loss``."""
+        x = check_rows("x", self._as_input(x), source=x)
+        t = check_rows("t", self._as_target(t, x.shape[0]), source=t)
         value = self.gradient(x, t)
         return value, self.grads.copy()
+
+    # -- other libraries ----------------------------------------------------------------------
+    def to_torch(self) -> torch.nn.Sequential:  # noqa: F821 - torch is imported when called
+        """This network as a ``torch.nn.Sequential`` with the same weights (``interop.to_torch``;
+        torch is imported only when this is called)."""
+        from depthlens.nn.interop import to_torch
+
+        return to_torch(self)

@@ -9,7 +9,8 @@ Names, defaults and rules are PyTorch 2.13's (``torch.optim``), with θ the para
 gradient of the mean batch loss, γ = lr, λ = weight_decay and t = 1, 2, … the step count:
 
 - **sgd** (lr 1e-3, momentum μ 0, dampening τ 0, nesterov off, λ 0): g ← g + λθ; with μ ≠ 0,
-  b ← g at t = 1, else b ← μb + (1 − τ)g; g ← g + μb (nesterov) or b; θ ← θ − γg.
+  b ← g at the first step with μ ≠ 0 (t = 1, or later when momentum is switched on mid-run,
+  as PyTorch), else b ← μb + (1 − τ)g; g ← g + μb (nesterov) or b; θ ← θ − γg.
 - **adagrad** (lr 1e-2, lr_decay 0, λ 0, initial_accumulator_value 0, eps 1e-10):
   s ← s + g²; θ ← θ − γ/(1 + (t − 1)·lr_decay) · g/(√s + eps).
 - **rmsprop** (lr 1e-2, alpha 0.99, eps 1e-8, λ 0, momentum 0, centered off):
@@ -54,7 +55,20 @@ _jit = numba.njit(cache=True, nogil=True, fastmath=False)
 def sgd_kernel(p, g, buf, lr, momentum, dampening, wd, nesterov, first):  # pragma: no cover
     """SGD's update of the module docstring on the flat buffer ``p`` in place (``first``: the
     first update, which sets the momentum buffer to g). Compiled: a trainer's own compiled
-    loop may call it between gradients (see ``Optimizer.fused_sgd``)."""
+    loop may call it between gradients (see ``Optimizer.fused_sgd``).
+
+    PyTorch starts the buffer (b ← g) at the first step *with momentum ≠ 0*, which is later
+    than t = 1 when momentum is switched on mid-run. A buffer never started is all zeros (the
+    rule writes it only when momentum ≠ 0), so an all-zero buffer starts here too. That only
+    matters with dampening τ ≠ 0: with τ = 0, μ·0 + g is g already. (A started buffer that is
+    exactly zero everywhere, every gradient entry 0 since the start, is the one case that
+    restarts where PyTorch would not; the scan stops at the first non-zero entry.)"""
+    if momentum != 0.0 and dampening != 0.0 and not first:
+        first = True
+        for i in range(buf.size):
+            if buf[i] != 0.0:
+                first = False
+                break
     for i in range(p.size):
         gi = g[i] + wd * p[i] if wd != 0.0 else g[i]
         if momentum != 0.0:

@@ -31,6 +31,7 @@ import numpy as np
 
 from depthlens.errors import ConfigError, DataError, DivergenceError
 from depthlens.nn import regularization
+from depthlens.nn.inputs import check_rows
 from depthlens.nn.kernels import run_batch
 from depthlens.nn.network import MLP
 from depthlens.nn.optimizers import Optimizer, sgd_kernel
@@ -127,6 +128,23 @@ def _sgd_steps(params, grads, x, t, order, start, batch, max_steps, sizes, w_off
     return max_steps, loss
 
 
+def _row_weights(sample_weight: Array | None, n: int) -> Array | None:
+    """Per-row training weights as a float64 copy of shape (n,) (the caller's array is never
+    changed), or None; ConfigError naming ``sample_weight`` for a wrong shape, a NaN, an
+    infinite or negative weight, or weights that are all 0."""
+    if sample_weight is None:
+        return None
+    w = np.array(sample_weight, dtype=np.float64)
+    if w.shape != (n,):
+        raise ConfigError("sample_weight", f"shape {w.shape}", f"shape ({n},), one per row")
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ConfigError("sample_weight", "a NaN, infinite or negative weight",
+                          "finite weights ≥ 0")
+    if not w.any():
+        raise ConfigError("sample_weight", "all 0", "at least one weight > 0")
+    return w
+
+
 class Trainer:
     """Trains ``net`` with ``optimizer`` on (x, y).
 
@@ -139,6 +157,11 @@ class Trainer:
         seed: seeds the batch order.
         regularization, reg_rate: 'none' | 'l1' | 'l2' and its rate (``regularization``).
         x_test, y_test: optional held-out data evaluated at the end of every epoch.
+        sample_weight: optional weights w ≥ 0, one per training row, not all 0; they follow
+            their rows through shuffling, and a batch's loss becomes the weighted mean
+            Σᵢ wᵢ ℓᵢ / Σᵢ wᵢ over its rows (``MLP.gradient``). Weighted steps run one by one on
+            the numpy path (``_fused`` is None: the compiled kernels have no weights); the
+            history's losses stay the plain means over the rows.
     """
 
     def __init__(
@@ -156,6 +179,7 @@ class Trainer:
         reg_rate: float = 0.0,
         x_test: Array | None = None,
         y_test: Array | None = None,
+        sample_weight: Array | None = None,
     ):
         if problem not in PROBLEMS:
             raise ConfigError("problem", problem, PROBLEMS)
@@ -171,6 +195,7 @@ class Trainer:
         else:
             self.x_test = self.y_test = self.t_test = None
         self.batch_size = self._batch_size(batch_size, n)
+        self.sample_weight = _row_weights(sample_weight, n)
         self.shuffle = bool(shuffle)
         self.regularization, self.reg_rate = regularization_check(regularization, reg_rate)
         self.seed = seed
@@ -189,8 +214,9 @@ class Trainer:
 
     # -- set-up -------------------------------------------------------------------------------
     def _prepare(self, x: Array, y: Array, name: str) -> tuple[Array, Array, Array]:
-        x = self.net._as_input(x)
-        y = np.asarray(y)
+        # Empty or non-finite data: DataError naming the argument and the first bad row.
+        x = check_rows("x" if name == "y" else "x_test", self.net._as_input(x), source=x)
+        y = check_rows(name, np.asarray(y))
         if y.shape[0] != x.shape[0]:
             raise ConfigError(name, f"{y.shape[0]} labels", f"{x.shape[0]}, one per sample")
         m = self.net.sizes[-1]
@@ -287,9 +313,11 @@ class Trainer:
         start, net = self._cursor, self.net
         idx = self._order[start : start + self.batch_size]
         if self._in_order:  # the rows in their own order: views, no gather
-            loss = net.gradient(self.x[start : start + idx.size], self.t[start : start + idx.size])
+            rows = slice(start, start + idx.size)
+            w = None if self.sample_weight is None else self.sample_weight[rows]
+            loss = net.gradient(self.x[rows], self.t[rows], weights=w)
         else:
-            loss = net.gradient(self.x, self.t, idx)
+            loss = net.gradient(self.x, self.t, idx, weights=self.sample_weight)
         if not math.isfinite(loss):
             self._diverged(self.steps_done + 1, loss)
         if self.regularization != "none":
@@ -327,9 +355,11 @@ class Trainer:
 
     def _fused(self) -> tuple | None:
         """The optimizer's fused form (``Optimizer.fused_sgd``) when steps can run as one
-        compiled call (``_sgd_steps``): compiled kernels and no L1/L2 penalty; else None. The
-        result is the same as step by step."""
+        compiled call (``_sgd_steps``): compiled kernels, no L1/L2 penalty and no sample
+        weights; else None. The result is the same as step by step."""
         if not self.net.uses_kernels or (self.regularization != "none" and self.reg_rate != 0):
+            return None
+        if self.sample_weight is not None:
             return None
         return self.optimizer.fused_sgd(self.state)
 
