@@ -615,7 +615,7 @@ ENGINE_NOTES = [
     "the layers side by side (inner loops over samples), each number still computed in the "
     "order of a sample-by-sample loop; tanh is a Cephes-style rational/exp form within ~1 ulp, "
     "about twice as fast as libm's. With the built-in SGD and no L1/L2 penalty, "
-    "`Trainer.epoch` runs all of an epoch's steps in one compiled call (`training._sgd_steps`: "
+    "`Trainer.epoch` runs all of an epoch's steps in one compiled call (`kernels.sgd_steps`: "
     "gradient, divergence check and update per batch, the same sequence as "
     "`Trainer.step`), and a single `step` is one call too.",
     "- Wide networks (numpy path): every buffer of a step is preallocated per batch size "

@@ -283,3 +283,19 @@ def test_partial_fit_after_fit_continues_with_the_same_network(blobs):
         warnings.simplefilter("error")
         est.partial_fit(x[:10], y[:10])
     assert est.network_ is before and est.n_iter_ == SMALL["max_epochs"] + 1
+
+
+def test_binary_predict_proba_is_exact_in_both_tails():
+    """Both columns from the logit: p(class 0) = σ(−z) is e^−z/(1 + e^−z) even where
+    1 − σ(z) rounds to 0, and p(class 1) likewise for z ≪ 0."""
+    x = np.array([[-1.0], [1.0], [-2.0], [2.0]])
+    clf = MLPClassifier(hidden_layer_sizes=(), max_epochs=1, dtype="float64").fit(x, [0, 1, 0, 1])
+    net = clf.network_
+    net.weights[0][...] = 30.0  # z = 30·x: ±30, ±60
+    net.biases[0][...] = 0.0
+    proba = clf.predict_proba(x)
+    z = 30.0 * x[:, 0]
+    small = np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z)))  # the tail probability, exact
+    np.testing.assert_allclose(np.where(z > 0, proba[:, 0], proba[:, 1]), small, rtol=1e-13)
+    assert proba[3, 0] > 0  # 8.8e-27, where 1 − σ(60) is 0
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-15)

@@ -46,6 +46,7 @@ from sklearn.utils.validation import (
 )
 
 from depthlens.errors import ConfigError
+from depthlens.nn.activations import get_activation
 from depthlens.nn.losses import make_head
 from depthlens.nn.network import MLP
 from depthlens.nn.optimizers import make_optimizer
@@ -270,10 +271,12 @@ class _MLPEstimator(BaseEstimator):
     def _same_classes(self, classes: Any) -> None:
         """Classifier: a later partial_fit's ``classes`` must be the first one's."""
 
-    def _outputs(self, X: Any) -> np.ndarray:
+    def _inputs(self, X: Any) -> np.ndarray:
         check_is_fitted(self)
-        x = validate_data(self, X, reset=False, dtype=_FLOATS)
-        return self.network_.forward(x)
+        return validate_data(self, X, reset=False, dtype=_FLOATS)
+
+    def _outputs(self, X: Any) -> np.ndarray:
+        return self.network_.forward(self._inputs(X))
 
 
 class MLPClassifier(ClassifierMixin, _MLPEstimator):
@@ -342,11 +345,19 @@ class MLPClassifier(ClassifierMixin, _MLPEstimator):
         return self._partial_fit(X, y, sample_weight, classes)
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities (n, n_classes), rows summing to 1."""
+        """Class probabilities (n, n_classes), rows summing to 1. With one sigmoid output
+        unit (two classes) both columns come from the logit z in float64: (σ(−z), σ(z)), so
+        each is exact in its tail (1 − σ(z) would round to 0 for z ≳ 37 where it is e^−z)."""
+        net = self.network_
+        if len(self.classes_) == 2 and net.head.output == "sigmoid" and net.sizes[-1] == 1:
+            x = net._as_input(self._inputs(X))
+            z = net._logits(x)[:, 0].astype(np.float64)
+            sigmoid = get_activation("sigmoid")
+            return np.column_stack([sigmoid(-z), sigmoid(z)])
         out = self._outputs(X)
         if len(self.classes_) == 1:
             return np.ones((out.shape[0], 1))
-        return self.network_.head.probabilities(out)
+        return net.head.probabilities(out)
 
     def predict(self, X: Any) -> np.ndarray:
         """The most probable class of every row."""

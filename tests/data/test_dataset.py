@@ -53,6 +53,21 @@ def test_inconsistent_fields_raise(changes):
         make(**changes)
 
 
+def test_a_non_finite_value_is_named_by_its_row():
+    x = np.zeros((4, 2))
+    x[2, 1] = np.inf
+    with pytest.raises(DataError) as e:
+        make(x=x)
+    assert str(e.value) == "dataset 't': x row 2 has a value that is not a finite number " \
+                           "(x[2, 1] = inf)"
+    assert e.value.field == "x"
+    y = np.array([0.0, 1.0, np.nan, 2.0])
+    with pytest.raises(DataError) as e:
+        make(y=y, problem="regression", n_classes=0, class_names=())
+    assert str(e.value) == "dataset 't': target row 2 is not a finite number (nan)"
+    assert e.value.field == "y"
+
+
 def test_regression_shapes_and_take():
     ds = make(problem="regression", n_classes=0, class_names=(), y=np.ones((4, 3)),
               groups=np.array([0, 0, 1, 1]))  # fmt: skip

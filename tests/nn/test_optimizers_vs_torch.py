@@ -346,7 +346,7 @@ def test_momentum_switched_on_mid_run_matches_torch(hyper, changes, dtype, tol, 
 @pytest.mark.parametrize(("hyper", "changes"), [c[1:] for c in MOMENTUM_SWITCHES],
                          ids=[c[0] for c in MOMENTUM_SWITCHES])
 def test_momentum_switched_on_mid_run_in_a_trainer_matches_torch(hyper, changes, backend):
-    """The Trainer's path: on the compiled backend its SGD steps run fused (``_sgd_steps``,
+    """The Trainer's path: on the compiled backend its SGD steps run fused (``kernels.sgd_steps``,
     whose first-update flag is t0 + s == 0), here in chunks between the switches."""
     _, sizes, act, output, loss = NETWORKS[1]
     tol = {"rtol": 1e-10, "atol": 1e-12}

@@ -66,7 +66,9 @@ class Dataset:
             raise DataError(f"dataset {self.name!r}: x must be real numbers, got dtype {x.dtype}")
         x = x.astype(np.float64)
         if not np.all(np.isfinite(x)):
-            raise DataError(f"dataset {self.name!r}: x contains NaN or infinite values")
+            r, c = (int(i) for i in np.argwhere(~np.isfinite(x))[0])
+            raise DataError(f"dataset {self.name!r}: x row {r} has a value that is not a finite "
+                            f"number (x[{r}, {c}] = {x[r, c]})", field="x", value=float(x[r, c]))
         n, d = x.shape
         if self.problem not in PROBLEMS:
             raise DataError(f"dataset {self.name!r}: problem must be one of {PROBLEMS}")
@@ -121,7 +123,9 @@ class Dataset:
             raise DataError(f"dataset {self.name!r}: targets must be real numbers")
         y = y.astype(np.float64)
         if not np.all(np.isfinite(y)):
-            raise DataError(f"dataset {self.name!r}: targets contain NaN or infinite values")
+            r = int(np.argwhere(~np.isfinite(y.reshape(len(y), -1)))[0][0])
+            raise DataError(f"dataset {self.name!r}: target row {r} is not a finite number "
+                            f"({y[r]})", field="y", value=y[r].tolist())
         m = 1 if y.ndim == 1 else y.shape[1]
         if self.target_names and len(self.target_names) != m:
             raise DataError(f"dataset {self.name!r}: {len(self.target_names)} target names for {m}")

@@ -13,6 +13,12 @@ by their index in ``losses.LOSSES``. Work is in float64 scalars whatever the buf
 NaN propagates as in numpy: every activation returns NaN for NaN (relu included, where a plain
 ``z if z > 0 else 0`` would return 0), so a forward pass gives NaN in the same outputs.
 ``bias_relu`` and ``mask_multiply`` are elementwise helpers of the numpy path.
+
+SGD's update (``sgd_kernel``, the rule of ``optimizers``) and a trainer's fused steps
+(``sgd_steps``: gradient and update per mini-batch in one call) live here too: every compiled
+function that calls another is in this one file, because numba's cache is keyed on the stamp of
+the file a function is defined in — a function in training.py calling a kernel of this file kept
+its old compiled code when only this file changed (seen).
 """
 
 from __future__ import annotations
@@ -294,3 +300,55 @@ def run_batch(params, grads, x, t, idx, sizes, w_off, b_off, acts, out_code, los
                     for s in range(cn):
                         di[s] = pi[s] * derivative(code, zi[s], ai[s])
     return total * per
+
+
+@_jit
+def sgd_kernel(p, g, buf, lr, momentum, dampening, wd, nesterov, first):  # pragma: no cover
+    """SGD's update of the module docstring on the flat buffer ``p`` in place (``first``: the
+    first update, which sets the momentum buffer to g). Compiled: a trainer's own compiled
+    loop may call it between gradients (see ``Optimizer.fused_sgd``).
+
+    PyTorch starts the buffer (b ← g) at the first step *with momentum ≠ 0*, which is later
+    than t = 1 when momentum is switched on mid-run. A buffer never started is all zeros (the
+    rule writes it only when momentum ≠ 0), so an all-zero buffer starts here too. That only
+    matters with dampening τ ≠ 0: with τ = 0, μ·0 + g is g already. (A started buffer that is
+    exactly zero everywhere, every gradient entry 0 since the start, is the one case that
+    restarts where PyTorch would not; the scan stops at the first non-zero entry.)"""
+    if momentum != 0.0 and dampening != 0.0 and not first:
+        first = True
+        for i in range(buf.size):
+            if buf[i] != 0.0:
+                first = False
+                break
+    for i in range(p.size):
+        gi = g[i] + wd * p[i] if wd != 0.0 else g[i]
+        if momentum != 0.0:
+            b = gi if first else buf[i] * momentum + gi * (1.0 - dampening)
+            buf[i] = b
+            gi = gi + momentum * buf[i] if nesterov else buf[i]
+        p[i] = p[i] - lr * gi
+
+
+@_jit
+def sgd_steps(params, grads, x, t, order, start, batch, max_steps, sizes, w_off, b_off,
+               acts, out_code, loss_code, no_out, buf, lr, momentum, dampening, wd, nesterov,
+               t0):  # pragma: no cover - compiled
+    """Up to ``max_steps`` SGD steps of the compiled path in one call: for each mini-batch
+    ``order[pos : pos + batch]`` from ``start`` (until the end of ``order``), exactly
+    ``Trainer.step``'s sequence: gradient (``run_batch``), stop if the loss is not finite,
+    the SGD update (update number t0 + 1, …). Returns (updates done, the last
+    batch's loss)."""
+    n = order.size
+    pos = start
+    loss = 0.0
+    for s in range(max_steps):
+        if pos >= n:
+            return s, loss
+        stop = min(pos + batch, n)
+        loss = run_batch(params, grads, x, t, order[pos:stop], sizes, w_off, b_off, acts,
+                         out_code, loss_code, True, no_out)
+        if not math.isfinite(loss):
+            return s, loss
+        sgd_kernel(params, grads, buf, lr, momentum, dampening, wd, nesterov, t0 + s == 0)
+        pos = stop
+    return max_steps, loss

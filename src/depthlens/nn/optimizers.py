@@ -44,38 +44,12 @@ import numba
 import numpy as np
 
 from depthlens.errors import ConfigError
+from depthlens.nn.kernels import sgd_kernel  # compiled beside run_batch (kernels' docstring)
 
 Array = np.ndarray
 State = dict[str, Array]
 
 _jit = numba.njit(cache=True, nogil=True, fastmath=False)
-
-
-@_jit
-def sgd_kernel(p, g, buf, lr, momentum, dampening, wd, nesterov, first):  # pragma: no cover
-    """SGD's update of the module docstring on the flat buffer ``p`` in place (``first``: the
-    first update, which sets the momentum buffer to g). Compiled: a trainer's own compiled
-    loop may call it between gradients (see ``Optimizer.fused_sgd``).
-
-    PyTorch starts the buffer (b ← g) at the first step *with momentum ≠ 0*, which is later
-    than t = 1 when momentum is switched on mid-run. A buffer never started is all zeros (the
-    rule writes it only when momentum ≠ 0), so an all-zero buffer starts here too. That only
-    matters with dampening τ ≠ 0: with τ = 0, μ·0 + g is g already. (A started buffer that is
-    exactly zero everywhere, every gradient entry 0 since the start, is the one case that
-    restarts where PyTorch would not; the scan stops at the first non-zero entry.)"""
-    if momentum != 0.0 and dampening != 0.0 and not first:
-        first = True
-        for i in range(buf.size):
-            if buf[i] != 0.0:
-                first = False
-                break
-    for i in range(p.size):
-        gi = g[i] + wd * p[i] if wd != 0.0 else g[i]
-        if momentum != 0.0:
-            b = gi if first else buf[i] * momentum + gi * (1.0 - dampening)
-            buf[i] = b
-            gi = gi + momentum * buf[i] if nesterov else buf[i]
-        p[i] = p[i] - lr * gi
 
 
 @_jit

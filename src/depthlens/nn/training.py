@@ -26,15 +26,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import numba
 import numpy as np
 
 from depthlens.errors import ConfigError, DataError, DivergenceError
 from depthlens.nn import regularization
 from depthlens.nn.inputs import check_rows
-from depthlens.nn.kernels import run_batch
+from depthlens.nn.kernels import sgd_steps
 from depthlens.nn.network import MLP
-from depthlens.nn.optimizers import Optimizer, sgd_kernel
+from depthlens.nn.optimizers import Optimizer
 from depthlens.nn.regularization import check as regularization_check
 
 Array = np.ndarray
@@ -101,31 +100,6 @@ def r2_score(pred: Array, y: Array) -> float:
     ss_tot = ((y - y.mean(axis=0)) ** 2).sum(axis=0)
     safe = np.where(ss_tot > 0, ss_tot, 1.0)
     return float(np.mean(np.where(ss_tot > 0, 1.0 - ss_res / safe, 0.0)))
-
-
-@numba.njit(cache=True, nogil=True)
-def _sgd_steps(params, grads, x, t, order, start, batch, max_steps, sizes, w_off, b_off,
-               acts, out_code, loss_code, no_out, buf, lr, momentum, dampening, wd, nesterov,
-               t0):  # pragma: no cover - compiled
-    """Up to ``max_steps`` SGD steps of the compiled path in one call: for each mini-batch
-    ``order[pos : pos + batch]`` from ``start`` (until the end of ``order``), exactly
-    ``Trainer.step``'s sequence: gradient (``run_batch``), stop if the loss is not finite,
-    the SGD update (update number t0 + 1, …). Returns (updates done, the last
-    batch's loss)."""
-    n = order.size
-    pos = start
-    loss = 0.0
-    for s in range(max_steps):
-        if pos >= n:
-            return s, loss
-        stop = min(pos + batch, n)
-        loss = run_batch(params, grads, x, t, order[pos:stop], sizes, w_off, b_off, acts,
-                         out_code, loss_code, True, no_out)
-        if not math.isfinite(loss):
-            return s, loss
-        sgd_kernel(params, grads, buf, lr, momentum, dampening, wd, nesterov, t0 + s == 0)
-        pos = stop
-    return max_steps, loss
 
 
 def _row_weights(sample_weight: Array | None, n: int) -> Array | None:
@@ -355,7 +329,7 @@ class Trainer:
 
     def _fused(self) -> tuple | None:
         """The optimizer's fused form (``Optimizer.fused_sgd``) when steps can run as one
-        compiled call (``_sgd_steps``): compiled kernels, no L1/L2 penalty and no sample
+        compiled call (``kernels.sgd_steps``): compiled kernels, no L1/L2 penalty and no sample
         weights; else None. The result is the same as step by step."""
         if not self.net.uses_kernels or (self.regularization != "none" and self.reg_rate != 0):
             return None
@@ -364,11 +338,11 @@ class Trainer:
         return self.optimizer.fused_sgd(self.state)
 
     def _fused_steps(self, fused: tuple, max_steps: int) -> float:
-        """Run up to ``max_steps`` steps of the current epoch in ``_sgd_steps`` with the
+        """Run up to ``max_steps`` steps of the current epoch in ``kernels.sgd_steps`` with the
         optimizer's fused arguments, then do what ``step`` does after them: counters, the
         divergence guard, the end-of-epoch row."""
         net, state = self.net, self.state
-        done, loss = _sgd_steps(net.params, net.grads, self.x, self.t, self._order,
+        done, loss = sgd_steps(net.params, net.grads, self.x, self.t, self._order,
                                 self._cursor, self.batch_size, max_steps, net._sizes,
                                 net._w_off, net._b_off, net._act_codes, net._out_code,
                                 net._loss_code, net._no_out, *fused, int(state["t"]))
