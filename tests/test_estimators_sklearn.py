@@ -28,6 +28,7 @@ from depthlens.errors import ConfigError
 from depthlens.estimators import MLPClassifier, MLPRegressor
 from depthlens.nn import MLP
 from depthlens.nn.optimizers import make_optimizer
+from tests.nn.support import weighted_batch_gradient
 
 SMALL = {"hidden_layer_sizes": (8,), "max_epochs": 50, "learning_rate": 0.01}
 
@@ -183,11 +184,7 @@ def _hand_trained(x, t, w, sizes, *, head, batch, epochs, seed, lr, shuffle=True
                 if ws is None:
                     net.gradient(xs[rows], ts[rows])
                 else:
-                    total = np.zeros_like(net.params)
-                    for i in rows:
-                        net.gradient(xs[i : i + 1], ts[i : i + 1])
-                        total += ws[i] * net.grads
-                    net.grads[...] = total / ws[rows].sum()
+                    weighted_batch_gradient(net, xs, ts, ws, rows)
                 opt.update(net.params, net.grads, state)
     return net
 

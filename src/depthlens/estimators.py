@@ -276,7 +276,8 @@ class _MLPEstimator(BaseEstimator):
         return validate_data(self, X, reset=False, dtype=_FLOATS)
 
     def _outputs(self, X: Any) -> np.ndarray:
-        return self.network_.forward(self._inputs(X))
+        x = self._inputs(X)  # first: NotFittedError before network_ is looked up
+        return self.network_.forward(x)
 
 
 class MLPClassifier(ClassifierMixin, _MLPEstimator):
@@ -348,6 +349,7 @@ class MLPClassifier(ClassifierMixin, _MLPEstimator):
         """Class probabilities (n, n_classes), rows summing to 1. With one sigmoid output
         unit (two classes) both columns come from the logit z in float64: (σ(−z), σ(z)), so
         each is exact in its tail (1 − σ(z) would round to 0 for z ≳ 37 where it is e^−z)."""
+        check_is_fitted(self)
         net = self.network_
         if len(self.classes_) == 2 and net.head.output == "sigmoid" and net.sizes[-1] == 1:
             x = net._as_input(self._inputs(X))

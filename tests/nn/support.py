@@ -123,3 +123,14 @@ def finite_difference_gradient(net: MLP, x: np.ndarray, t: np.ndarray,
         params[i] = keep
         grad[i] = (up - down) / (2 * h)
     return grad
+
+
+def weighted_batch_gradient(net: MLP, x: np.ndarray, t: np.ndarray, w: np.ndarray,
+                            rows: np.ndarray) -> None:
+    """The oracle of a weighted batch: fill ``net.grads`` with Σᵢ wᵢ ∇ℓᵢ / Σᵢ wᵢ over ``rows``
+    of (x, encoded t), each ∇ℓᵢ an unweighted one-row gradient."""
+    total = np.zeros_like(net.params)
+    for i in rows:
+        net.gradient(x[i : i + 1], t[i : i + 1])
+        total += w[i] * net.grads
+    net.grads[...] = total / w[rows].sum()

@@ -17,7 +17,14 @@ from depthlens.nn import MLP
 from depthlens.nn.optimizers import make_optimizer
 from depthlens.nn.training import Trainer
 
-from .support import BACKENDS, HEADS, TORCH_ACTIVATIONS, encoded_targets, twin_networks
+from .support import (
+    BACKENDS,
+    HEADS,
+    TORCH_ACTIVATIONS,
+    encoded_targets,
+    twin_networks,
+    weighted_batch_gradient,
+)
 
 
 def torch_per_row(output: str, loss: str, logits: torch.Tensor, t: np.ndarray) -> torch.Tensor:
@@ -152,11 +159,7 @@ def _hand_trained(net: MLP, x, t, w, batch: int, epochs: int, seed: int, shuffle
         order = rng.permutation(n) if shuffle else np.arange(n)
         for start in range(0, n, batch):
             rows = order[start : start + batch]
-            total = np.zeros_like(net.params)
-            for i in rows:
-                net.gradient(x[i : i + 1], t[i : i + 1])
-                total += w[i] * net.grads
-            net.grads[...] = total / w[rows].sum()
+            weighted_batch_gradient(net, x, t, w, rows)
             opt.update(net.params, net.grads, state)
     return net.params
 
