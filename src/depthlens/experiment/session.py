@@ -119,6 +119,14 @@ class Session:
         seeds = cfg.seeds()
         self.net = MLP(self.sizes, cfg.activation, self.output, self.loss, cfg.dtype)
         self.net.initialize(cfg.init, seeds["init"], **cfg.init_params)
+        self.rebuild_trainer()
+
+    def rebuild_trainer(self) -> None:
+        """A new Trainer for the current network's parameters, as ``reset`` makes one (fresh
+        optimizer state, counters and history at 0): for weights put in from elsewhere
+        (``from_model``)."""
+        cfg = self.config
+        seeds = cfg.seeds()
         try:
             self.trainer = Trainer(
                 self.net, cfg.make_optimizer(), self.x_train, self.train_data.y,
@@ -140,6 +148,15 @@ class Session:
                         f"{self.config.preprocessing}): {e}", field=e.field, value=e.value)
         err.index = getattr(e, "index", None)
         return err
+
+    @classmethod
+    def from_model(cls, net: MLP, dataset: Dataset, config: Config | None = None) -> Session:
+        """A Session on ``dataset`` whose network is a copy of ``net`` (a model trained
+        elsewhere: ``from_torch``, ``from_sklearn``), its Config derived from the network
+        (``experiment/imported.py``'s ``from_model``, which this calls)."""
+        from depthlens.experiment.imported import from_model
+
+        return from_model(net, dataset, config)
 
     def regenerated(self, seed: int) -> Session:
         """A Session on new data drawn with ``seed`` (the Config with that seed) that keeps this
