@@ -125,3 +125,20 @@ def test_class_labels_for_a_regression_model_are_refused():
     with pytest.raises(ConfigError, match="model") as e2:
         dl.explain(object(), np.zeros((10, 2)), np.zeros(10), **FAST)
     assert e2.value.field == "model"
+
+
+def test_pictures_of_an_imported_model_say_so_until_it_trains(tmp_path, iris):
+    from depthlens.draw.strip import layer_strip
+    from depthlens.experiment.imported import arrays_dataset, model_network
+
+    est, x, names = iris
+    report = dl.explain(est, x, names, tmp_path / "iris", **FAST)
+    assert "<h2>Metrics (imported weights)</h2>" in report.read_text()
+    net = model_network(est)
+    session = Session.from_model(net, arrays_dataset(net, x, names, classes=est.classes_))
+    title = layer_strip(session)._suptitle.get_text()
+    assert title.startswith("your data · 4-3-3 · relu · imported weights: ")
+    session.run(1)
+    assert " · epoch 1: " in layer_strip(session)._suptitle.get_text()
+    session.reset()
+    assert session.imported is False

@@ -20,6 +20,7 @@ import numpy as np
 
 from depthlens.data import DATASETS
 from depthlens.draw import colors, maps
+from depthlens.draw.strip import activation_text, data_text, epoch_text
 from depthlens.files import write_bytes
 
 if TYPE_CHECKING:
@@ -143,8 +144,8 @@ def run_figure(session: Session) -> plt.Figure:
     name = "accuracy" if session.problem == "classification" else "r2"
     test = f", test {name} {m[f'test_{name}']:.3f}" if f"test_{name}" in m else ""
     arch = "-".join(str(s) for s in session.net.sizes)
-    fig.suptitle(f"{session.config.dataset} · {arch} {session.config.activation} · "
-                 f"epoch {session.epoch} · train {name} {m[f'train_{name}']:.3f}{test}",
+    fig.suptitle(f"{data_text(session)} · {arch} {activation_text(session)} · "
+                 f"{epoch_text(session)} · train {name} {m[f'train_{name}']:.3f}{test}",
                  fontsize=10)
     fig.tight_layout()
     return fig

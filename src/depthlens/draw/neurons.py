@@ -34,6 +34,7 @@ import numpy as np
 from depthlens.draw import colors, maps
 from depthlens.draw.scene import BOUNDED, InputPlane, input_plane, target_scale
 from depthlens.draw.stage_axes import hexcolor, rgba
+from depthlens.draw.strip import data_text
 from depthlens.lens.representations import represent, stages
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ def neuron_maps(session: Session, resolution: int = 60, max_units: int = 12,
                             va="center", ha="right")
     arch = "-".join(str(s) for s in net.sizes)
     where = "line" if plane.dim == 1 else "plane"
-    fig.suptitle(f"What each unit computes over the input {where} · {session.config.dataset} · "
+    fig.suptitle(f"What each unit computes over the input {where} · {data_text(session)} · "
                  f"{arch}\norange: low/negative · grey: 0 · blue: high/positive", fontsize=9)
     pad = (width - (PANEL * cols + 1.6)) / 2  # centre the panels when the title sets the width
     fig.subplots_adjust(left=(pad + 1.5) / width, right=1 - (pad + 0.1) / width, bottom=0.02,

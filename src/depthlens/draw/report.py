@@ -32,7 +32,7 @@ from depthlens.draw.neurons import neuron_maps
 from depthlens.draw.scene import build_scene
 from depthlens.draw.space3d import space_3d, three_unit_stage
 from depthlens.draw.stage_axes import DPI, save_figure
-from depthlens.draw.strip import activation_text, layer_strip
+from depthlens.draw.strip import activation_text, epoch_text, layer_strip
 from depthlens.files import write_text
 from depthlens.lens.probes import ProbeResult
 
@@ -163,7 +163,7 @@ pre {{ background: #f4f5f6; padding: 0.8em; overflow-x: auto; font-size: 13px; }
 dimension, scales and rotates (W), translates (b) and bends (a); stacked layers bend the data
 until a flat cut separates the classes (or the target becomes linear).</p>
 <div class="row">
-<div><h2>Metrics (epoch {session.epoch})</h2><table>{metric_rows}</table></div>
+<div><h2>Metrics ({epoch_text(session)})</h2><table>{metric_rows}</table></div>
 <div><h2>Config</h2><pre>{config}</pre></div>
 </div>
 {''.join(sections)}

@@ -36,6 +36,19 @@ PANEL = 3.1
 """Inches per panel."""
 
 
+def data_text(session: Session) -> str:
+    """The data's name for a title: the dataset's own ('circle', 'your data', a CSV's)."""
+    return session.dataset.name or session.config.dataset
+
+
+def epoch_text(session: Session) -> str:
+    """Where training stands, for a title: 'epoch 12', or 'imported weights' for a model
+    trained elsewhere and not trained here since (``Session.imported``)."""
+    if getattr(session, "imported", False) and session.epoch == 0:
+        return "imported weights"
+    return f"epoch {session.epoch}"
+
+
 def activation_text(session: Session) -> str:
     """The hidden activations in words ('tanh', or 'relu,tanh' per layer)."""
     act = session.config.activation
@@ -80,7 +93,6 @@ def layer_strip(session: Session, which: str = "post", dims: int = 2,
                           fontsize=8)
             else:
                 ax.set_xlabel(f"{ax.get_xlabel()}\n{text}", fontsize=8)
-    cfg = session.config
     arch = "-".join(str(s) for s in session.net.sizes)
     if session.problem == "classification":
         legend = "cells: the input plane coloured by the network's prediction"
@@ -89,8 +101,8 @@ def layer_strip(session: Session, which: str = "post", dims: int = 2,
                        "hidden layer)")
     else:
         legend = "points: the target · cells: the input plane coloured by the predicted value"
-    fig.suptitle(f"{cfg.dataset} · {arch} · {activation_text(session)} · epoch "
-                 f"{session.epoch}: the data and a grid of the input plane carried through "
+    fig.suptitle(f"{data_text(session)} · {arch} · {activation_text(session)} · "
+                 f"{epoch_text(session)}: the data and a grid of the input plane carried through "
                  f"each layer\n{legend}", fontsize=9)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return fig

@@ -111,6 +111,7 @@ def from_model(net: MLP, dataset: Dataset, config: Config | None = None) -> Sess
         raise ConfigError("dataset.y", got, f"targets for {_outputs_text(net)}")
     session.net.params[...] = net.params
     session.rebuild_trainer()
+    session.imported = True
     return session
 
 

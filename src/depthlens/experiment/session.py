@@ -115,6 +115,9 @@ class Session:
 
     def reset(self) -> None:
         """New network and trainer from the Config (same seeds: the same initial weights)."""
+        self.imported = False
+        """True while the network holds weights trained elsewhere (``from_model``), until a
+        reset: pictures then say "imported weights" rather than "epoch 0"."""
         cfg = self.config
         seeds = cfg.seeds()
         self.net = MLP(self.sizes, cfg.activation, self.output, self.loss, cfg.dtype)
