@@ -75,11 +75,28 @@ def test_classes_gives_each_sure_class_its_palette_colour(k):
     np.testing.assert_array_equal(rgb, PALETTE[:k])
 
 
-def test_classes_fades_to_grey_as_confidence_falls():
-    uniform = colors.classes(np.full((1, 4), 0.25))[0]
-    assert tuple(uniform) == GREY
+def test_classes_fades_toward_grey_as_confidence_falls_but_keeps_the_winners_hue():
+    neutral = np.array(colors.NEUTRAL, dtype=float)
+    uniform = colors.classes(np.full((1, 4), 0.25))[0].astype(float)
+    first = PALETTE[0].astype(float)  # argmax of a tie: class 0
+    np.testing.assert_allclose(uniform, np.round(neutral + 0.4 * (first - neutral)))
+    assert np.linalg.norm(uniform - neutral) > 20  # still says which class wins
     sure = colors.classes(np.array([[0.0, 0.0, 1.0]]))[0].astype(float)
     unsure = colors.classes(np.array([[0.2, 0.2, 0.6]]))[0].astype(float)
-    grey = np.array(GREY, dtype=float)
-    assert np.linalg.norm(unsure - grey) < np.linalg.norm(sure - grey)
-    assert np.linalg.norm(unsure - grey) > 0
+    assert np.linalg.norm(unsure - neutral) < np.linalg.norm(sure - neutral)
+
+
+@pytest.mark.parametrize("k", [3, 5, 10])
+def test_the_pictures_and_the_page_colour_a_k_class_map_alike(k):
+    from depthlens.web.palettes import CLASS_LEVELS, class_palette
+
+    lut = class_palette(k)
+    for c in range(k):
+        for level in (0, 7, 24):
+            conf = level / (CLASS_LEVELS - 1)
+            winner = 1.0 / k + conf * (1.0 - 1.0 / k)
+            p = np.full(k, (1.0 - winner) / (k - 1))
+            p[c] = winner
+            if level == 0:
+                p[c] += 1e-12  # a tie: let class c win it
+            np.testing.assert_array_equal(colors.classes(p[None])[0], lut[c * CLASS_LEVELS + level])

@@ -98,3 +98,14 @@ def test_domain_is_the_datasets_window_or_the_padded_data_range(tmp_path):
     csv.write_text("a,b,c\n0,0,0\n10,5,1\n2,3,0\n4,4,1\n")
     c = Session(Config(dataset=f"csv:{csv}", train_ratio=0.5))
     assert figures.domain(c) == pytest.approx((-1.0, 11.0))
+
+
+def test_the_loss_axis_is_logarithmic_only_when_the_loss_spans_orders_of_magnitude():
+    falling = _trained(300, dataset="circle", seed=1)  # 0.70 → 0.007
+    h = falling.history
+    assert max(h.train_loss) / min(h.train_loss) > figures.LOG_SPAN
+    assert figures.run_figure(falling).axes[1].get_yscale() == "log"
+    flat = _trained(5, dataset="spirals", seed=1)  # 1.10 → 1.08: a narrow range
+    assert max(flat.history.train_loss) / min(flat.history.train_loss) < 2
+    assert figures.run_figure(flat).axes[1].get_yscale() == "linear"
+    plt.close("all")

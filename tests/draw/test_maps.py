@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from depthlens.draw import maps
+from depthlens.draw import colors, maps
 from depthlens.draw.colors import BLUE, GREY, ORANGE, PALETTE
 from depthlens.nn.losses import make_head
 
@@ -74,7 +74,9 @@ def test_colorize_k_classes_uses_the_palette():
     p = np.array([[0.9, 0.05, 0.05], [0.1, 0.1, 0.8], [1 / 3, 1 / 3, 1 / 3]])
     rgb = maps.colorize(head, "classification", p)
     _check(rgb, 3)
-    assert tuple(rgb[2]) == GREY
+    neutral = np.array(colors.NEUTRAL, dtype=float)  # a tie: a pale tint of class 0's colour
+    expected = np.round(neutral + colors.CONFIDENCE_FLOOR * (PALETTE[0] - neutral))
+    np.testing.assert_array_equal(rgb[2], expected)
     sharp = maps.colorize(head, "classification", p[:2], discretize=True)
     np.testing.assert_array_equal(sharp, PALETTE[[0, 2]])
 

@@ -51,14 +51,27 @@ def diverging(values: np.ndarray, scale: float | None = None) -> np.ndarray:
     return two_class(v / s if s > 0 else v)
 
 
+NEUTRAL = (0xE9, 0xE9, 0xE9)
+"""The grey (r = g = b, Playground's #e8eaeb without its tint) a k-class map fades toward as
+its confidence falls: mixing with a neutral grey keeps the class's hue."""
+CONFIDENCE_FLOOR = 0.4
+"""The share of its class colour the least sure region of a k-class map keeps, so that even
+there the map says which class wins (the page's maps and these pictures alike)."""
+
+
 def classes(probabilities: np.ndarray) -> np.ndarray:
-    """Class probabilities (..., k) → RGB uint8: the argmax class's colour, faded toward grey
-    as its probability falls from 1 to 1/k."""
+    """Class probabilities (..., k) → RGB uint8: the argmax class's colour, faded toward the
+    neutral grey N as its confidence c (the winning probability from 1/k → 0 to 1 → 1) falls,
+    keeping a floor f = CONFIDENCE_FLOOR of it:
+
+        rgb = N + (f + (1 − f)·c) · (class colour − N)
+
+    the same rule as the page's k-class maps (``web.palettes.class_palette``)."""
     p = np.asarray(probabilities, dtype=np.float64)
     k = p.shape[-1]
     best = p.argmax(axis=-1)
     conf = (p.max(axis=-1) - 1.0 / k) / (1.0 - 1.0 / k) if k > 1 else np.ones(best.shape)
     colors = PALETTE[best % len(PALETTE)].astype(np.float64)
-    grey = np.array(GREY, dtype=np.float64)
-    t = np.clip(conf, 0.0, 1.0)[..., None]
-    return np.round(grey + (colors - grey) * t).astype(np.uint8)
+    neutral = np.array(NEUTRAL, dtype=np.float64)
+    share = CONFIDENCE_FLOOR + (1.0 - CONFIDENCE_FLOOR) * np.clip(conf, 0.0, 1.0)
+    return np.round(neutral + (colors - neutral) * share[..., None]).astype(np.uint8)

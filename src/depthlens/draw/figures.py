@@ -113,6 +113,11 @@ def draw_actual_vs_predicted(ax: plt.Axes, session: Session, output: int = 0) ->
     ax.set_ylabel("predicted")
 
 
+LOG_SPAN = 10.0
+"""The loss axis is logarithmic when the largest loss is at least this many times the smallest;
+a narrower range stays linear (a log axis over 1.02–1.10 labels every tick 1.0×10⁰)."""
+
+
 def draw_history(ax: plt.Axes, session: Session) -> None:
     """Train and test data loss per epoch, and the regularization penalty apart."""
     h = session.history
@@ -122,7 +127,10 @@ def draw_history(ax: plt.Axes, session: Session) -> None:
             ax.plot(h.epoch, h.test_loss, color="#000000", label="test loss")
         if any(p > 0 for p in h.penalty):
             ax.plot(h.epoch, h.penalty, color=_hex(colors.ORANGE), ls="--", label="penalty")
-        ax.set_yscale("log" if min(h.train_loss) > 0 else "linear")
+        losses = np.concatenate([h.train_loss, h.test_loss])
+        losses = losses[np.isfinite(losses)]
+        if losses.size and losses.min() > 0 and losses.max() >= LOG_SPAN * losses.min():
+            ax.set_yscale("log")  # a loss falling by orders of magnitude
         ax.legend(fontsize=7)
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")

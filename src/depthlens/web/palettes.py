@@ -22,7 +22,7 @@ colours made here from ``depthlens.draw.colors``. Two tables are in use at a tim
       rgb = N + (f + (1 − f)·c) · (class colour − N)
 
   Mixing with a neutral grey (r = g = b) keeps the hue, so even the least sure region (c = 0)
-  shows its winning class's hue, paler (``draw.colors.classes`` fades all the way to grey).
+  shows its winning class's hue, paler (``draw.colors.classes`` draws the pictures so too).
 
 Code 255 means "not a number" in both tables (drawn grey, as Playground shows a diverged map).
 """
@@ -43,10 +43,10 @@ PROBABILITY_LEVELS = 22
 """Levels of one class's probability ramp: p = level/21 (10 classes × 22 = codes 31..250)."""
 WHITE = (0xFF, 0xFF, 0xFF)
 """The light end of a class's probability ramp (p = 0)."""
-NEUTRAL = (0xE9, 0xE9, 0xE9)
-"""The grey (r = g = b, Playground's #e8eaeb without its tint) a k-class map fades toward as
-its confidence falls: a neutral grey keeps the class's hue."""
-CONFIDENCE_FLOOR = 0.4
+NEUTRAL = colors.NEUTRAL
+"""The neutral grey a k-class map fades toward (``draw.colors.NEUTRAL``: r = g = b keeps the
+class's hue)."""
+CONFIDENCE_FLOOR = colors.CONFIDENCE_FLOOR
 """The share of its class colour the least sure region of a k-class map keeps (see
 :func:`class_palette`): enough to tell its winning class at a glance."""
 OUTLIER_IQRS = 3.0
