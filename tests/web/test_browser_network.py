@@ -122,6 +122,26 @@ def test_resizing_the_window_lays_the_diagram_out_again(page: Page, server):
     assert narrow["box"][2] - narrow["box"][0] < wide["box"][2] - wide["box"][0]
 
 
+def test_the_diagram_lays_out_again_when_only_its_top_moves(page: Page, server):
+    """Something above the diagram grows (a banner, a wrapped bar): its width and the window
+    stay, but the room below its top shrinks, so the 10×16 diagram takes smaller nodes."""
+    page.set_viewport_size({"width": 1920, "height": 720})  # the height limits the diagram
+    load(page, server, WIDEST)
+    before = page.evaluate("() => window.depthlens.network.geometry")
+    page.evaluate("""() => {
+        const spacer = document.createElement("div");
+        spacer.id = "test-spacer";
+        spacer.style.height = "80px";
+        const box = window.depthlens.network.container;
+        box.parentElement.insertBefore(spacer, box);
+    }""")
+    page.wait_for_function(f"() => window.depthlens.network.geometry.height < {before['height']}",
+                           timeout=5_000)
+    after = page.evaluate(DIAGRAM)
+    _check_fits(after)
+    assert after["side"] < before["s"]
+
+
 def _widest_with_a_known_edge(page: Page, server) -> tuple[float, float, list]:
     """The 10×16 network at 1280×800 with EDGE's weight set to 3: that edge's middle (x, y in
     the diagram) and its ends."""

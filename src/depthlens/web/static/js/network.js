@@ -92,7 +92,11 @@ export class NetworkView {
       });
     };
     this._relayout = 0;
-    new ResizeObserver(relayout).observe(container);
+    const sizes = new ResizeObserver(relayout);
+    sizes.observe(container);
+    // the diagram's top moves when something above it grows or shrinks (a banner, a wrapped
+    // bar, a note in its column): one of its ancestors changes size then
+    for (let el = container.parentElement; el; el = el.parentElement) sizes.observe(el);
     window.addEventListener("resize", relayout);
     card.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter") this._commit();
@@ -170,12 +174,17 @@ export class NetworkView {
     this.layout();
   }
 
-  /** Lay out again if the column's width or the window's height changed since the last
-   * layout (a hidden diagram, of width 0, waits until it is shown). */
+  /** Lay out again if the column's width, the window's height or the diagram's top changed
+   * since the last layout (a hidden diagram, of width 0, waits until it is shown). */
   _maybeLayout() {
     if (!this.state || this.container.clientWidth === 0) return;
-    const [w, h] = this._laid ?? [];
-    if (w !== this.container.clientWidth || h !== window.innerHeight) this.layout();
+    const [w, h, top] = this._laid ?? [];
+    if (w !== this.container.clientWidth || h !== window.innerHeight || top !== this._top()) this.layout();
+  }
+
+  /** The diagram's top in page coordinates. */
+  _top() {
+    return Math.round(this.container.getBoundingClientRect().top + window.scrollY);
   }
 
   /** Place everything for the room the diagram has: the column's width and the viewport's
@@ -183,14 +192,14 @@ export class NetworkView {
    * fit that height, the width alone decides and the page scrolls. Decorations are kept. */
   layout() {
     const width = this.container.clientWidth || 420;
-    const top = this.container.getBoundingClientRect().top + window.scrollY;
+    const top = this._top();
     const room = window.innerHeight - top;
     const rows = Math.max(...this.columns.map((c) => c.length));
     const columns = this.columns.length;
     let g = diagramGeometry(width, room, rows, columns);
     if (g.height > room) g = diagramGeometry(width, Infinity, rows, columns);
     this.geometry = g;
-    this._laid = [this.container.clientWidth, window.innerHeight];
+    this._laid = [this.container.clientWidth, window.innerHeight, top];
     const { s, xs, ys } = g;
     const box = this.container;
     box.style.setProperty("--node", `${s}px`);
