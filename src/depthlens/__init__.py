@@ -108,6 +108,16 @@ def _session_png(session: Session) -> bytes:
 
 Session.picture_maker = _session_png
 
+
+def __getattr__(name: str) -> object:
+    """``depthlens.Playground`` (the notebook widget, ``notebook/widget.py``), imported when
+    first asked for: ``import depthlens`` imports neither anywidget nor ipywidgets."""
+    if name == "Playground":
+        from depthlens.notebook import Playground
+
+        return Playground
+    raise AttributeError(f"module 'depthlens' has no attribute {name!r}")
+
 __all__ = [
     "MLP",
     "Config",

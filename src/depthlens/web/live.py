@@ -627,14 +627,33 @@ class LiveSession:
             session, view = await self._interactive(_make, config, dataset)
             if keep is not None:
                 session.adopt_network(keep)
-            self.session, self.view = session, view
-            self.user_data, self.user_data_name = dataset, (name if dataset is not None else None)
-            self.past_epochs = self.past_target = False
-            self._edit = None
-            self._sent_rows = 0
-            await self.send(self._state(fresh=True))
-            await self._send_data()
-            await self._send_frame()
+            await self._install(session, view, dataset, name if dataset is not None else None)
+
+    async def adopt(self, session: Session) -> None:
+        """Train ``session`` itself from now on, in place of the one this LiveSession has (the
+        notebook widget, ``depthlens.Playground``, hands it the notebook's own Session: what the
+        page trains, that object has; it is not copied). Play pauses; the page gets the state
+        (``fresh``: the chart is redrawn from every history row, sent again in the frame), the
+        data and a frame. Called again with the same Session, it shows what the notebook did to
+        it meanwhile (``session.run(100)`` in a cell)."""
+        self.playing = False
+        async with self.lock:
+            view = await self._interactive(_view_of, session, None)
+            await self._install(session, view, None, None)
+
+    async def _install(self, session: Session, view: PlaneView, dataset: Dataset | None,
+                       name: str | None) -> None:
+        """Make ``session`` (drawn through ``view``; on the user's own ``dataset`` when given)
+        this tab's, counters afresh, and send the page its state, data and a frame; call with
+        the lock held."""
+        self.session, self.view = session, view
+        self.user_data, self.user_data_name = dataset, name
+        self.past_epochs = self.past_target = False
+        self._edit = None
+        self._sent_rows = 0
+        await self.send(self._state(fresh=True))
+        await self._send_data()
+        await self._send_frame()
 
     async def _on_play(self) -> None:
         if self.playing:

@@ -21,6 +21,39 @@ import { Presentation } from "./present.js";
 import { ProbeBars, SpacePanel } from "./space.js";
 import { UserData } from "./userdata.js";
 
+/**
+ * The page's transport: how it talks to its LiveSession (the server side does not know which
+ * one it has). `open(hooks)` connects and returns a connection `{send(text), close(),
+ * socket?}`; the hooks are `onOpen()`, `onText(string)` (a JSON message), `onBytes(ArrayBuffer)`
+ * (a binary frame, frames.js) and `onClose({code, reason})`. `open` may be called again after
+ * a close (the page reconnects). This one is the served page's websocket to `url`; the
+ * notebook widget's (widget.js) carries the same messages as custom widget messages.
+ * @param {string} [url] the socket's address (default: this page's host, `/ws`)
+ */
+export function socketTransport(url) {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  const address = url ?? `${scheme}://${location.host}/ws`;
+  return {
+    open(hooks) {
+      const socket = new WebSocket(address);
+      socket.binaryType = "arraybuffer";
+      socket.addEventListener("open", () => hooks.onOpen());
+      socket.addEventListener("message", (event) => {
+        if (typeof event.data === "string") hooks.onText(event.data);
+        else hooks.onBytes(event.data);
+      });
+      socket.addEventListener("close", (event) => hooks.onClose(event));
+      return {
+        socket,
+        send(text) {
+          if (socket.readyState === WebSocket.OPEN) socket.send(text);
+        },
+        close() { socket.close(); },
+      };
+    },
+  };
+}
+
 /** Playground's epoch counter: six digits, thousands separated (000,123). */
 export function formatEpoch(n) {
   return String(n).padStart(6, "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
@@ -35,6 +68,8 @@ function formatLoss(box, v) {
 class Playground {
   constructor() {
     this.socket = null;
+    this.transport = null;
+    this.connection = null;
     this.hello = null;
     this.state = null;
     this.frame = null;
@@ -177,61 +212,70 @@ class Playground {
   }
 
   // -- connection --------------------------------------------------------------------------
-  connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/ws`);
-    socket.binaryType = "arraybuffer";
-    this.socket = socket;
-    socket.addEventListener("open", () => {
-      this._retry = 500;
-      $("connection").textContent = "connected";
-      $("connection").className = "connection ok";
-      $("connection").title = "connection to the depthlens server";
-      this.hideBanner("connection");
-      $("banner-reset").hidden = false;
-      // The address bar holds the Config: restore it exactly (empty = the defaults). A Lab link
-      // holds the Lab's settings, not a Config: then the Config this page had, or the defaults.
-      const hash = location.hash.slice(1);
-      const query = hash.startsWith("lab:") ? this.state?.query ?? this.configQuery ?? "" : splitLink(hash).config;
-      this.send({ type: "config", query });
+  /** Open the page's connection to its LiveSession through `transport` (see socketTransport:
+   * the served page's websocket, the default; the notebook widget passes its own), reopened
+   * the same way after it closes. */
+  connect(transport = this.transport ?? socketTransport()) {
+    this.transport = transport;
+    const connection = transport.open({
+      onOpen: () => this.onOpen(),
+      onText: (data) => this.onReceived(data, true),
+      onBytes: (data) => this.onReceived(data, false),
+      onClose: (event) => this.onClose(event),
     });
-    socket.addEventListener("message", (event) => {
-      const text = typeof event.data === "string";
-      let message;
-      try {
-        message = text ? JSON.parse(event.data) : decodeFrame(event.data);
-      } catch (e) { // a message the page cannot read: show it (as an error) and go on
-        this.onMessage({ type: "error", field: text ? "message" : "frame", message: e.message });
-        return;
-      }
-      if (text) this.onMessage(message);
-      else this.onFrame(message);
-    });
-    socket.addEventListener("close", (event) => {
-      document.body.classList.remove("playing");
-      $("connection").className = "connection lost";
-      // The server's refusals carry a reason: 1008 this page's host or origin is not served
-      // (retrying cannot help), 1013 too many open tabs (try again now and then).
-      if (event.code === 1008 || event.code === 1013) {
-        const reason = event.reason || "the server refused the connection";
-        $("connection").textContent = event.code === 1008 ? "refused" : "refused: retrying…";
-        $("connection").title = reason;
-        this.showBanner("connection", `Not connected: ${reason}.`);
-        $("banner-reset").hidden = true; // nothing to reset without a session
-        if (event.code === 1008) return;
-        this._retry = 8000;
-      } else {
-        $("connection").textContent = "disconnected: retrying…";
-      }
-      setTimeout(() => this.connect(), this._retry);
-      this._retry = Math.min(this._retry * 2, 8000);
-    });
+    this.connection = connection;
+    this.socket = connection.socket ?? null; // the websocket, for the browser tests
+  }
+
+  onOpen() {
+    this._retry = 500;
+    $("connection").textContent = "connected";
+    $("connection").className = "connection ok";
+    $("connection").title = "connection to the depthlens server";
+    this.hideBanner("connection");
+    $("banner-reset").hidden = false;
+    // The address bar holds the Config: restore it exactly (empty = the defaults). A Lab link
+    // holds the Lab's settings, not a Config: then the Config this page had, or the defaults.
+    const hash = location.hash.slice(1);
+    const query = hash.startsWith("lab:") ? this.state?.query ?? this.configQuery ?? "" : splitLink(hash).config;
+    this.send({ type: "config", query });
+  }
+
+  /** One message from the server: JSON text, or a binary frame (an ArrayBuffer). */
+  onReceived(data, text) {
+    let message;
+    try {
+      message = text ? JSON.parse(data) : decodeFrame(data);
+    } catch (e) { // a message the page cannot read: show it (as an error) and go on
+      this.onMessage({ type: "error", field: text ? "message" : "frame", message: e.message });
+      return;
+    }
+    if (text) this.onMessage(message);
+    else this.onFrame(message);
+  }
+
+  onClose(event) {
+    document.body.classList.remove("playing");
+    $("connection").className = "connection lost";
+    // The server's refusals carry a reason: 1008 this page's host or origin is not served
+    // (retrying cannot help), 1013 too many open tabs (try again now and then).
+    if (event.code === 1008 || event.code === 1013) {
+      const reason = event.reason || "the server refused the connection";
+      $("connection").textContent = event.code === 1008 ? "refused" : "refused: retrying…";
+      $("connection").title = reason;
+      this.showBanner("connection", `Not connected: ${reason}.`);
+      $("banner-reset").hidden = true; // nothing to reset without a session
+      if (event.code === 1008) return;
+      this._retry = 8000;
+    } else {
+      $("connection").textContent = "disconnected: retrying…";
+    }
+    setTimeout(() => this.connect(), this._retry);
+    this._retry = Math.min(this._retry * 2, 8000);
   }
 
   send(message) {
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) {
-      this.socket.send(JSON.stringify(message));
-    }
+    this.connection?.send(JSON.stringify(message));
   }
 
   /** A new Config: the current one with `patch`; `target` the target test loss (undefined:

@@ -96,7 +96,7 @@ export class NetworkView {
     sizes.observe(container);
     // the diagram's top moves when something above it grows or shrinks (a banner, a wrapped
     // bar, a note in its column): one of its ancestors changes size then
-    for (let el = container.parentElement; el; el = el.parentElement) sizes.observe(el);
+    for (let up = container.parentElement; up; up = up.parentElement) sizes.observe(up);
     window.addEventListener("resize", relayout);
     card.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter") this._commit();

@@ -1,0 +1,187 @@
+"""``Playground``: the served playground's live page as a notebook widget (anywidget).
+
+The widget owns a :class:`~depthlens.web.live.LiveSession`, the served page's server side,
+unchanged: its two send coroutines put each message on the widget's own channel (the kernel's
+comm; no second server, port or browser tab), text as the custom message
+``{"kind": "text", "text": …}`` and each binary frame as ``{"kind": "bytes"}`` with the frame as
+the message's one buffer. Custom messages from the front end are ``{"kind": "text", "text": …}``
+(a page message: ``LiveSession.read`` as it arrives, ``answer`` in order, as the served app's
+socket reader does) and ``{"kind": "open"}`` (a view was rendered: hello, the thumbnails, and the
+Session's state, data and frame).
+
+**The Session is the notebook's.** ``Playground(session)`` trains that very object
+(``LiveSession.adopt``): train in the widget, then read ``session.net.weights`` in the next
+cell. The reverse: after ``session.run(100)`` in a cell, ``widget.refresh()`` shows it (a fresh
+state, every history row and a frame). Do not train the same Session in a cell while the widget
+plays (two threads on one network): pause first. A Config change made in the widget builds a
+new Session, as on the page; ``widget.session`` is always the one the widget trains.
+
+**The event loop** is the kernel's (ipykernel ≥ 6 runs cells inside its asyncio loop): the
+widget takes the loop running when it is made, and comm messages, which may arrive on another
+thread, are handed to it with ``call_soon_threadsafe``. A cell that blocks blocks the loop, so
+the widget trains between cells, not during them.
+
+**The front end** (``_esm``) is ``web/static/js/widget.js``, read from the package. anywidget
+loads that one module from its text, so the page's other modules cannot be imported by URL:
+their sources travel in the ``_modules`` trait (file name → text, read once per process), and
+widget.js makes a Blob URL of each, with its ``./x.js`` imports rewritten to the Blob URLs of
+their targets. So the widget runs the page's own modules, offline, with no bundler and no copy.
+
+Several widgets are independent: each has its own LiveSession and Session; they share one
+thread pool and panel registry (``services.Services``), as the served page's tabs share their
+app's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from pathlib import Path
+from typing import Any
+
+try:
+    import anywidget
+    import traitlets
+except ImportError as e:  # the notebook extra is not installed
+    raise ImportError("depthlens.Playground needs anywidget: pip install "
+                      "'depthlens[notebook]'") from e
+
+from depthlens.experiment.config import Config
+from depthlens.experiment.session import Session
+from depthlens.web.live import LiveSession
+from depthlens.web.protocol import page_default
+from depthlens.web.services import Services
+
+STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
+"""The served page's files: the widget ships no copy of its own."""
+WIDGET_CSS = """
+.depthlens-widget { --ink: #333; --rule: #ccc; font: 13px/1.4 sans-serif; color: var(--ink); }
+.depthlens-widget .depthlens-bar { display: flex; gap: 6px; align-items: center; margin: 4px 0; }
+.depthlens-widget .depthlens-play { min-width: 4em; }
+.depthlens-widget .depthlens-epoch { font-variant-numeric: tabular-nums; min-width: 5em; }
+.depthlens-widget .heatmap-wrap { position: relative; width: 300px; height: 300px; }
+.depthlens-widget .heatmap, .depthlens-widget .points {
+  position: absolute; left: 0; top: 0; width: 300px; height: 300px; }
+.depthlens-widget .heatmap { border: 1px solid var(--rule); }
+.depthlens-widget .heatmap-label { position: absolute; right: 4px; top: 4px; font-size: 11px; }
+"""
+"""The first slice's own few rules (the map's canvases stacked as on the page)."""
+
+
+@functools.cache
+def page_modules() -> dict[str, str]:
+    """Every page module's source by file name (``heatmap.js`` → its text), for widget.js's
+    Blob-URL loader."""
+    return {p.name: p.read_text(encoding="utf-8")
+            for p in sorted((STATIC / "js").glob("*.js"))}
+
+
+@functools.cache
+def shared_services() -> Services:
+    """The thread pool and panel registry every widget of this kernel uses (made on first
+    use: importing this module starts no thread)."""
+    return Services()
+
+
+def _session_of(source: Session | Config | None) -> Session:
+    """The Session a widget trains: ``source`` itself, a new one for a Config, or the bare
+    link's experiment (``protocol.page_default``) for None."""
+    if isinstance(source, Session):
+        return source
+    if isinstance(source, Config):
+        return Session(source)
+    if source is None:
+        return Session(page_default())
+    raise TypeError(f"Playground(session_or_config): {type(source).__name__} is not allowed; "
+                    "give a depthlens Session, a Config or nothing (the playground's default)")
+
+
+class Playground(anywidget.AnyWidget):  # type: ignore[misc]
+    """The live playground in a notebook cell, training ``session_or_config``'s Session.
+
+    >>> import depthlens as dl                                    # doctest: +SKIP
+    >>> session = dl.Session(dl.Config(dataset="xor"))            # doctest: +SKIP
+    >>> dl.Playground(session)                                    # doctest: +SKIP
+    """
+
+    _esm = STATIC / "js" / "widget.js"
+    _css = WIDGET_CSS
+    _modules = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, session_or_config: Session | Config | None = None,
+                 **kwargs: Any) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError("depthlens.Playground runs in a Jupyter kernel (IPython's "
+                               "kernel ≥ 6, whose cells run in its asyncio loop): no asyncio "
+                               "loop is running here") from None
+        self._session = _session_of(session_or_config)
+        super().__init__(_modules=page_modules(), **kwargs)
+        self._loop = loop
+        self._inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self.live = LiveSession(self._send_text, self._send_bytes, shared_services(),
+                                disconnect_errors=())
+        self._answering: asyncio.Task[None] | None = None
+        self.on_msg(self._on_custom)
+
+    # -- the Session -------------------------------------------------------------------------
+    @property
+    def session(self) -> Session:
+        """The Session the widget trains: the one it was given until a Config change in the
+        widget builds another."""
+        return self.live.session if self.live.session is not None else self._session
+
+    def refresh(self) -> None:
+        """Show what the notebook did to the Session since (``session.run(100)``): the widget
+        pauses and gets its state, every history row and a frame (after the cell ends)."""
+        self._loop.call_soon_threadsafe(self._put, ("adopt", self.session))
+
+    def close(self) -> None:
+        """Stop training, drop the LiveSession and close the widget's channel."""
+        live = getattr(self, "live", None)  # None: __init__ failed (ipywidgets' __del__)
+        if live is not None:
+            live.close()
+        if getattr(self, "_answering", None) is not None:
+            self._answering.cancel()
+        super().close()
+
+    # -- the transport -----------------------------------------------------------------------
+    async def _send_text(self, text: str) -> None:
+        self.send({"kind": "text", "text": text})
+
+    async def _send_bytes(self, data: bytes) -> None:
+        self.send({"kind": "bytes"}, buffers=[data])
+
+    def _on_custom(self, _widget: object, content: Any, _buffers: list[Any]) -> None:
+        """A custom message of the front end (perhaps on the comm's thread): to the loop."""
+        if not isinstance(content, dict):
+            return
+        if content.get("kind") == "open":
+            item: Any = ("open", None)
+        elif content.get("kind") == "text" and isinstance(content.get("text"), str):
+            item = ("text", content["text"])
+        else:
+            return
+        self._loop.call_soon_threadsafe(self._put, item)
+
+    def _put(self, item: tuple[str, Any]) -> None:
+        """On the loop: a page message is ``read`` now (so a newer one supersedes a step under
+        way, as on the served page) and answered in turn by ``_answer``."""
+        kind, value = item
+        self._inbox.put_nowait((kind, self.live.read(value) if kind == "text" else value))
+        if self._answering is None or self._answering.done():
+            self._answering = self._loop.create_task(self._answer())
+
+    async def _answer(self) -> None:
+        """Answer the inbox in order: page messages, view openings and refreshes."""
+        while not self._inbox.empty():
+            kind, value = self._inbox.get_nowait()
+            if kind == "text":
+                await self.live.answer(value)
+            elif kind == "open":
+                await self.live.start()
+                await self.live.adopt(self.session)
+            elif kind == "adopt":
+                await self.live.adopt(value)
+

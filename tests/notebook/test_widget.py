@@ -1,0 +1,250 @@
+"""``depthlens.Playground``, the notebook widget: its LiveSession over the widget's channel.
+
+In-process, the widget's handler is called with the front end's messages and what it sends is
+captured; then a real IPython kernel (jupyter_client) makes the widget, opens its comm as a front
+end would, and trains the notebook's own Session through it, and the other way round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import textwrap
+import time
+from typing import Any
+
+import pytest
+
+from depthlens.experiment import Config, Session
+from depthlens.notebook.widget import Playground, page_modules
+from depthlens.web.frames import decode_frame
+
+
+def test_import_depthlens_imports_no_widget_library() -> None:
+    """``import depthlens`` leaves anywidget and ipywidgets alone; ``dl.Playground`` is the
+    widget class."""
+    code = textwrap.dedent("""
+        import sys, depthlens as dl
+        print(sorted(m for m in ("anywidget", "ipywidgets") if m in sys.modules))
+        print(dl.Playground.__module__)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[0] == "[]"
+    assert out[1] == "depthlens.notebook.widget"
+
+
+def test_page_modules_are_the_served_pages() -> None:
+    """The widget ships the served page's own modules (no copy), widget.js among them."""
+    modules = page_modules()
+    assert {"main.js", "frames.js", "heatmap.js", "widget.js"} <= modules.keys()
+    assert "export function decodeFrame" in modules["frames.js"]
+
+
+class Captured:
+    """What a widget sends: (content, buffers) pairs, decoded."""
+
+    def __init__(self, widget: Playground) -> None:
+        self.texts: list[dict[str, Any]] = []
+        self.frames: list[dict[str, Any]] = []
+        widget.send = self.send  # type: ignore[method-assign]
+
+    def send(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        if content["kind"] == "text":
+            assert buffers is None
+            self.texts.append(json.loads(content["text"]))
+        else:
+            assert content == {"kind": "bytes"} and buffers is not None and len(buffers) == 1
+            self.frames.append(decode_frame(buffers[0])[0])
+
+    def types(self) -> list[str]:
+        return [m["type"] for m in self.texts]
+
+    def kinds(self) -> list[str]:
+        return [h["kind"] for h in self.frames]
+
+
+async def until(condition: Any, seconds: float = 60.0) -> None:
+    """Let the loop run until ``condition()`` holds (a test waiting forever fails instead)."""
+    end = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < end, "the widget never sent what was awaited"
+        await asyncio.sleep(0.01)
+
+
+def test_widget_trains_the_session_it_was_given() -> None:
+    """Open → hello, thumbnails, then the given Session's state, data and frame; a step sent by
+    the front end trains that very Session; ``refresh`` shows what a cell did to it."""
+
+    async def main() -> None:
+        session = Session(Config(dataset="xor", epochs=0))
+        widget = Playground(session)
+        sent = Captured(widget)
+        widget._on_custom(widget, {"kind": "open"}, [])
+        await until(lambda: "frame" in sent.kinds())
+        assert sent.types()[:2] == ["hello", "state"]
+        assert sent.kinds() == ["thumbnails", "data", "frame"]
+        assert sent.texts[1]["config"]["dataset"] == "xor"
+        assert widget.session is session
+
+        step = json.dumps({"type": "step", "unit": "epoch", "count": 3})
+        widget._on_custom(widget, {"kind": "text", "text": step}, [])
+        await until(lambda: sent.kinds().count("frame") == 2)
+        assert sent.frames[-1]["epoch"] == 3 and session.epoch == 3
+
+        session.run(4)  # a cell trains it; the widget shows it when asked
+        widget.refresh()
+        await until(lambda: sent.kinds().count("frame") == 3)
+        assert sent.frames[-1]["epoch"] == 7
+        assert len(sent.frames[-1]["rows"]) == 7  # the chart drawn again from every row
+        widget.close()
+
+    asyncio.run(main())
+
+
+def test_bad_message_gets_the_pages_error() -> None:
+    """A page message the protocol refuses is answered with an ``error`` naming the field."""
+
+    async def main() -> None:
+        widget = Playground(Config(dataset="circle"))
+        sent = Captured(widget)
+        widget._on_custom(widget, {"kind": "text", "text": json.dumps({"type": "speed",
+                                                                      "epochs_per_frame": -3})},
+                          [])
+        await until(lambda: "error" in sent.types())
+        error = sent.texts[sent.types().index("error")]
+        assert error["field"] == "epochs_per_frame"
+        widget.close()
+
+    asyncio.run(main())
+
+
+def test_playground_refuses_what_is_not_a_session_or_config() -> None:
+    async def main() -> None:
+        with pytest.raises(TypeError, match="str is not allowed"):
+            Playground("xor")  # type: ignore[arg-type]
+
+    asyncio.run(main())
+
+
+# -- a real kernel ------------------------------------------------------------------------------
+class Kernel:
+    """An IPython kernel and a client that plays the widget's front end."""
+
+    def __init__(self) -> None:
+        from jupyter_client.manager import start_new_kernel
+
+        self.km, self.kc = start_new_kernel(kernel_name="python3")
+        self.comms: dict[str, dict[str, Any]] = {}
+        self.custom: list[tuple[dict[str, Any], list[bytes]]] = []
+
+    def run(self, code: str, seconds: float = 120) -> str:
+        """Execute ``code``; its stdout (comm messages seen meanwhile are kept)."""
+        msg_id = self.kc.execute(code)
+        out, done = [], False
+        end = time.monotonic() + seconds
+        while not done:
+            msg = self.kc.get_iopub_msg(timeout=max(end - time.monotonic(), 0.1))
+            self._keep(msg)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream":
+                out.append(content["text"])
+            elif kind == "error":
+                raise AssertionError("\n".join(content["traceback"]))
+            elif kind == "status" and content["execution_state"] == "idle":
+                done = True
+        return "".join(out)
+
+    def _keep(self, msg: dict[str, Any]) -> None:
+        if msg["msg_type"] == "comm_open":
+            self.comms[msg["content"]["comm_id"]] = msg["content"]
+        elif msg["msg_type"] == "comm_msg":
+            data = msg["content"]["data"]
+            if data.get("method") == "custom":
+                self.custom.append((data["content"], [bytes(b) for b in msg["buffers"]]))
+
+    def send_custom(self, comm_id: str, content: dict[str, Any]) -> None:
+        """What widget.js's ``model.send(content)`` sends."""
+        msg = self.kc.session.msg("comm_msg", {"comm_id": comm_id,
+                                               "data": {"method": "custom", "content": content}})
+        self.kc.shell_channel.send(msg)
+
+    def wait_custom(self, condition: Any, seconds: float = 120) -> None:
+        end = time.monotonic() + seconds
+        while not condition():
+            assert time.monotonic() < end, "the kernel never sent what was awaited"
+            try:
+                self._keep(self.kc.get_iopub_msg(timeout=0.5))
+            except Exception:  # queue.Empty: nothing yet
+                continue
+
+    def texts(self) -> list[dict[str, Any]]:
+        return [json.loads(c["text"]) for c, _ in self.custom if c["kind"] == "text"]
+
+    def frames(self) -> list[dict[str, Any]]:
+        return [decode_frame(b[0])[0] for c, b in self.custom if c["kind"] == "bytes"]
+
+    def stop(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+@pytest.fixture
+def kernel() -> Any:
+    k = Kernel()
+    yield k
+    k.stop()
+
+
+def widget_comm(kernel: Kernel) -> str:
+    """The comm of the depthlens widget the kernel opened (anywidget's model, with widget.js)."""
+    ours = [cid for cid, c in kernel.comms.items()
+            if c["data"]["state"].get("_anywidget_id") == "depthlens.notebook.widget.Playground"]
+    assert len(ours) == 1, kernel.comms
+    state = kernel.comms[ours[0]]["data"]["state"]
+    assert "export default" in state["_esm"] and "heatmap.js" in state["_modules"]
+    return ours[0]
+
+
+def test_real_kernel_widget_trains_the_notebooks_session(kernel: Kernel) -> None:
+    """In a kernel: the widget's comm opens; a config message is answered with state + data +
+    frame; a step from the front end trains the notebook's ``s``; ``s.run`` in a cell and
+    ``w.refresh()`` send its new epoch; a second widget is independent."""
+    kernel.run("import depthlens as dl\n"
+               "s = dl.Session(dl.Config(dataset='xor', epochs=0))\n"
+               "w = dl.Playground(s)\n"
+               "display(w)")
+    comm = widget_comm(kernel)
+    kernel.send_custom(comm, {"kind": "open"})
+    kernel.wait_custom(lambda: len(kernel.frames()) >= 3)
+    assert [m["type"] for m in kernel.texts()][:2] == ["hello", "state"]
+    assert [f["kind"] for f in kernel.frames()] == ["thumbnails", "data", "frame"]
+
+    config = {"type": "config", "query": "dataset=xor&epochs=0&lr=0.1"}
+    kernel.send_custom(comm, {"kind": "text", "text": json.dumps(config)})
+    kernel.wait_custom(lambda: sum(m["type"] == "state" for m in kernel.texts()) >= 2)
+    assert kernel.texts()[-1]["config"]["lr"] == 0.1  # a live change: the same Session
+    assert kernel.run("print(w.session is s, s.config.lr)").split() == ["True", "0.1"]
+
+    step = {"type": "step", "unit": "epoch", "count": 5}
+    kernel.send_custom(comm, {"kind": "text", "text": json.dumps(step)})
+    kernel.wait_custom(lambda: kernel.frames()[-1].get("epoch") == 5)
+    assert kernel.run("print(s.epoch)").strip() == "5"
+
+    kernel.run("s.run(10)\nw.refresh()")
+    kernel.wait_custom(lambda: kernel.frames()[-1].get("epoch") == 15)
+
+    kernel.run("w2 = dl.Playground(dl.Config(dataset='circle'))\ndisplay(w2)")
+    other = [cid for cid, c in kernel.comms.items() if cid != comm
+             and c["data"]["state"].get("_anywidget_id", "").endswith("Playground")]
+    assert len(other) == 1
+    before = len(kernel.custom)
+    kernel.send_custom(other[0], {"kind": "open"})
+    kernel.wait_custom(lambda: any(f["kind"] == "frame" for f in kernel.frames()[3 + 3:])
+                       and len(kernel.custom) > before + 4)
+    assert kernel.run("print(w2.session is not s, w2.session.config.dataset, s.epoch)"
+                      ).split() == ["True", "circle", "15"]
