@@ -79,18 +79,9 @@ def explain(model: object, X: object, y: object, folder: str | Path | None = Non
     PosixPath('lens/report.html')
     """
     from depthlens.draw.report import REPORT, lens_pictures
-    from depthlens.experiment.imported import (
-        arrays_dataset,
-        check_split,
-        from_model,
-        model_classes,
-        model_network,
-    )
+    from depthlens.experiment.imported import session_for
 
-    net = model_network(model)
-    dataset = arrays_dataset(net, X, y, classes=model_classes(model))
-    check_split(dataset, config if config is not None else Config())
-    session = from_model(net, dataset, config)
+    session = session_for(model, X, y, config)
     out = Path(EXPLAIN_FOLDER if folder is None else folder)
     written = lens_pictures(session, out, **lens_options)  # type: ignore[arg-type]
     return written[REPORT]

@@ -129,6 +129,69 @@ def test_playground_refuses_what_is_not_a_session_or_config() -> None:
     asyncio.run(main())
 
 
+def test_playground_of_a_torch_model_trains_its_weights_on_its_data() -> None:
+    """``Playground(model, X, y)``: the widget trains ``imported.session_for``'s Session, whose
+    network holds the torch model's weights, drawn over the data's own window."""
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    from depthlens.nn.interop import from_torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1),
+                                torch.nn.Sigmoid())
+    rng = np.random.default_rng(0)
+    X = rng.uniform(3, 7, size=(60, 2))  # far from any registry window
+    y = (X[:, 0] > X[:, 1]).astype(int)
+
+    async def main() -> None:
+        widget = Playground(model, X, y)
+        sent = Captured(widget)
+        session = widget.session
+        assert np.array_equal(session.net.params, from_torch(model).params)
+        assert session.imported and session.dataset.n_samples == 60
+        widget._on_custom(widget, {"kind": "open"}, [])
+        await until(lambda: "frame" in sent.kinds())
+        assert widget.live.view is not None and widget.live.session is session
+        before = session.net.params.copy()
+        step = json.dumps({"type": "step", "unit": "epoch", "count": 2})
+        widget._on_custom(widget, {"kind": "text", "text": step}, [])
+        await until(lambda: sent.kinds().count("frame") == 2)
+        assert session.epoch == 2 and sent.frames[-1]["epoch"] == 2
+        assert not np.array_equal(session.net.params, before)
+        widget.close()
+
+    asyncio.run(main())
+
+
+def test_cell_hooks_refresh_a_changed_session_and_drop_closed_widgets() -> None:
+    """The cell events' handlers, called as IPython would: a Session trained between them is
+    refreshed (a frame of its new epoch); an unchanged one is not; a closed widget is gone."""
+    from depthlens.notebook import widget as module
+
+    async def main() -> None:
+        session = Session(Config(dataset="xor", epochs=0))
+        widget = Playground(session)
+        sent = Captured(widget)
+        widget._on_custom(widget, {"kind": "open"}, [])
+        await until(lambda: "frame" in sent.kinds())
+        module._before_cell()
+        module._after_cell()  # a cell that trained nothing
+        module._before_cell()
+        session.run(3)
+        module._after_cell()
+        await until(lambda: sent.kinds().count("frame") == 2)
+        assert sent.frames[-1]["epoch"] == 3
+        widget.refresh()  # answered in order: after any refresh the hooks asked for
+        await until(lambda: sent.kinds().count("frame") >= 3)
+        assert sent.kinds().count("frame") == 3  # the unchanged cell sent nothing
+        assert widget in module._open
+        widget.close()
+        assert widget not in module._open
+
+    asyncio.run(main())
+
+
 # -- a real kernel ------------------------------------------------------------------------------
 class Kernel:
     """An IPython kernel and a client that plays the widget's front end."""
@@ -248,3 +311,38 @@ def test_real_kernel_widget_trains_the_notebooks_session(kernel: Kernel) -> None
                        and len(kernel.custom) > before + 4)
     assert kernel.run("print(w2.session is not s, w2.session.config.dataset, s.epoch)"
                       ).split() == ["True", "circle", "15"]
+
+
+def test_real_kernel_cell_that_trains_the_session_refreshes_the_widget(kernel: Kernel) -> None:
+    """After a cell ``s.run(5)`` the widget sends a frame of epoch 5 by itself (post_run_cell,
+    no ``refresh()``)."""
+    kernel.run("import depthlens as dl\n"
+               "s = dl.Session(dl.Config(dataset='xor', epochs=0))\n"
+               "w = dl.Playground(s)\n"
+               "display(w)")
+    comm = widget_comm(kernel)
+    kernel.send_custom(comm, {"kind": "open"})
+    kernel.wait_custom(lambda: len(kernel.frames()) >= 3)
+    assert kernel.frames()[-1]["epoch"] == 0
+    kernel.run("s.run(5)")
+    kernel.wait_custom(lambda: kernel.frames()[-1].get("epoch") == 5)
+    assert kernel.frames()[-1]["kind"] == "frame"
+
+
+def test_real_kernel_next_cell_pauses_a_playing_widget(kernel: Kernel) -> None:
+    """A playing widget is paused before the next cell runs (pre_run_cell): the cell sees
+    ``playing`` False, and the page is told (a ``status`` with playing False)."""
+    kernel.run("import depthlens as dl\n"
+               "s = dl.Session(dl.Config(dataset='xor', epochs=0))\n"
+               "w = dl.Playground(s)\n"
+               "display(w)")
+    comm = widget_comm(kernel)
+    kernel.send_custom(comm, {"kind": "open"})
+    kernel.wait_custom(lambda: len(kernel.frames()) >= 3)
+    kernel.send_custom(comm, {"kind": "text", "text": json.dumps({"type": "play"})})
+    kernel.wait_custom(lambda: kernel.frames()[-1].get("epoch", 0) > 0)
+    assert any(m["type"] == "status" and m["playing"] for m in kernel.texts())
+    assert kernel.run("print(w.live.playing)").strip() == "False"
+    kernel.wait_custom(lambda: any(m["type"] == "status" and not m["playing"]
+                                   for m in kernel.texts()))
+    assert kernel.run("print(w.live.playing)").strip() == "False"

@@ -251,6 +251,18 @@ def arrays_dataset(net: MLP, X: Any, y: Any, classes: np.ndarray | None = None,
     return Dataset(x, t, "regression", 0, (), names, name, target_names=targets)
 
 
+def session_for(model: Any, X: Any, y: Any, config: Config | None = None) -> Session:
+    """The Session of a trained ``model`` on (X, y): ``model_network`` → ``arrays_dataset``
+    (a fitted classifier's ``classes_`` map the labels) → ``check_split`` → ``from_model``.
+    What ``depthlens.explain`` draws and ``depthlens.Playground(model, X, y)`` trains.
+
+    Raises ConfigError or DataError naming ``model``, ``X`` or ``y`` (as those four do)."""
+    net = model_network(model)
+    dataset = arrays_dataset(net, X, y, classes=model_classes(model))
+    check_split(dataset, config if config is not None else Config())
+    return from_model(net, dataset, config)
+
+
 def check_split(dataset: Dataset, config: Config) -> None:
     """DataError naming X when ``config.train_ratio`` leaves no training or no test row."""
     n = dataset.n_samples

@@ -11,10 +11,21 @@ Session's state, data and frame).
 
 **The Session is the notebook's.** ``Playground(session)`` trains that very object
 (``LiveSession.adopt``): train in the widget, then read ``session.net.weights`` in the next
-cell. The reverse: after ``session.run(100)`` in a cell, ``widget.refresh()`` shows it (a fresh
-state, every history row and a frame). Do not train the same Session in a cell while the widget
-plays (two threads on one network): pause first. A Config change made in the widget builds a
-new Session, as on the page; ``widget.session`` is always the one the widget trains.
+cell. The reverse: after a cell that trained it (``session.run(100)``), every open widget whose
+Session changed refreshes itself (a fresh state, every history row and a frame; ``refresh()``
+does it by hand). A Config change made in the widget builds a new Session, as on the page;
+``widget.session`` is always the one the widget trains. ``Playground(model, X, y)`` trains a
+model trained elsewhere (a torch module, a fitted scikit-learn / depthlens estimator, an MLP) on
+its data: the Session of ``depthlens.explain`` (``experiment.imported.session_for``).
+
+**Cells and the widget** (IPython's ``pre_run_cell`` / ``post_run_cell`` events, registered
+once per kernel when the first widget is made; nothing is registered outside IPython). Before
+each cell, every playing widget is paused, as its pause button would (the page's ``pause``
+message: the button shows paused), and the chunk its worker thread is training is waited for,
+so a cell never trains a Session the widget is training (two threads on one network). Each
+open widget notes its Session's mark (the Session, its network, ``epoch`` and
+``trainer.steps_done``); after the cell, a widget whose mark moved refreshes. The hooks hold
+widgets by weak reference, and a closed widget is dropped from them.
 
 **The event loop** is the kernel's (ipykernel ≥ 6 runs cells inside its asyncio loop): the
 widget takes the loop running when it is made, and comm messages, which may arrive on another
@@ -36,6 +47,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
+import sys
+import threading
+import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +99,22 @@ def shared_services() -> Services:
     return Services()
 
 
-def _session_of(source: Session | Config | None) -> Session:
-    """The Session a widget trains: ``source`` itself, a new one for a Config, or the bare
-    link's experiment (``protocol.page_default``) for None."""
+def _session_of(source: Any, X: Any = None, y: Any = None,
+                config: Config | None = None) -> Session:
+    """The Session a widget trains: ``source`` itself, a new one for a Config, the bare link's
+    experiment (``protocol.page_default``) for None, or with data (``X`` and ``y``) the Session
+    of the trained model ``source`` on them (``imported.session_for``, on ``config``)."""
+    if X is not None or y is not None:
+        if X is None or y is None:
+            missing = "X" if X is None else "y"
+            raise TypeError(f"Playground(model, X, y): {missing} is missing; a model needs "
+                            "both its inputs X and its targets y")
+        from depthlens.experiment.imported import session_for
+
+        return session_for(source, X, y, config)
+    if config is not None:
+        raise TypeError("Playground(config=…) is for a model with data, Playground(model, X, "
+                        "y, config=…); give a Config alone as Playground(config)")
     if isinstance(source, Session):
         return source
     if isinstance(source, Config):
@@ -93,37 +122,100 @@ def _session_of(source: Session | Config | None) -> Session:
     if source is None:
         return Session(page_default())
     raise TypeError(f"Playground(session_or_config): {type(source).__name__} is not allowed; "
-                    "give a depthlens Session, a Config or nothing (the playground's default)")
+                    "give a depthlens Session, a Config, nothing (the playground's default), "
+                    "or a trained model with its data: Playground(model, X, y)")
+
+
+# -- cells: pause before, refresh after ------------------------------------------------------
+_open: weakref.WeakSet[Playground] = weakref.WeakSet()
+"""Every open widget of this process (weakly: a deleted widget is not kept alive)."""
+_hooked: list[Any] = []
+"""The IPython shell whose cell events are registered (one per kernel), once registered."""
+PAUSE = json.dumps({"type": "pause"})
+"""The page's pause message, sent to a playing widget before a cell."""
+
+
+def _hook_cells() -> None:
+    """Register ``_before_cell`` and ``_after_cell`` with IPython's cell events, once per
+    kernel; nothing outside IPython (IPython not imported, or no shell running)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or any(s is shell for s in _hooked):
+        return
+    shell.events.register("pre_run_cell", _before_cell)
+    shell.events.register("post_run_cell", _after_cell)
+    _hooked.append(shell)
+
+
+def _before_cell(_info: Any = None) -> None:
+    """Before a cell: pause every playing widget (the guard) and note each Session's mark."""
+    for widget in list(_open):
+        widget._before_cell()
+
+
+def _after_cell(_result: Any = None) -> None:
+    """After a cell: every widget whose Session's mark moved during it refreshes."""
+    for widget in list(_open):
+        widget._after_cell()
+
+
+def _mark(session: Session) -> tuple[Session, object, int, int]:
+    """What a cell that trained (or rebuilt) ``session`` changes: the Session, its network,
+    its epoch and the trainer's step count."""
+    return session, session.net, session.epoch, session.trainer.steps_done
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Two marks agree: the same objects (``is``) and counters."""
+    return a[0] is b[0] and a[1] is b[1] and a[2:] == b[2:]
 
 
 class Playground(anywidget.AnyWidget):  # type: ignore[misc]
     """The live playground in a notebook cell, training ``session_or_config``'s Session.
 
+    ``session_or_config``: a Session (trained itself), a Config (a new Session), nothing (the
+    playground's default), or a trained model (a torch module, a fitted scikit-learn or
+    depthlens estimator, an MLP) given with its data ``X`` and ``y`` (and optionally the
+    ``config`` that splits and trains them on): ``experiment.imported.session_for``.
+
+    **Cells.** A cell that trains the widget's Session (``session.run(5)``) is shown when it
+    ends: the widget refreshes itself. A cell never races the widget: before every cell each
+    playing widget is paused (its play button shows paused; press play again after the cell),
+    and the chunk its worker thread trains is waited for.
+
     >>> import depthlens as dl                                    # doctest: +SKIP
     >>> session = dl.Session(dl.Config(dataset="xor"))            # doctest: +SKIP
     >>> dl.Playground(session)                                    # doctest: +SKIP
+    >>> dl.Playground(torch_model, X, y)                          # doctest: +SKIP
     """
 
     _esm = STATIC / "js" / "widget.js"
     _css = WIDGET_CSS
     _modules = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, session_or_config: Session | Config | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, session_or_config: Any = None, X: Any = None, y: Any = None, *,
+                 config: Config | None = None, **kwargs: Any) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             raise RuntimeError("depthlens.Playground runs in a Jupyter kernel (IPython's "
                                "kernel ≥ 6, whose cells run in its asyncio loop): no asyncio "
                                "loop is running here") from None
-        self._session = _session_of(session_or_config)
+        self._session = _session_of(session_or_config, X, y, config)
         super().__init__(_modules=page_modules(), **kwargs)
         self._loop = loop
         self._inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.live = LiveSession(self._send_text, self._send_bytes, shared_services(),
                                 disconnect_errors=())
+        self._training = threading.Lock()
+        """Held while the worker thread trains the Session (``_guarded``)."""
+        self.live._chunk = self._guarded(self.live._chunk)  # type: ignore[method-assign]
+        self.live._step_part = self._guarded(self.live._step_part)  # type: ignore[method-assign]
+        self._cell_mark: tuple[Any, ...] | None = None
         self._answering: asyncio.Task[None] | None = None
         self.on_msg(self._on_custom)
+        _open.add(self)
+        _hook_cells()
 
     # -- the Session -------------------------------------------------------------------------
     @property
@@ -139,12 +231,39 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
 
     def close(self) -> None:
         """Stop training, drop the LiveSession and close the widget's channel."""
+        _open.discard(self)
         live = getattr(self, "live", None)  # None: __init__ failed (ipywidgets' __del__)
         if live is not None:
             live.close()
         if getattr(self, "_answering", None) is not None:
             self._answering.cancel()
         super().close()
+
+    # -- cells -------------------------------------------------------------------------------
+    def _guarded(self, train: Callable[..., Any]) -> Callable[..., Any]:
+        """``train`` (a LiveSession method its worker thread runs) holding ``_training``."""
+        def guarded(*args: Any) -> Any:
+            with self._training:
+                return train(*args)
+        return guarded
+
+    def _before_cell(self) -> None:
+        """A cell starts: pause if playing (at once, then the page's ``pause`` message, answered
+        after the cell), wait for the chunk under way, and note the Session's mark."""
+        if self.live.playing:
+            self.live.playing = False
+            self._loop.call_soon_threadsafe(self._put, ("text", PAUSE))
+        with self._training:  # a chunk or step slice training now ends first
+            pass
+        self._cell_mark = _mark(self.session)
+
+    def _after_cell(self) -> None:
+        """A cell ended: refresh when it changed the Session (its mark moved) and a view has
+        opened (before that, the opening sends the Session as it is)."""
+        before, self._cell_mark = self._cell_mark, None
+        if before is not None and self.live.session is not None \
+                and not _same(before, _mark(self.session)):
+            self.refresh()
 
     # -- the transport -----------------------------------------------------------------------
     async def _send_text(self, text: str) -> None:
