@@ -273,10 +273,9 @@ def widget_comm(kernel: Kernel) -> str:
     return ours[0]
 
 
-def test_real_kernel_widget_trains_the_notebooks_session(kernel: Kernel) -> None:
-    """In a kernel: the widget's comm opens; a config message is answered with state + data +
-    frame; a step from the front end trains the notebook's ``s``; ``s.run`` in a cell and
-    ``w.refresh()`` send its new epoch; a second widget is independent."""
+def open_xor_widget(kernel: Kernel) -> str:
+    """In the kernel: ``s`` a Session on xor, ``w = dl.Playground(s)`` displayed and opened as
+    the front end opens it (hello … first frame received); its comm."""
     kernel.run("import depthlens as dl\n"
                "s = dl.Session(dl.Config(dataset='xor', epochs=0))\n"
                "w = dl.Playground(s)\n"
@@ -284,6 +283,14 @@ def test_real_kernel_widget_trains_the_notebooks_session(kernel: Kernel) -> None
     comm = widget_comm(kernel)
     kernel.send_custom(comm, {"kind": "open"})
     kernel.wait_custom(lambda: len(kernel.frames()) >= 3)
+    return comm
+
+
+def test_real_kernel_widget_trains_the_notebooks_session(kernel: Kernel) -> None:
+    """In a kernel: the widget's comm opens; a config message is answered with state + data +
+    frame; a step from the front end trains the notebook's ``s``; ``s.run`` in a cell and
+    ``w.refresh()`` send its new epoch; a second widget is independent."""
+    comm = open_xor_widget(kernel)
     assert [m["type"] for m in kernel.texts()][:2] == ["hello", "state"]
     assert [f["kind"] for f in kernel.frames()] == ["thumbnails", "data", "frame"]
 
@@ -316,13 +323,7 @@ def test_real_kernel_widget_trains_the_notebooks_session(kernel: Kernel) -> None
 def test_real_kernel_cell_that_trains_the_session_refreshes_the_widget(kernel: Kernel) -> None:
     """After a cell ``s.run(5)`` the widget sends a frame of epoch 5 by itself (post_run_cell,
     no ``refresh()``)."""
-    kernel.run("import depthlens as dl\n"
-               "s = dl.Session(dl.Config(dataset='xor', epochs=0))\n"
-               "w = dl.Playground(s)\n"
-               "display(w)")
-    comm = widget_comm(kernel)
-    kernel.send_custom(comm, {"kind": "open"})
-    kernel.wait_custom(lambda: len(kernel.frames()) >= 3)
+    open_xor_widget(kernel)
     assert kernel.frames()[-1]["epoch"] == 0
     kernel.run("s.run(5)")
     kernel.wait_custom(lambda: kernel.frames()[-1].get("epoch") == 5)
@@ -332,13 +333,7 @@ def test_real_kernel_cell_that_trains_the_session_refreshes_the_widget(kernel: K
 def test_real_kernel_next_cell_pauses_a_playing_widget(kernel: Kernel) -> None:
     """A playing widget is paused before the next cell runs (pre_run_cell): the cell sees
     ``playing`` False, and the page is told (a ``status`` with playing False)."""
-    kernel.run("import depthlens as dl\n"
-               "s = dl.Session(dl.Config(dataset='xor', epochs=0))\n"
-               "w = dl.Playground(s)\n"
-               "display(w)")
-    comm = widget_comm(kernel)
-    kernel.send_custom(comm, {"kind": "open"})
-    kernel.wait_custom(lambda: len(kernel.frames()) >= 3)
+    comm = open_xor_widget(kernel)
     kernel.send_custom(comm, {"kind": "text", "text": json.dumps({"type": "play"})})
     kernel.wait_custom(lambda: kernel.frames()[-1].get("epoch", 0) > 0)
     assert any(m["type"] == "status" and m["playing"] for m in kernel.texts())

@@ -49,9 +49,7 @@ import asyncio
 import functools
 import json
 import sys
-import threading
 import weakref
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -207,10 +205,6 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
         self._inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.live = LiveSession(self._send_text, self._send_bytes, shared_services(),
                                 disconnect_errors=())
-        self._training = threading.Lock()
-        """Held while the worker thread trains the Session (``_guarded``)."""
-        self.live._chunk = self._guarded(self.live._chunk)  # type: ignore[method-assign]
-        self.live._step_part = self._guarded(self.live._step_part)  # type: ignore[method-assign]
         self._cell_mark: tuple[Any, ...] | None = None
         self._answering: asyncio.Task[None] | None = None
         self.on_msg(self._on_custom)
@@ -240,20 +234,13 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
         super().close()
 
     # -- cells -------------------------------------------------------------------------------
-    def _guarded(self, train: Callable[..., Any]) -> Callable[..., Any]:
-        """``train`` (a LiveSession method its worker thread runs) holding ``_training``."""
-        def guarded(*args: Any) -> Any:
-            with self._training:
-                return train(*args)
-        return guarded
-
     def _before_cell(self) -> None:
         """A cell starts: pause if playing (at once, then the page's ``pause`` message, answered
         after the cell), wait for the chunk under way, and note the Session's mark."""
         if self.live.playing:
             self.live.playing = False
             self._loop.call_soon_threadsafe(self._put, ("text", PAUSE))
-        with self._training:  # a chunk or step slice training now ends first
+        with self.live.training:  # a chunk or step slice training now ends first
             pass
         self._cell_mark = _mark(self.session)
 

@@ -54,6 +54,7 @@ import json
 import logging
 import random
 import secrets
+import threading
 import time
 import zipfile
 from collections.abc import Awaitable, Callable
@@ -126,6 +127,15 @@ the page sends when the user changes the training. A newer ``step`` does not: ea
 counts."""
 FRAME_MARGIN = 0.0025
 """Seconds of a frame interval left free for the jitter of a shared machine."""
+
+
+def _holds_training(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A LiveSession method its worker thread trains in, run holding ``self.training``."""
+    @functools.wraps(method)
+    def holding(self: LiveSession, *args: Any) -> Any:
+        with self.training:
+            return method(self, *args)
+    return holding
 
 
 def step_slice(session: Session, unit: str, left: int, budget: float | None = None
@@ -340,6 +350,9 @@ class LiveSession:
         """Play was pressed again after pausing at Config.epochs: train on until paused."""
         self.past_target = False
         """Play was pressed with the test loss already at the target: train on until paused."""
+        self.training = threading.Lock()
+        """Held while a worker thread trains this tab's Session (a play chunk, a step's
+        slice): someone else about to train the same Session (a notebook cell) waits on it."""
         self.closing = False
         """The tab has gone (the socket's reader saw it close): work under way stops."""
         self._newer = 0
@@ -704,6 +717,7 @@ class LiveSession:
                 await self._diverged(diverged)
         await self._status()
 
+    @_holds_training
     def _step_part(self, session: Session, view: PlaneView, stepped: dict[str, Any],
                    first: bool) -> tuple[DivergenceError | None, bytes | None]:
         """One slice of a step (in the interactive pool): the training loss before it (on the
@@ -808,6 +822,7 @@ class LiveSession:
             log.debug("play loop stopped", exc_info=True)
             self.playing = False
 
+    @_holds_training
     def _chunk(self, session: Session, view: PlaneView, due: list[tuple[str, Any]]
                ) -> tuple[bytes, DivergenceError | None, tuple[str, str] | None,
                           tuple[list[bytes], list[str]]]:
