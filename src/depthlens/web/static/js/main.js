@@ -145,8 +145,10 @@ class Playground {
         if (picture) savePng(name, [picture]);
       });
     }
-    window.addEventListener("hashchange", () => {
-      const hash = location.hash.slice(1);
+    window.addEventListener("hashchange", (event) => {
+      // the link typed (the event's own URL): the page may have rewritten location since, e.g.
+      // a Lab answer arriving in between put its own link back with replaceState
+      const hash = new URL(event.newURL).hash.slice(1);
       if (hash.startsWith("lab:")) { // a Lab link: the Lab with its settings, never a Config
         this.lab?.open(hash.slice(4));
         this.showTab("lab");
