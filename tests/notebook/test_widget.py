@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from depthlens.experiment import Config, Session
-from depthlens.notebook.widget import Playground, page_modules
+from depthlens.notebook.widget import Playground, page_css, page_html, page_modules, scoped_css
 from depthlens.web.frames import decode_frame
 
 
@@ -43,16 +43,39 @@ def test_page_modules_are_the_served_pages() -> None:
     assert "export function decodeFrame" in modules["frames.js"]
 
 
+def test_the_widget_holds_the_served_pages_body_and_its_css_scoped_to_it() -> None:
+    """The widget's page is index.html's body (its ids, no script) and every stylesheet of it
+    with the document's selectors turned into the shadow root's and the window's media
+    queries into container queries of the page box."""
+    html = page_html()
+    for name in ("play", "epoch", "network", "heatmap", "lens", "space-panel", "toast"):
+        assert html.count(f'id="{name}"') == 1, name
+    assert "<script" not in html and "<body" not in html
+    css = page_css()
+    assert "@media" not in css and css.count("@container (") == 5
+    assert ":host {" in css and ".depthlens-page.present .columns" in css
+    assert ".lab-race-body" in css  # a class ending in "body" is left alone
+    assert scoped_css("body.present .a { x: 1 }\n@media (max-width: 9px) { .b { y: 2 } }") \
+        .endswith(".depthlens-page.present .a { x: 1 }\n@container (max-width: 9px) "
+                  "{ .b { y: 2 } }")
+    for bad in ("html { margin: 0 }", "body > p { x: 1 }", "@media print { a { b: c } }"):
+        with pytest.raises(ValueError, match="cannot scope"):
+            scoped_css(bad)
+
+
 class Captured:
     """What a widget sends: (content, buffers) pairs, decoded."""
 
     def __init__(self, widget: Playground) -> None:
         self.texts: list[dict[str, Any]] = []
         self.frames: list[dict[str, Any]] = []
+        self.replies: list[tuple[dict[str, Any], list[bytes] | None]] = []
         widget.send = self.send  # type: ignore[method-assign]
 
     def send(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
-        if content["kind"] == "text":
+        if content["kind"] == "reply":  # the answer to a request: kept whole
+            self.replies.append((content, buffers))
+        elif content["kind"] == "text":
             assert buffers is None
             self.texts.append(json.loads(content["text"]))
         else:
@@ -159,6 +182,85 @@ def test_playground_of_a_torch_model_trains_its_weights_on_its_data() -> None:
         await until(lambda: sent.kinds().count("frame") == 2)
         assert session.epoch == 2 and sent.frames[-1]["epoch"] == 2
         assert not np.array_equal(session.net.params, before)
+        widget.close()
+
+    asyncio.run(main())
+
+
+def test_widget_on_the_notebooks_own_data_takes_config_changes_on_that_data() -> None:
+    """``Playground(net, X, y)``: the data is the tab's own (as an upload), so the page's
+    controls change the network and train on those very points; picking a playground dataset
+    leaves them, as on the page."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+
+    async def main() -> None:
+        widget = Playground(Session(Config(dataset="xor")).net, X, y)
+        sent = Captured(widget)
+        widget._on_custom(widget, {"kind": "open"}, [])
+        await until(lambda: "frame" in sent.kinds())
+        state = sent.texts[sent.types().index("state")]
+        assert state["config"]["dataset"] == "csv:your data"
+        assert state["user_data"] == {"name": "your data", "points": 80, "inputs": 2}
+
+        async def change(**fields: Any) -> dict[str, Any]:
+            n = len(sent.texts)
+            config = {**state["config"], **fields}
+            widget._on_custom(widget, {"kind": "text", "text": json.dumps(
+                {"type": "config", "config": config, "seq": n})}, [])
+            await until(lambda: any(m["type"] in ("state", "error") for m in sent.texts[n:]))
+            return next(m for m in sent.texts[n:] if m["type"] in ("state", "error"))
+
+        answer = await change(layers=[3])
+        assert answer["type"] == "state", answer
+        assert answer["network"]["sizes"] == [2, 3, 1]
+        assert np.array_equal(np.sort(np.concatenate([widget.session.dataset.x[:, 0]])),
+                              np.sort(X[:, 0].astype(widget.session.dataset.x.dtype)))
+        answer = await change(dataset="circle")  # a playground dataset: theirs are left
+        assert answer["type"] == "state" and answer["user_data"] is None
+        assert answer["config"]["dataset"] == "circle"
+        answer = await change(dataset="csv:your data")  # and not named again: no file is read
+        assert answer["type"] == "error" and answer["field"] == "dataset"
+        widget.close()
+
+    asyncio.run(main())
+
+
+def test_model_download_and_csv_upload_travel_over_the_widget_channel() -> None:
+    """The page's two HTTP routes, as widget requests: the model as a zip (model.json, .npz,
+    config.json) and a CSV file as the Session's data; a bad file is refused naming it."""
+    import io
+    import zipfile
+
+    async def main() -> None:
+        widget = Playground(Config(dataset="circle"))
+        sent = Captured(widget)
+        widget._on_custom(widget, {"kind": "open"}, [])
+        await until(lambda: "frame" in sent.kinds())
+        widget._on_custom(widget, {"kind": "model", "id": 1}, [])
+        await until(lambda: len(sent.replies) == 1)
+        reply, buffers = sent.replies[0]
+        assert reply == {"kind": "reply", "id": 1, "ok": True} and buffers is not None
+        names = zipfile.ZipFile(io.BytesIO(buffers[0])).namelist()
+        assert {"model.json", "model.npz", "config.json"} <= set(names)
+
+        rows = "x1,x2,label\n" + "".join(f"{i % 7},{i % 5},{i % 2}\n" for i in range(30))
+        widget._on_custom(widget, {"kind": "upload", "id": 2, "name": "mine.csv"},
+                          [memoryview(rows.encode())])
+        await until(lambda: len(sent.replies) == 2)
+        reply, _ = sent.replies[1]
+        assert reply["ok"] and reply["body"]["points"] == 30 and reply["body"]["name"] == "mine.csv"
+        assert widget.session.dataset.n_samples == 30
+
+        widget._on_custom(widget, {"kind": "upload", "id": 3, "name": "bad.csv"},
+                          [b"x1,x2,label\n1,2\n"])
+        await until(lambda: len(sent.replies) == 3)
+        reply, _ = sent.replies[2]
+        assert reply["id"] == 3 and not reply["ok"] and "bad.csv" in reply["message"]
+        assert widget.session.dataset.n_samples == 30  # kept
         widget.close()
 
     asyncio.run(main())

@@ -21,7 +21,7 @@ def test_root_serves_the_page(client):
     r = client.get("/")
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
-    assert '<script type="module" src="/static/js/main.js">' in r.text
+    assert '<script type="module" src="/static/js/page.js">' in r.text
     assert "default-src 'self'" in r.headers["content-security-policy"]
 
 

@@ -21,7 +21,7 @@ SCRIPTS = {p.name: p.read_text() for p in sorted((STATIC / "js").glob("*.js"))}
 PANEL_MODULES = ("space.js", "player.js", "backprop.js", "userdata.js")
 PANEL_NAMES = ["space", "probes", "player", "backprop", "userdata"]
 # What a panel may read and call (panel-api.js); the browser test checks the object itself.
-API = {"send", "toast", "state", "frame", "network", "output"}
+API = {"send", "toast", "upload", "state", "frame", "network", "output"}
 NETWORK_HOOKS = {"onHover", "decorate"}
 OUTPUT_HOOKS = {"setCurve", "onPick", "adding", "mark"}
 # The ids TensorFlow Playground's page has, which tests and users' scripts rely on.

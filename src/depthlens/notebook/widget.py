@@ -48,6 +48,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 import sys
 import weakref
 from pathlib import Path
@@ -60,26 +61,31 @@ except ImportError as e:  # the notebook extra is not installed
     raise ImportError("depthlens.Playground needs anywidget: pip install "
                       "'depthlens[notebook]'") from e
 
+from depthlens.errors import DepthlensError
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
 from depthlens.web.live import LiveSession
-from depthlens.web.protocol import page_default
+from depthlens.web.protocol import MAX_UPLOAD_BYTES, page_default
 from depthlens.web.services import Services
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
 """The served page's files: the widget ships no copy of its own."""
-WIDGET_CSS = """
-.depthlens-widget { --ink: #333; --rule: #ccc; font: 13px/1.4 sans-serif; color: var(--ink); }
-.depthlens-widget .depthlens-bar { display: flex; gap: 6px; align-items: center; margin: 4px 0; }
-.depthlens-widget .depthlens-play { min-width: 4em; }
-.depthlens-widget .depthlens-epoch { font-variant-numeric: tabular-nums; min-width: 5em; }
-.depthlens-widget .heatmap-wrap { position: relative; width: 300px; height: 300px; }
-.depthlens-widget .heatmap, .depthlens-widget .points {
-  position: absolute; left: 0; top: 0; width: 300px; height: 300px; }
-.depthlens-widget .heatmap { border: 1px solid var(--rule); }
-.depthlens-widget .heatmap-label { position: absolute; right: 4px; top: 4px; font-size: 11px; }
+STYLESHEETS = re.compile(r'<link rel="stylesheet" href="/static/(css/[\w-]+\.css)">')
+"""index.html's stylesheets, in its order."""
+SCOPING = (
+    (re.compile(r":root\s*\{"), ":host {"),
+    (re.compile(r"html,\s*body\s*\{"), ":host {"),
+    (re.compile(r"(?<![\w.-])body\."), ".depthlens-page."),
+    (re.compile(r"@media\s*\("), "@container ("),
+)
+"""The page's CSS made the widget's: the document's root and body are the shadow root's host
+and the page box, and the layouts that follow the window's width follow the widget's
+(container queries on the page box: a notebook cell is narrower than the window)."""
+PAGE_BOX = """:host { display: block; }
+.depthlens-page { container-type: inline-size; position: relative; }
 """
-"""The first slice's own few rules (the map's canvases stacked as on the page)."""
+"""The widget's own rules: the page box is the container the page's layouts query (and, being
+one, the box its fixed toasts and tooltips sit in)."""
 
 
 @functools.cache
@@ -88,6 +94,39 @@ def page_modules() -> dict[str, str]:
     Blob-URL loader."""
     return {p.name: p.read_text(encoding="utf-8")
             for p in sorted((STATIC / "js").glob("*.js"))}
+
+
+def scoped_css(css: str) -> str:
+    """The served page's stylesheet ``css`` as the widget's shadow root holds it (SCOPING);
+    raises ValueError on a selector of the document it cannot scope (``html``, ``body`` or
+    ``:root`` left, a media query), so a new rule of the page cannot leak out of the widget
+    or look at the window unnoticed."""
+    for pattern, replacement in SCOPING:
+        css = pattern.sub(replacement, css)
+    bare = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    left = re.search(r"(?<![\w.-])(?:html|body)(?![\w-])|:root|@media", bare)
+    if left:
+        line = bare[:left.start()].count("\n") + 1
+        raise ValueError(f"the page's CSS has {left.group()!r} (line {line}) that the widget "
+                         "cannot scope to its shadow root")
+    return PAGE_BOX + css
+
+
+@functools.cache
+def page_css() -> str:
+    """Every stylesheet of the served page (index.html's, in order), scoped to the widget."""
+    index = (STATIC / "index.html").read_text(encoding="utf-8")
+    return scoped_css("\n".join((STATIC / name).read_text(encoding="utf-8")
+                                 for name in STYLESHEETS.findall(index)))
+
+
+@functools.cache
+def page_html() -> str:
+    """The served page's body (index.html's, its scripts left out): the widget's page box."""
+    index = (STATIC / "index.html").read_text(encoding="utf-8")
+    found = re.search(r"<body>(.*)</body>", index, flags=re.S)
+    assert found is not None, "index.html has no <body>"
+    return re.sub(r"<script\b.*?</script>", "", found.group(1), flags=re.S)
 
 
 @functools.cache
@@ -188,8 +227,9 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
     """
 
     _esm = STATIC / "js" / "widget.js"
-    _css = WIDGET_CSS
     _modules = traitlets.Dict().tag(sync=True)
+    _page_html = traitlets.Unicode().tag(sync=True)
+    _page_css = traitlets.Unicode().tag(sync=True)
 
     def __init__(self, session_or_config: Any = None, X: Any = None, y: Any = None, *,
                  config: Config | None = None, **kwargs: Any) -> None:
@@ -200,7 +240,8 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
                                "kernel ≥ 6, whose cells run in its asyncio loop): no asyncio "
                                "loop is running here") from None
         self._session = _session_of(session_or_config, X, y, config)
-        super().__init__(_modules=page_modules(), **kwargs)
+        super().__init__(_modules=page_modules(), _page_html=page_html(),
+                         _page_css=page_css(), **kwargs)
         self._loop = loop
         self._inbox: asyncio.Queue[Any] = asyncio.Queue()
         self.live = LiveSession(self._send_text, self._send_bytes, shared_services(),
@@ -259,17 +300,52 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
     async def _send_bytes(self, data: bytes) -> None:
         self.send({"kind": "bytes"}, buffers=[data])
 
-    def _on_custom(self, _widget: object, content: Any, _buffers: list[Any]) -> None:
+    def _on_custom(self, _widget: object, content: Any, buffers: list[Any]) -> None:
         """A custom message of the front end (perhaps on the comm's thread): to the loop."""
         if not isinstance(content, dict):
             return
-        if content.get("kind") == "open":
+        kind = content.get("kind")
+        if kind == "open":
             item: Any = ("open", None)
-        elif content.get("kind") == "text" and isinstance(content.get("text"), str):
+        elif kind == "text" and isinstance(content.get("text"), str):
             item = ("text", content["text"])
+        elif kind in ("model", "upload") and isinstance(content.get("id"), int):
+            item = (kind, (content["id"], content.get("name"), buffers))
         else:
             return
         self._loop.call_soon_threadsafe(self._put, item)
+
+    async def _model(self, request: int) -> None:
+        """The page's model download: the network as a zip (``LiveSession.model_zip``, the
+        served page's ``model.zip``) in the reply's buffer."""
+        data = await self.live.model_zip()
+        if data is None:
+            self._reply(request, ok=False, field="session", message="no network yet")
+        else:
+            self._reply(request, data, ok=True)
+
+    async def _upload(self, request: int, name: Any, buffers: list[Any]) -> None:
+        """The page's CSV upload (the served page's ``upload`` route): the file in the
+        message's buffer becomes the Session's data; the reply has its summary or the error."""
+        name = str(name or "upload.csv")[:200]
+        body = bytes(buffers[0]) if buffers else b""
+        if len(body) > MAX_UPLOAD_BYTES:
+            self._reply(request, ok=False, field="file", message=f"{len(body)} bytes is more "
+                        f"than the upload limit of {MAX_UPLOAD_BYTES} bytes")
+            return
+        try:
+            summary = await self.live.upload(name, body)
+        except DepthlensError as e:
+            field = str(getattr(e, "field", None) or "file")
+            await self.live.error(field, str(e))
+            self._reply(request, ok=False, field=field, message=str(e))
+            return
+        self._reply(request, ok=True, body=summary)
+
+    def _reply(self, request: int, data: bytes | None = None, **answer: Any) -> None:
+        """Answer the page's request ``request`` (``{kind: "reply", id, ok, …}``)."""
+        self.send({"kind": "reply", "id": request, **answer},
+                  buffers=[data] if data is not None else None)
 
     def _put(self, item: tuple[str, Any]) -> None:
         """On the loop: a page message is ``read`` now (so a newer one supersedes a step under
@@ -290,4 +366,8 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
                 await self.live.adopt(self.session)
             elif kind == "adopt":
                 await self.live.adopt(value)
+            elif kind == "model":
+                await self._model(value[0])
+            elif kind == "upload":
+                await self._upload(*value)
 

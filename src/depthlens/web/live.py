@@ -596,7 +596,7 @@ class LiveSession:
 
     async def _on_config(self, message: ConfigMessage) -> None:
         try:
-            config, target, fell_back = config_of(message)
+            config, target, fell_back = config_of(message, self._own_dataset())
         except ConfigError:
             if self.session is None:  # the page must get a state to draw: the defaults
                 await self._build(page_default())
@@ -648,11 +648,23 @@ class LiveSession:
         page trains, that object has; it is not copied). Play pauses; the page gets the state
         (``fresh``: the chart is redrawn from every history row, sent again in the frame), the
         data and a frame. Called again with the same Session, it shows what the notebook did to
-        it meanwhile (``session.run(100)`` in a cell)."""
+        it meanwhile (``session.run(100)`` in a cell). A Session on the notebook's own data
+        (a ``csv:`` Config: ``Playground(model, X, y)``) makes that data the tab's own, as an
+        upload would: the page's Config changes train on it (``_own_dataset``)."""
         self.playing = False
+        own = session.dataset if session.config.is_csv else None
         async with self.lock:
             view = await self._interactive(_view_of, session, None)
-            await self._install(session, view, None, None)
+            await self._install(session, view, own,
+                                session.config.dataset.removeprefix("csv:") or "your data")
+
+    def _own_dataset(self) -> str | None:
+        """The ``csv:`` dataset name of the notebook's own data this tab trains on (adopted
+        with its Session), which the page's Config may name; None otherwise."""
+        s = self.session
+        if s is None or self.user_data is None or not s.config.is_csv:
+            return None
+        return s.config.dataset
 
     async def _install(self, session: Session, view: PlaneView, dataset: Dataset | None,
                        name: str | None) -> None:

@@ -225,16 +225,19 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def config_of(message: ConfigMessage) -> tuple[Config, float | None, list[ConfigError]]:
+def config_of(message: ConfigMessage, own: str | None = None
+              ) -> tuple[Config, float | None, list[ConfigError]]:
     """The Config a ``config`` message carries (within the playground's limits), its target
     test loss (``target_loss`` of the message or ``target_loss=`` of its query) and, for a
     query, the errors of the fields that fell back to their defaults (``config_of_link``); a
-    Config sent whole (by the page's controls) raises ConfigError naming the field instead."""
+    Config sent whole (by the page's controls) raises ConfigError naming the field instead.
+    ``own``: the dataset name of data the tab already holds (a notebook's own, ``csv:…``),
+    which a Config sent whole may name (see ``check_limits``)."""
     if message.config is not None and message.query is not None:
         raise ConfigError("config", "config and query", "one of the two")
     if message.config is not None:
         config = Config.from_dict(message.config)
-        check_limits(config)
+        check_limits(config, own)
         return config, message.target_loss, []
     config, target, dropped = config_of_link(message.query or "")
     return config, target if target is not None else message.target_loss, dropped
@@ -304,8 +307,25 @@ def page_default() -> Config:
     return Config(**PAGE_DEFAULTS)
 
 
-def check_limits(config: Config) -> None:
-    """The playground's own limits on a (valid) Config; ConfigError naming the field."""
+def check_limits(config: Config, own: str | None = None) -> None:
+    """The playground's own limits on a (valid) Config; ConfigError naming the field. A
+    Config naming ``own``, the data the tab already holds (the notebook's own data a widget
+    was given, ``csv:your data``: no file is read), is held to the network's limits only."""
+    if own is None or config.dataset != own:
+        _check_dataset(config)
+    if len(config.layers) > MAX_HIDDEN_LAYERS:
+        raise ConfigError("layers", ",".join(map(str, config.layers)),
+                          f"at most {MAX_HIDDEN_LAYERS} layers in the playground")
+    for size in config.layers:
+        if size > MAX_NEURONS:
+            raise ConfigError("layers", size,
+                              f"at most {MAX_NEURONS} neurons each in the playground")
+    if config.batch_size != "all" and int(config.batch_size) > MAX_BATCH:
+        raise ConfigError("batch_size", config.batch_size, f"1..{MAX_BATCH} or 'all'")
+
+
+def _check_dataset(config: Config) -> None:
+    """The playground's limits on a Config's dataset: one of its own, ≤ MAX_POINTS points."""
     if config.is_csv:
         raise ConfigError("dataset", config.dataset,
                           "a dataset of the playground; the page reads no file named in a "
@@ -320,18 +340,9 @@ def check_limits(config: Config) -> None:
         if two_d and tuple(config.features) != Config().features:  # the default: x1 alone
             raise ConfigError("features", two_d[0], "for the 1-D dataset "
                               f"{config.dataset!r} a feature of x1: {', '.join(FEATURES_1D)}")
-    if len(config.layers) > MAX_HIDDEN_LAYERS:
-        raise ConfigError("layers", ",".join(map(str, config.layers)),
-                          f"at most {MAX_HIDDEN_LAYERS} layers in the playground")
-    for size in config.layers:
-        if size > MAX_NEURONS:
-            raise ConfigError("layers", size,
-                              f"at most {MAX_NEURONS} neurons each in the playground")
     n = config.n_samples if config.n_samples is not None else DATASETS[config.dataset].n_samples
     if n > MAX_POINTS:
         raise ConfigError("n_samples", n, f"at most {MAX_POINTS} points in the playground")
-    if config.batch_size != "all" and int(config.batch_size) > MAX_BATCH:
-        raise ConfigError("batch_size", config.batch_size, f"1..{MAX_BATCH} or 'all'")
 
 
 def check_edit(message: EditMessage, shapes: list[tuple[int, int]]) -> tuple[Any, ...]:

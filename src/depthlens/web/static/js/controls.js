@@ -1,7 +1,7 @@
 // The page's controls: menus filled from the server's `hello`, set from each `state`, and every
 // change sent back as a whole Config (the server validates it and answers with a new state).
 
-import { $, el, option } from "./dom.js";
+import { $, $$, el, option } from "./dom.js";
 import { compact } from "./format.js";
 import { installHelp } from "./help.js";
 
@@ -429,7 +429,7 @@ export class Controls {
     $("step-batch").addEventListener("click", () => a.send({ type: "step", unit: "batch" }));
     this.batchInfo = el("span.batch-info", { id: "batch-info", hidden: true, "aria-live": "polite" });
     // under the losses, where the eye goes after a step: which batch was trained, what changed
-    document.querySelector(".losses").append(this.batchInfo);
+    $$(".losses")[0].append(this.batchInfo);
     $("reset").addEventListener("click", () => a.send({ type: "reset" }));
     $("banner-reset").addEventListener("click", () => a.send({ type: "reset" }));
     $("show-test").addEventListener("change", () => a.redraw());

@@ -7,7 +7,7 @@
 // (help.classes). Controls made later (parameter boxes, the dataset picker) are found by a
 // MutationObserver, so no module has to call in.
 
-import { el } from "./dom.js";
+import { el, focused, page } from "./dom.js";
 
 const CONTROLS = "button, input, select, [data-help-key]";
 let help = null;
@@ -82,13 +82,17 @@ function place(node) {
     anchor = node.closest("label") ?? node.parentElement ?? node;
   }
   const r = anchor.getBoundingClientRect();
+  // where a fixed box's (0, 0) is: the window's corner on the served page; inside the widget
+  // (a container of its own) the page box's corner
+  tip.style.left = "0px";
+  tip.style.top = "0px";
   const t = tip.getBoundingClientRect();
   const gap = 6;
   let top = r.bottom + gap;
   if (top + t.height > window.innerHeight - 4 && r.top - gap - t.height > 4) top = r.top - gap - t.height;
   const left = Math.max(4, Math.min(r.left, window.innerWidth - t.width - 4));
-  tip.style.left = `${Math.round(left)}px`;
-  tip.style.top = `${Math.round(top)}px`;
+  tip.style.left = `${Math.round(left - t.left)}px`;
+  tip.style.top = `${Math.round(top - t.top)}px`;
 }
 
 function restoreTitle() {
@@ -119,26 +123,29 @@ export function installHelp(words) {
   if (!tip) {
     tip = el("div.help-tip", { id: "help-tip", role: "tooltip", hidden: true });
     texts = el("div", { id: "help-texts", hidden: true });
-    document.body.append(tip, texts);
-    document.addEventListener("mouseover", (e) => {
+    page().append(tip, texts);
+    // listen where the page's events are seen with their own targets: the document, or the
+    // widget's shadow root (the notebook's document sees them retargeted to the widget)
+    const root = page().getRootNode();
+    root.addEventListener("mouseover", (e) => {
       const node = helpAt(e.target);
       if (node && node !== shownFor) show(node, true);
     });
-    document.addEventListener("mouseout", (e) => {
+    root.addEventListener("mouseout", (e) => {
       const node = helpAt(e.target);
       if (!node || node !== shownFor || (e.relatedTarget instanceof Node && node.contains(e.relatedTarget))) return;
-      const focused = document.activeElement;
-      if (focused?.dataset?.help && focused.matches(":focus-visible")) show(focused, false);
+      const now = focused();
+      if (now?.dataset?.help && now.matches(":focus-visible")) show(now, false);
       else hide();
     });
-    document.addEventListener("focusin", (e) => {
+    root.addEventListener("focusin", (e) => {
       const node = helpAt(e.target);
       if (node) show(node, false);
       else hide();
     });
-    document.addEventListener("focusout", (e) => { if (helpAt(e.target) === shownFor) hide(); });
-    document.addEventListener("keydown", (e) => { if (e.key === "Escape") hide(); });
-    document.addEventListener("pointerdown", () => { if (shownFor) hide(); }, true);
+    root.addEventListener("focusout", (e) => { if (helpAt(e.target) === shownFor) hide(); });
+    root.addEventListener("keydown", (e) => { if (e.key === "Escape") hide(); });
+    root.addEventListener("pointerdown", () => { if (shownFor) hide(); }, true);
     // the page scrolled (focus brings a control into view): the tooltip follows its control
     window.addEventListener("scroll", () => { if (shownFor) place(shownFor); }, { passive: true, capture: true });
     new MutationObserver((records) => {
@@ -150,7 +157,7 @@ export function installHelp(words) {
         }
         for (const n of r.addedNodes) if (n.nodeType === 1 && n !== tip && n.parentNode !== texts) applyHelp(n);
       }
-    }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["title"] });
+    }).observe(page(), { childList: true, subtree: true, attributes: true, attributeFilter: ["title"] });
   }
-  applyHelp(document.body);
+  applyHelp(page());
 }

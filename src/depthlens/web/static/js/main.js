@@ -1,13 +1,15 @@
-// The playground page: one websocket to the depthlens server, which trains the network in
-// Python and sends frames; this page only draws them (it never runs the network itself).
+// The playground page: one connection to its LiveSession, which trains the network in Python
+// and sends frames; this page only draws them (it never runs the network itself). `start`
+// builds it: page.js starts the served page (a websocket, the address bar holding the link),
+// widget.js the notebook widget's (the widget's channel, no address bar, no Lab tab).
 
 import { LossChart } from "./chart.js";
 import { drawLegend, legendLabels, OutputView } from "./heatmap.js";
 import { Controls } from "./controls.js";
 import { decodeFrame } from "./frames.js";
-import { $, el } from "./dom.js";
+import { $, $$, el, page } from "./dom.js";
 import { compact, minus, setting } from "./format.js";
-import { setSession } from "./http.js";
+import { fetchJSON, setSession } from "./http.js";
 import { featureLabel, NetworkView } from "./network.js";
 import { BackpropStepper } from "./backprop.js";
 import { LabTab } from "./lab.js";
@@ -24,10 +26,13 @@ import { UserData } from "./userdata.js";
 /**
  * The page's transport: how it talks to its LiveSession (the server side does not know which
  * one it has). `open(hooks)` connects and returns a connection `{send(text), close(),
- * socket?}`; the hooks are `onOpen()`, `onText(string)` (a JSON message), `onBytes(ArrayBuffer)`
- * (a binary frame, frames.js) and `onClose({code, reason})`. `open` may be called again after
- * a close (the page reconnects). This one is the served page's websocket to `url`; the
- * notebook widget's (widget.js) carries the same messages as custom widget messages.
+ * modelZip(session), upload(session, name, file), socket?}`; the hooks are `onOpen()`,
+ * `onText(string)` (a JSON message), `onBytes(ArrayBuffer)` (a binary frame, frames.js) and
+ * `onClose({code, reason})`. `open` may be called again after a close (the page reconnects).
+ * `modelZip` answers the network as a zip (a Blob), `upload` sends a CSV file as the session's
+ * data and answers its summary (both reject with an Error whose message is the server's).
+ * This one is the served page's websocket to `url` and its HTTP routes; the notebook widget's
+ * (widget.js) carries the same messages as custom widget messages.
  * @param {string} [url] the socket's address (default: this page's host, `/ws`)
  */
 export function socketTransport(url) {
@@ -49,6 +54,15 @@ export function socketTransport(url) {
           if (socket.readyState === WebSocket.OPEN) socket.send(text);
         },
         close() { socket.close(); },
+        async modelZip(session) {
+          const response = await fetch(`/api/session/${encodeURIComponent(session)}/model.zip`);
+          if (!response.ok) throw new Error((await response.json().catch(() => null))?.message ?? `HTTP ${response.status}`);
+          return response.blob();
+        },
+        upload(session, name, file) {
+          return fetchJSON(`/api/session/${encodeURIComponent(session)}/upload?name=${encodeURIComponent(name)}`,
+            { method: "POST", body: file, headers: { "content-type": "text/csv" } });
+        },
       };
     },
   };
@@ -66,7 +80,15 @@ function formatLoss(box, v) {
 }
 
 class Playground {
-  constructor() {
+  /**
+   * @param {{addressBar?: boolean, lab?: boolean}} options `addressBar`: the link lives in the
+   *   address bar (read at the start and on hashchange, written as the Config changes); without
+   *   it (the widget) the link is only kept (`this.link`), the page starts on the Session its
+   *   LiveSession has and sends no Config of its own. `lab`: the Lab tab is offered.
+   */
+  constructor({ addressBar = true, lab = true } = {}) {
+    this.addressBar = addressBar;
+    this.link = "";
     this.socket = null;
     this.transport = null;
     this.connection = null;
@@ -109,6 +131,10 @@ class Playground {
     const api = panelApi({
       send: (m) => this.send(m),
       toast: (t) => this.toast(t),
+      upload: (name, file) => {
+        if (!this.hello?.session || !this.connection) return Promise.reject(new Error("Not connected yet: try again in a moment."));
+        return this.connection.upload(this.hello.session, name, file);
+      },
       state: () => this.state,
       frame: () => this.frame,
       network: this.network,
@@ -125,9 +151,10 @@ class Playground {
     this.present = new Presentation($("present"), () => {
       this.relink(this.state?.query ?? this.configQuery ?? "");
       this.schedule(); // drawn again: its lines are thicker or thinner
-    });
+    }, addressBar && splitLink(location.hash.slice(1)).page.present);
     this.lab = null;
-    for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
+    $("tabs").hidden = !lab;
+    for (const tab of $$("#tabs [data-tab]")) {
       tab.addEventListener("click", () => this.showTab(tab.dataset.tab));
     }
     $("banner-close").addEventListener("click", () => { $("banner").hidden = true; });
@@ -145,6 +172,12 @@ class Playground {
         if (picture) savePng(name, [picture]);
       });
     }
+    if (addressBar) this.followAddressBar();
+  }
+
+  /** Hear the address bar: a link typed or pasted (a Config, or a Lab link), and the Lab tab
+   * when the page was opened with a Lab link. */
+  followAddressBar() {
     window.addEventListener("hashchange", (event) => {
       // the link typed (the event's own URL): the page may have rewritten location since, e.g.
       // a Lab answer arriving in between put its own link back with replaceState
@@ -155,9 +188,9 @@ class Playground {
         return;
       }
       if (!$("lab-tab").hidden) this.showTab("playground");
-      const { config: query, page } = splitLink(hash);
-      if (page.present !== this.present.on) {
-        this.present.set(page.present);
+      const { config: query, page: fields } = splitLink(hash);
+      if (fields.present !== this.present.on) {
+        this.present.set(fields.present);
         this.schedule();
       }
       if (this.state && query !== this.state.query) this.send({ type: "config", query });
@@ -165,10 +198,12 @@ class Playground {
     if (location.hash.startsWith("#lab:")) this.showTab("lab"); // opened with a Lab link
   }
 
-  /** Write the address bar: the Config's link `query` and the page's own fields (present=1). */
+  /** Write the link: the Config's `query` and the page's own fields (present=1), in the
+   * address bar when the page has one. */
   relink(query) {
     const link = joinLink(query, { present: this.present.on });
-    if (location.hash.slice(1) !== link) history.replaceState(null, "", `#${link}`);
+    this.link = link;
+    if (this.addressBar && location.hash.slice(1) !== link) history.replaceState(null, "", `#${link}`);
   }
 
   /** Call `method(...args)` on every panel that has it. Panel hooks: onHello(hello),
@@ -190,12 +225,12 @@ class Playground {
    * address bar's `#lab:` link if it has one). The address bar follows the tab: the Config
    * query on the Playground, `#lab:` and the Lab's own settings on the Lab (see lab.js). */
   showTab(name) {
-    for (const tab of document.querySelectorAll("#tabs [data-tab]")) {
+    for (const tab of $$("#tabs [data-tab]")) {
       tab.classList.toggle("active", tab.dataset.tab === name);
     }
     $("playground-tab").hidden = name !== "playground";
     $("lab-tab").hidden = name !== "lab";
-    for (const note of document.querySelectorAll("footer [data-for]")) note.hidden = note.dataset.for !== name;
+    for (const note of $$("footer [data-for]")) note.hidden = note.dataset.for !== name;
     const labLink = location.hash.startsWith("#lab:");
     if (name !== "lab") {
       // back on the Playground: its Config query (the one the server has, else the link's)
@@ -236,6 +271,7 @@ class Playground {
     $("connection").title = "connection to the depthlens server";
     this.hideBanner("connection");
     $("banner-reset").hidden = false;
+    if (!this.addressBar) return; // the LiveSession sends the Session it has (the notebook's)
     // The address bar holds the Config: restore it exactly (empty = the defaults). A Lab link
     // holds the Lab's settings, not a Config: then the Config this page had, or the defaults.
     const hash = location.hash.slice(1);
@@ -257,7 +293,7 @@ class Playground {
   }
 
   onClose(event) {
-    document.body.classList.remove("playing");
+    page().classList.remove("playing");
     $("connection").className = "connection lost";
     // The server's refusals carry a reason: 1008 this page's host or origin is not served
     // (retrying cannot help), 1013 too many open tabs (try again now and then).
@@ -515,9 +551,13 @@ class Playground {
   }
 
   /** The network as it is now, zipped by the server (model.json + model.npz + config.json). */
-  exportModel() {
-    if (!this.hello?.session) return;
-    saveBlob("depthlens-model.zip", null, `/api/session/${encodeURIComponent(this.hello.session)}/model.zip`);
+  async exportModel() {
+    if (!this.hello?.session || !this.connection) return;
+    try {
+      saveBlob("depthlens-model.zip", await this.connection.modelZip(this.hello.session));
+    } catch (e) {
+      this.toast(`The model could not be downloaded: ${e.message}`);
+    }
   }
 
   /** The output view as a PNG: the map and the points drawn again at slide resolution, with
@@ -548,7 +588,7 @@ class Playground {
   setPlaying(playing) {
     if (playing) this.hideBanner("stopped", "diverged"); // training goes on: no longer paused
     if (this.state) this.state.playing = playing;
-    document.body.classList.toggle("playing", playing);
+    page().classList.toggle("playing", playing);
     $("play").title = playing ? "Pause" : "Run";
     this.panelsDo("onPlaying", playing);
   }
@@ -565,8 +605,24 @@ class Playground {
     clearTimeout(this._toastTimer);
     this._toastTimer = setTimeout(() => { box.hidden = true; }, 6000);
   }
+
+  /** Close the connection and stop reconnecting (the widget's view went away). */
+  close() {
+    this.transport = null;
+    this.connect = () => {};
+    this.connection?.close();
+    clearTimeout(this._toastTimer);
+  }
 }
 
-const playground = new Playground();
-window.depthlens = playground; // for the browser tests and the curious
-playground.connect();
+/**
+ * Build the playground on the page (dom.js: the document, or the widget's shadow root) and
+ * connect it through `transport` (default: the served page's websocket).
+ * @param {{transport?: object, addressBar?: boolean, lab?: boolean}} [options] see Playground
+ * @returns {Playground}
+ */
+export function start({ transport, addressBar = true, lab = true } = {}) {
+  const playground = new Playground({ addressBar, lab });
+  playground.connect(transport);
+  return playground;
+}

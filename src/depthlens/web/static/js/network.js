@@ -12,7 +12,7 @@
 // `clearDecorations` restores the plain weight view. Panels reach these through panel-api.js.
 
 import { cssColor, valueCode } from "./colors.js";
-import { option } from "./dom.js";
+import { onResize, option, page } from "./dom.js";
 import { editable, formatNumber } from "./format.js";
 import {
   CURVES_UP_TO, diagramGeometry, edgePath, NODE, NodePictures, scaledWidth, sizeCanvas,
@@ -97,7 +97,7 @@ export class NetworkView {
     // the diagram's top moves when something above it grows or shrinks (a banner, a wrapped
     // bar, a note in its column): one of its ancestors changes size then
     for (let up = container.parentElement; up; up = up.parentElement) sizes.observe(up);
-    window.addEventListener("resize", relayout);
+    onResize(relayout);
     card.input.addEventListener("keydown", (e) => {
       if (e.key === "Enter") this._commit();
       if (e.key === "Escape") this._closeCard();
@@ -511,7 +511,7 @@ export class NetworkView {
     const side = this.geometry.s;
     let changed = false;
     // presentation mode (present.js): thicker lines, to be seen from the back of a room
-    const thick = document.body.classList.contains("present") ? PRESENT_LINES : 1;
+    const thick = page().classList.contains("present") ? PRESENT_LINES : 1;
     for (const edge of this.edges) {
       let color, width, faint = false;
       const o = this._overlayValue(edge);

@@ -44,6 +44,8 @@
  * @typedef {object} PanelApi
  * @property {(message: object) => void} send  a message to the server (the session's socket)
  * @property {(text: string) => void} toast  a short note at the bottom of the page
+ * @property {(name: string, file: Blob) => Promise<object>} upload  a CSV file as the session's
+ *   data (over the page's transport); answers its summary or rejects with the server's message
  * @property {() => object|null} state  the last state from the server (null before the first)
  * @property {() => object|null} frame  the last training frame drawn on (null before the first
  *   of this network)
@@ -56,10 +58,11 @@
  * of its network diagram (a NetworkView) and output view (an OutputView).
  * @returns {PanelApi}
  */
-export function panelApi({ send, toast, state, frame, network, output }) {
+export function panelApi({ send, toast, upload, state, frame, network, output }) {
   return Object.freeze({
     send,
     toast,
+    upload,
     state,
     frame,
     network: Object.freeze({

@@ -20,7 +20,7 @@
 // for the current epoch and follows again.
 
 import { cssColor } from "./colors.js";
-import { el, option } from "./dom.js";
+import { el, onResize, option, page } from "./dom.js";
 import { tick } from "./format.js";
 
 const PER_STEP = 12;
@@ -238,7 +238,7 @@ export class OperationPlayer {
       this._resize.observe(this.root);
     }
     // the window's height bounds it too; presentation mode (a resize event) changes its text
-    window.addEventListener("resize", () => { this.fit(); this.draw(); });
+    onResize(() => { this.fit(); this.draw(); });
     this.fit();
   }
 
@@ -594,7 +594,7 @@ export class OperationPlayer {
     ctx.fillRect(0, 0, this.size, this.size);
     if (!this.header || !this.arrays) return;
     // presentation mode: text and lines half as large again, for the back of the room
-    const present = document.body.classList.contains("present") ? 1.5 : 1;
+    const present = page().classList.contains("present") ? 1.5 : 1;
     this.drawnPoints = this.render(ctx, this.size, (this.size / BASE) * present, true);
     this.drawn += 1;
   }

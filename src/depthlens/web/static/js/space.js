@@ -10,7 +10,7 @@
 // state (the network's shape may have changed); the server re-sends them while training plays.
 
 import { cssColor } from "./colors.js";
-import { el, option } from "./dom.js";
+import { el, onResize, option, page } from "./dom.js";
 import { legendItem, LONG_SIDE, slideCanvas } from "./picture.js";
 
 const SIZE = 300; // the canvas's side (CSS px) until the panel is laid out (see resize)
@@ -26,7 +26,7 @@ const FONT = "11px sans-serif";
 
 /** The axis labels' font: larger in presentation mode (present.js). */
 function labelFont() {
-  return document.body.classList.contains("present") ? "16px sans-serif" : FONT;
+  return page().classList.contains("present") ? "16px sans-serif" : FONT;
 }
 const EDGE = 2; // pixels between an axis label and the canvas's edge, at least
 const FALLBACK = { pca: "units", "3d": "units", pca3: "3d" }; // a mode a layer cannot honour → the next best
@@ -152,7 +152,7 @@ export class SpacePanel {
     this.build();
     new ResizeObserver(() => this.resize()).observe(this.root);
     // the window's height bounds it too; presentation mode (a resize event) changes its text
-    window.addEventListener("resize", () => { this.resize(); this.draw(); });
+    onResize(() => { this.resize(); this.draw(); });
   }
 
   build() {

@@ -4,7 +4,6 @@
 
 import { cssColor } from "./colors.js";
 import { el } from "./dom.js";
-import { fetchJSON } from "./http.js";
 
 const UPLOAD_HINT = "CSV: a header line, 1 or 2 input columns, the target last " +
   "(text or a few whole numbers: classes; other numbers: regression).";
@@ -232,16 +231,10 @@ export class UserData {
       this._say(`${file.name}: ${file.size} bytes is more than the upload limit of ${limit} bytes.`, true);
       return;
     }
-    const session = this.hello?.session;
-    if (!session) {
-      this._say("Not connected yet: try again in a moment.", true);
-      return;
-    }
     this._say(`Uploading ${file.name}…`, false, true);
     let body;
     try {
-      body = await fetchJSON(`/api/session/${encodeURIComponent(session)}/upload?name=${encodeURIComponent(file.name)}`,
-        { method: "POST", body: file, headers: { "content-type": "text/csv" } });
+      body = await this.api.upload(file.name, file);
     } catch (e) {
       this._say(e.message.startsWith(file.name) ? e.message : `${file.name}: ${e.message}`, true);
       return;
