@@ -268,7 +268,8 @@ def test_model_download_and_csv_upload_travel_over_the_widget_channel() -> None:
 
 def test_cell_hooks_refresh_a_changed_session_and_drop_closed_widgets() -> None:
     """The cell events' handlers, called as IPython would: a Session trained between them is
-    refreshed (a frame of its new epoch); an unchanged one is not; a closed widget is gone."""
+    refreshed (a frame of its new epoch), and one whose weights a cell only set or copied;
+    an unchanged one is not; a closed widget is gone."""
     from depthlens.notebook import widget as module
 
     async def main() -> None:
@@ -287,6 +288,16 @@ def test_cell_hooks_refresh_a_changed_session_and_drop_closed_widgets() -> None:
         widget.refresh()  # answered in order: after any refresh the hooks asked for
         await until(lambda: sent.kinds().count("frame") >= 3)
         assert sent.kinds().count("frame") == 3  # the unchanged cell sent nothing
+        module._before_cell()
+        session.net.weights[0][0, 0] = 2.5  # a cell that only sets a weight, in place
+        module._after_cell()
+        await until(lambda: sent.kinds().count("frame") == 4)
+        assert sent.frames[-1]["epoch"] == 3  # not trained: refreshed for the weight alone
+        module._before_cell()
+        other = Session(Config(dataset="xor", epochs=0, seed=5))
+        session.adopt_network(other)  # a cell that copies another network's parameters
+        module._after_cell()
+        await until(lambda: sent.kinds().count("frame") == 5)
         assert widget in module._open
         widget.close()
         assert widget not in module._open

@@ -183,7 +183,8 @@ def edit_first_weight(page: Page, value: str) -> None:
     page.mouse.move(x, y)
     page.mouse.click(x, y)
     box = page.locator(".depthlens-page #hovercard-input")
-    box.fill(value)
+    box.fill("")
+    box.press_sequentially(value)  # typed, key by key: the notebook's shortcuts must not fire
     box.press("Enter")
 
 
@@ -216,6 +217,9 @@ def test_widget_is_the_page_and_trains_the_kernels_session(server: tuple[str, st
             f"() => ({WIDGET})().depthlens.frame?.arrays.W0.data[0] === -6")
         page.wait_for_timeout(100)  # drawn on the next animation frame
         assert_map(page, (-6.0, 3.0), -6.0)
+        # typing in the widget left the notebook alone ("6" in command mode: a heading cell)
+        expect(page.locator(".jp-Notebook .jp-Cell.jp-MarkdownCell")).to_have_count(0)
+        expect(page.locator(".jp-Notebook .jp-Cell")).to_have_count(len(CELLS))
         assert printed(run_cell(page, 1), "weight") == -6.0
         # play trains the kernel's Session: the epoch counts up, the next cell sees it
         play = widget.locator("#play")

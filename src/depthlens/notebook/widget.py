@@ -37,6 +37,12 @@ loads that one module from its text, so the page's other modules cannot be impor
 their sources travel in the ``_modules`` trait (file name → text, read once per process), and
 widget.js makes a Blob URL of each, with its ``./x.js`` imports rewritten to the Blob URLs of
 their targets. So the widget runs the page's own modules, offline, with no bundler and no copy.
+The page is the served one: index.html's body (``_page_html``) and its stylesheets scoped to a
+shadow root (``_page_css``, :func:`scoped_css`), started by main.js's ``start`` with no address
+bar and no Lab tab. The page's two HTTP routes are widget requests here: ``{"kind": "model",
+"id"}`` (the network as a zip, ``LiveSession.model_zip``) and ``{"kind": "upload", "id",
+"name"}`` with the CSV as its buffer (``LiveSession.upload``), each answered by ``{"kind":
+"reply", "id", "ok", …}``.
 
 Several widgets are independent: each has its own LiveSession and Session; they share one
 thread pool and panel registry (``services.Services``), as the served page's tabs share their
@@ -51,6 +57,7 @@ import json
 import re
 import sys
 import weakref
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -196,15 +203,18 @@ def _after_cell(_result: Any = None) -> None:
         widget._after_cell()
 
 
-def _mark(session: Session) -> tuple[Session, object, int, int]:
-    """What a cell that trained (or rebuilt) ``session`` changes: the Session, its network,
-    its epoch and the trainer's step count."""
-    return session, session.net, session.epoch, session.trainer.steps_done
+def _mark(session: Session) -> tuple[Any, ...]:
+    """What a cell that trained, rebuilt or edited ``session`` changes: the Session, its
+    network and data (objects), its epoch, the trainer's step count and a CRC-32 of every
+    parameter (a weight set in place, ``session.net.weights[0][:] = …``, or copied from
+    another network: a pass over the network's bytes, microseconds for the playground's)."""
+    return (session, session.net, session.dataset, session.epoch, session.trainer.steps_done,
+            zlib.crc32(session.net.params.tobytes()))
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    """Two marks agree: the same objects (``is``) and counters."""
-    return a[0] is b[0] and a[1] is b[1] and a[2:] == b[2:]
+    """Two marks agree: the same objects (``is``), counters and parameters."""
+    return all(x is y for x, y in zip(a[:3], b[:3])) and a[3:] == b[3:]
 
 
 class Playground(anywidget.AnyWidget):  # type: ignore[misc]
