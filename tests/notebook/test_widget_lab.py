@@ -37,9 +37,11 @@ CELLS = ["import depthlens as dl\n"
          "w = dl.Playground(s)\n"
          "w",
          "print('weight', float(s.net.weights[0][0, 0]))",
-         "print('epoch', s.epoch)"]
+         "print('epoch', s.epoch)",
+         "dl.Playground(dl.Config(dataset='circle'))"]
 """The notebook: a Session whose score is tanh(6·x1 + 3·x2 − 6) (no hidden layer, the
-playground's tanh head) in a widget; a cell reading the weight W0[0, 0]; one reading the epoch."""
+playground's tanh head) in a widget; a cell reading the weight W0[0, 0]; one reading the epoch;
+a second widget."""
 SPOTS_OF = {(6.0, 3.0): [(4.0, -1.0, BLUE), (-3.0, 3.0, ORANGE), (2.0, 3.5, BLUE)],
             (-6.0, 3.0): [(4.0, -1.0, ORANGE), (-3.0, 3.0, BLUE), (2.0, 3.5, ORANGE)]}
 """For the score tanh(w·x − 6) of each w: points of the plane and Playground's colour there
@@ -201,7 +203,7 @@ def test_widget_is_the_page_and_trains_the_kernels_session(server: tuple[str, st
         page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
         run_cell(page, 0)
         # the served page's own controls, in the widget's shadow root (locators pierce it)
-        widget = page.locator(".depthlens-page")
+        widget = page.locator(".depthlens-page").first
         epoch = widget.locator("#epoch")
         expect(epoch).to_have_text("000,000", timeout=90_000)
         expect(widget.locator("#network .node.output")).to_have_count(1, timeout=30_000)
@@ -234,6 +236,17 @@ def test_widget_is_the_page_and_trains_the_kernels_session(server: tuple[str, st
         shown = epoch_of(epoch.inner_text())
         assert shown > first
         assert printed(run_cell(page, 2), "epoch") >= shown
+        # a second widget is a page of its own: its own ids, Session and counter
+        run_cell(page, 3)
+        pages = page.locator(".depthlens-page")
+        expect(pages).to_have_count(2, timeout=60_000)
+        second = pages.nth(1)
+        expect(second.locator("#epoch")).to_have_text("000,000", timeout=60_000)
+        expect(second.locator(".dataset.selected")).to_have_attribute("aria-label", "Circle")
+        second.locator("#step").click()
+        expect(second.locator("#epoch")).to_have_text("000,001", timeout=30_000)
+        assert epoch_of(epoch.inner_text()) == shown  # the first one is left as it was
+        assert page.evaluate(f"() => ({WIDGET})().depthlens.state.config.dataset") == "xor"
         browser.close()
     # the widget's page threw nothing: its modules are Blob URLs (Notebook 7.6 itself throws
     # a TypeError reading a settings schema, from its own bundle, with or without the widget)
