@@ -30,10 +30,12 @@ import numpy as np
 
 from depthlens.errors import ConfigError, DataError, DivergenceError
 from depthlens.nn import regularization
+from depthlens.nn.clipping import check_max_norm, clip_grad_norm
 from depthlens.nn.inputs import check_rows
 from depthlens.nn.kernels import sgd_steps
 from depthlens.nn.network import MLP
 from depthlens.nn.optimizers import Optimizer
+from depthlens.nn.recurrent import RecurrentNet
 from depthlens.nn.regularization import check as regularization_check
 
 Array = np.ndarray
@@ -123,6 +125,7 @@ class Trainer:
     """Trains ``net`` with ``optimizer`` on (x, y).
 
     Args:
+        net: an ``MLP``, or a ``RecurrentNet`` (x then holds sequences, (n, T, I)).
         x, y: training inputs (n, in) and labels: class indices (n,) for classification, target
             values (n,) or (n, m) for regression.
         problem: 'classification' or 'regression'.
@@ -136,11 +139,15 @@ class Trainer:
             Σᵢ wᵢ ℓᵢ / Σᵢ wᵢ over its rows (``MLP.gradient``). Weighted steps run one by one on
             the numpy path (``_fused`` is None: the compiled kernels have no weights); the
             history's losses stay the plain means over the rows.
+        clip_norm: None, or c > 0: after each batch's gradient (and the L1/L2 penalty's), the
+            gradient buffer is scaled to total 2-norm at most c (``clipping.clip_grad_norm``,
+            PyTorch's ``clip_grad_norm_``) before the optimizer's step; such steps run one by
+            one (``_fused`` is None).
     """
 
     def __init__(
         self,
-        net: MLP,
+        net: MLP | RecurrentNet,
         optimizer: Optimizer,
         x: Array,
         y: Array,
@@ -154,6 +161,7 @@ class Trainer:
         x_test: Array | None = None,
         y_test: Array | None = None,
         sample_weight: Array | None = None,
+        clip_norm: float | None = None,
     ):
         if problem not in PROBLEMS:
             raise ConfigError("problem", problem, PROBLEMS)
@@ -170,6 +178,7 @@ class Trainer:
             self.x_test = self.y_test = self.t_test = None
         self.batch_size = self._batch_size(batch_size, n)
         self.sample_weight = _row_weights(sample_weight, n)
+        self.clip_norm = None if clip_norm is None else check_max_norm(clip_norm)
         self.shuffle = bool(shuffle)
         self.regularization, self.reg_rate = regularization_check(regularization, reg_rate)
         self.seed = seed
@@ -298,6 +307,8 @@ class Trainer:
             w = slice(0, net.n_weights)
             regularization.add_gradient(net.params[w], net.grads[w], self.regularization,
                                         self.reg_rate)
+        if self.clip_norm is not None:
+            clip_grad_norm(net.grads, self.clip_norm)
         self.optimizer.update(net.params, net.grads, self.state)
         self._cursor += idx.size
         self.steps_done += 1
@@ -329,11 +340,11 @@ class Trainer:
 
     def _fused(self) -> tuple | None:
         """The optimizer's fused form (``Optimizer.fused_sgd``) when steps can run as one
-        compiled call (``kernels.sgd_steps``): compiled kernels, no L1/L2 penalty and no sample
-        weights; else None. The result is the same as step by step."""
+        compiled call (``kernels.sgd_steps``): compiled kernels, no L1/L2 penalty, no sample
+        weights and no clipping; else None. The result is the same as step by step."""
         if not self.net.uses_kernels or (self.regularization != "none" and self.reg_rate != 0):
             return None
-        if self.sample_weight is not None:
+        if self.sample_weight is not None or self.clip_norm is not None:
             return None
         return self.optimizer.fused_sgd(self.state)
 
