@@ -74,6 +74,19 @@ def test_config_file_values_are_overridden_by_flags(tmp_path):
     assert _history_rows(out) == 2
 
 
+def test_pretraining_is_set_by_its_flag_and_group_and_recorded(tmp_path):
+    out = tmp_path / "run"
+    assert _train("--dataset", "circle", "--n-samples", "60", "--layers", "4,3",
+                  "--activation", "sigmoid", "--pretrain", "autoencoder",
+                  "--set", "pretrain.epochs=2", "--set", "pretrain.optimizer=sgd",
+                  "--epochs", "1", "--out", str(out)) == 0
+    saved = _saved_config(out)
+    assert saved.pretrain == "autoencoder"
+    assert saved.pretrain_params == {"epochs": 2, "optimizer": "sgd"}
+    record = json.loads((out / "pretraining.json").read_text())
+    assert len(record["layers"]) == 2  # one autoencoder per hidden layer
+
+
 def test_batch_size_all_and_empty_layers_are_accepted(tmp_path):
     out = tmp_path / "run"
     assert _train("--batch-size", "all", "--layers", "", "--n-samples", "40", "--epochs", "2",

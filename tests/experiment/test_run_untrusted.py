@@ -52,6 +52,8 @@ def reseal(folder: Path) -> None:
         names = list(spec["files"])
     except (ValueError, KeyError, TypeError):  # the manifest itself was damaged: leave it
         return
+    if not all(isinstance(name, str) for name in names):  # damaged names ([None]): leave it
+        return
     files = {}
     for name in names:
         if (folder / name).is_file():

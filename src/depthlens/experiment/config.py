@@ -7,6 +7,9 @@ value that is not allowed raises ``ConfigError`` naming the field, the value and
 Seeds: one ``seed`` feeds four independent streams (numpy ``SeedSequence(seed).spawn(4)``): the
 data, the train/test split, the initial weights and the batch order. So changing the batch size
 does not change the data or the initial weights, and Reset with the same seed is the same run.
+Pre-training (``pretrain='autoencoder'``, its settings in ``pretrain_params``: epochs, optimizer,
+lr, batch_size, seed and the optimizer's own parameters; ``nn/pretraining.py``) draws from a
+fifth stream unless ``pretrain_params`` names its own ``seed``.
 
 Derived choices, made when a field is left ``None``:
 - ``loss``: the one an ``output`` of sigmoid or softmax is made for ('bce', 'cross_entropy');
@@ -42,6 +45,8 @@ from depthlens.nn.initializers import check_params as check_init_params
 from depthlens.nn.initializers import init_name, init_params
 from depthlens.nn.losses import DEFAULT_OUTPUT, loss_name, make_head
 from depthlens.nn.optimizers import OPTIMIZERS, PRESETS, make_optimizer
+from depthlens.nn.pretraining import check_params as check_pretrain_params
+from depthlens.nn.pretraining import method_name as pretrain_name
 from depthlens.nn.regularization import check as check_regularization
 
 MAX_LAYERS = 16
@@ -74,6 +79,8 @@ class Config:
     loss: str | None = None
     init: str = "playground"
     init_params: dict[str, Any] = field(default_factory=dict)
+    pretrain: str = "none"
+    pretrain_params: dict[str, Any] = field(default_factory=dict)
     dtype: str = "float32"
     # training
     optimizer: str = "sgd"
@@ -104,6 +111,22 @@ class Config:
         kids = np.random.SeedSequence(self.seed).spawn(4)
         names = ("data", "split", "init", "order")
         return {n: int(k.generate_state(1)[0]) for n, k in zip(names, kids)}
+
+    def pretrain_seed(self) -> int:
+        """The seed of the pre-training (``nn/pretraining.py``): ``pretrain_params['seed']``
+        when given, else a fifth stream of ``seed`` (``SeedSequence(seed).spawn(5)[4]``:
+        the four of ``seeds`` are unchanged by it, child i not depending on the count)."""
+        if "seed" in self.pretrain_params:
+            return int(self.pretrain_params["seed"])
+        return int(np.random.SeedSequence(self.seed).spawn(5)[4].generate_state(1)[0])
+
+    def pretrain_settings(self) -> dict[str, Any]:
+        """The complete pre-training settings (defaults filled, ``seed`` left to
+        ``pretrain_seed``); {} for pretrain 'none'."""
+        settings = check_pretrain_params(self.pretrain, self.pretrain_params,
+                                         prefix="pretrain_params")
+        settings.pop("seed", None)
+        return settings
 
     def resolved_loss(self, problem: str, n_classes: int) -> tuple[str, str]:
         """(output, loss) names for a problem, filling the defaults of the module docstring."""
@@ -194,6 +217,7 @@ QUERY_GROUPS = {
     "dataset_params": "dataset",
     "preprocessing_params": "preprocessing",
     "init_params": "init",
+    "pretrain_params": "pretrain",
     "optimizer_params": "optimizer",
 }
 _LIST_FIELDS = ("features", "layers")
@@ -234,7 +258,7 @@ def _parse_field(key: str, raw: str) -> Any:
     if key == "activation" and ("," in raw or not raw):
         return raw.split(",") if raw else []  # '' is the empty per-layer list (no layers)
     if key in ("dataset", "target", "output", "loss", "init", "optimizer", "preprocessing",
-               "regularization", "dtype", "activation"):
+               "regularization", "dtype", "activation", "pretrain"):
         return None if raw.lower() in ("none", "null") and key in ("output", "loss",
                                                                     "target") else raw
     return _parse_scalar(raw)
@@ -431,6 +455,10 @@ def _validate(cfg: Config) -> None:
                               "softmax (a softmax over one unit is always 1)")
     # The values too, as building the network will check them (a gain of −1, NaN, a text).
     check_init_params(cfg.init, cfg.init_params, prefix="init_params")
+    # pre-training (nn/pretraining.py): its method, then every setting, before anything runs
+    _set(cfg, "pretrain", pretrain_name(cfg.pretrain))
+    _set(cfg, "pretrain_params", _params("pretrain_params", cfg.pretrain_params))
+    check_pretrain_params(cfg.pretrain, cfg.pretrain_params, prefix="pretrain_params")
     if cfg.dtype not in DTYPES:
         raise ConfigError("dtype", cfg.dtype, DTYPES)
     # training

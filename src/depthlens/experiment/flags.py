@@ -32,6 +32,8 @@ FLAGS: dict[str, dict[str, Any]] = {
     "output": {"help": "output activation (sigmoid, softmax, linear, tanh, …)"},
     "loss": {"help": "mse, half_mse, bce, cross_entropy"},
     "init": {"help": "initializer (playground, glorot, he, sparse, torch, …)"},
+    "pretrain": {"help": "none, or autoencoder: greedy layer-wise pre-training after the "
+                 "initializer (--set pretrain.epochs=10 --set pretrain.optimizer=adam …)"},
     "dtype": {"help": "float32 or float64"},
     "optimizer": {"help": "sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw"},
     "lr": {"type": float, "help": "learning rate"},
@@ -47,7 +49,7 @@ FLAGS: dict[str, dict[str, Any]] = {
 of the same name (text values are parsed as the field's own, e.g. '4,2' for layers)."""
 
 GROUPS = {"dataset": "dataset_params", "init": "init_params", "optimizer": "optimizer_params",
-          "preprocessing": "preprocessing_params"}
+          "preprocessing": "preprocessing_params", "pretrain": "pretrain_params"}
 """``--set GROUP.NAME=VALUE``: GROUP → the Config field holding the parameters."""
 
 

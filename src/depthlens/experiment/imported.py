@@ -103,7 +103,8 @@ def from_model(net: MLP, dataset: Dataset, config: Config | None = None) -> Sess
     if dataset.problem == "regression" and net.head.loss in CLASSIFIER_LOSSES:
         raise ConfigError("dataset.y", "regression targets", "class labels: the model's head "
                           f"({net.head.output}, {net.head.loss}) is a classifier's")
-    session = Session(network_config(net, dataset, config), dataset)
+    # the imported weights are the start: no pre-training a Config might ask for runs first
+    session = Session(network_config(net, dataset, config), dataset, run_pretraining=False)
     if session.sizes != list(net.sizes):
         m = session.sizes[-1]
         got = (f"{dataset.n_classes} classes" if dataset.problem == "classification"

@@ -18,6 +18,7 @@ from depthlens.errors import DataError, DepthlensError
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
 from depthlens.files import recover_folder, write_folder
+from depthlens.nn.pretraining import MAX_PRETRAIN_EPOCHS, PretrainResult
 from depthlens.nn.serialize import (
     MAX_JSON_BYTES,
     MAX_NPZ_BYTES,
@@ -34,9 +35,13 @@ PICTURE = "picture.png"
 MANIFEST = "manifest.json"
 FORMAT = "depthlens.run"
 VERSION = 1
+PRETRAINING = "pretraining.json"
 RUN_FILES = ("config.json", "model.json", "model.npz", "history.csv", "trainer.json",
-             "trainer.npz", "metrics.json", PICTURE)
-"""Every file ``save_run`` may write besides the manifest, in the order it writes them."""
+             "trainer.npz", PRETRAINING, "metrics.json", PICTURE)
+"""Every file ``save_run`` may write besides the manifest, in the order it writes them.
+pretraining.json only for a Config with pre-training: what it did, layer by layer
+(``PretrainResult.to_dict``: each hidden layer's reconstruction loss before and after every
+pre-training epoch)."""
 MAX_HISTORY_BYTES = 256 << 20
 """history.csv larger is refused (a million epochs take about 150 MB)."""
 MAX_PICTURE_BYTES = 64 << 20
@@ -71,8 +76,11 @@ def run_files(session: Session, picture: Picture | None = None) -> dict[str, byt
         "history.csv": session.history.to_csv().encode(),
         "trainer.json": (json.dumps(meta, indent=2) + "\n").encode(),
         "trainer.npz": npz_bytes(arrays),
-        "metrics.json": (json.dumps(metrics, indent=2) + "\n").encode(),
     }
+    if session.pretraining is not None:
+        files[PRETRAINING] = (json.dumps(session.pretraining.to_dict(), indent=2)
+                              + "\n").encode()
+    files["metrics.json"] = (json.dumps(metrics, indent=2) + "\n").encode()
     if picture is not None:
         data = picture if isinstance(picture, bytes | bytearray) else picture(session)
         files[PICTURE] = bytes(data)
@@ -308,8 +316,8 @@ def _parse_config(path: Path, data: bytes) -> Config:
 
 
 def _session(path: Path, config: Config) -> Session:
-    try:
-        return Session(config)
+    try:  # the saved weights replace the network's: pre-training it again would be wasted
+        return Session(config, run_pretraining=False)
     except DepthlensError as e:
         raise _fail(path, getattr(e, "field", None), f"its run cannot be built: {e}") from None
 
@@ -366,6 +374,37 @@ def _trainer_arrays(path: Path, data: bytes, session: Session) -> dict[str, np.n
     return arrays
 
 
+def _pretraining(path: Path, data: bytes, session: Session) -> PretrainResult:
+    """pretraining.json, checked against the session's Config and network: the method, one
+    entry per hidden layer with its (in, out) sizes, losses numbers (or null) and at most
+    ``MAX_PRETRAIN_EPOCHS`` + 1 of them, ``diverged`` null or a text."""
+    spec = parse_json(path, data)
+    method = session.config.pretrain
+    if not isinstance(spec, dict):
+        raise _fail(path, None, f"a JSON {type(spec).__name__}, expected an object")
+    if spec.get("method") != method or method == "none":
+        raise _fail(path, "method", f"{_short(spec.get('method'))} does not match the config's "
+                    f"pretrain {method!r}")
+    if not isinstance(spec.get("settings"), dict):
+        raise _fail(path, "settings", "must be an object")
+    layers, sizes = spec.get("layers"), session.net.sizes
+    if not isinstance(layers, list) or len(layers) != len(sizes) - 2:
+        raise _fail(path, "layers", f"must be a list of {len(sizes) - 2} entries, one per "
+                    "hidden layer")
+    for k, entry in enumerate(layers):
+        where = f"layers[{k}]"
+        if not isinstance(entry, dict) or entry.get("sizes") != [sizes[k], sizes[k + 1]]:
+            raise _fail(path, f"{where}.sizes", f"must be [{sizes[k]}, {sizes[k + 1]}]")
+        loss = entry.get("loss")
+        if not isinstance(loss, list) or len(loss) > MAX_PRETRAIN_EPOCHS + 1 or not all(
+                v is None or (type(v) in (int, float) and math.isfinite(v)) for v in loss):
+            raise _fail(path, f"{where}.loss", f"must be a list of at most "
+                        f"{MAX_PRETRAIN_EPOCHS + 1} numbers (or null)")
+        if not (entry.get("diverged") is None or isinstance(entry.get("diverged"), str)):
+            raise _fail(path, f"{where}.diverged", "must be null or a text")
+    return PretrainResult.from_dict(spec)
+
+
 def load_run(folder: str | Path) -> Session:
     """Rebuild a saved run: its Session with the saved weights, history and trainer state.
 
@@ -390,6 +429,8 @@ def load_run(folder: str | Path) -> Session:
             raise _fail(jpath, field, f"{_short(got)} does not match the config's "
                         f"{_short(want)}")
     session.net.params[...] = saved.params
+    if PRETRAINING in files:
+        session.pretraining = _pretraining(folder / PRETRAINING, files[PRETRAINING], session)
     trainer = session.trainer
     if "history.csv" in files:
         hpath = folder / "history.csv"

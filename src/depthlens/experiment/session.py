@@ -7,6 +7,8 @@ Pipeline, each stage from the Config alone (so the same Config gives the same nu
       → input features (x1, x2, x1², …; for data with 1 or 2 inputs)
       → preprocessing fitted on the training inputs only
       → MLP [inputs, *layers, outputs] initialized with the init seed
+      → pre-training of its hidden layers when the Config asks (``nn/pretraining.py``, on the
+        training inputs; ``pretraining`` keeps every layer's reconstruction losses)
       → Trainer (optimizer, batch size, batch-order seed, regularization).
 
 The web page, the command line and the Python API all drive a Session.
@@ -31,6 +33,7 @@ from depthlens.data import (
 from depthlens.errors import ConfigError, DataError
 from depthlens.experiment.config import CSV_PREFIX, Config
 from depthlens.nn.network import MLP
+from depthlens.nn.pretraining import PretrainResult, pretrain
 from depthlens.nn.training import History, Trainer
 
 DEFAULT_FEATURES = Config().features
@@ -68,6 +71,9 @@ class Session:
     Args:
         config: the experiment.
         dataset: use this data instead of the one the Config names (e.g. points a user drew).
+        run_pretraining: False builds the network without the Config's pre-training (its
+            initializer's weights only, ``pretraining`` None): for weights about to be put in
+            from elsewhere (``load_run``), where pre-training would be wasted work.
     """
 
     picture_maker: ClassVar[Callable[[Session], bytes] | None] = None
@@ -76,7 +82,8 @@ class Session:
     sets one that draws ``depthlens.draw.figures.run_figure`` (imported only when a picture
     is asked for)."""
 
-    def __init__(self, config: Config, dataset: Dataset | None = None):
+    def __init__(self, config: Config, dataset: Dataset | None = None, *,
+                 run_pretraining: bool = True):
         self.config = config
         self.dataset = dataset if dataset is not None else load_data(config)
         seeds = config.seeds()
@@ -95,7 +102,7 @@ class Session:
         self.problem = self.dataset.problem
         self.n_classes = self.dataset.n_classes
         self.output, self.loss = config.resolved_loss(self.problem, self.n_classes)
-        self.reset()
+        self.reset(run_pretraining)
 
     # -- structure ----------------------------------------------------------------------------
     @property
@@ -113,8 +120,10 @@ class Session:
     def sizes(self) -> list[int]:
         return [int(self.x_train.shape[1]), *self.config.layers, self.n_outputs]
 
-    def reset(self) -> None:
-        """New network and trainer from the Config (same seeds: the same initial weights)."""
+    def reset(self, run_pretraining: bool = True) -> None:
+        """New network and trainer from the Config (same seeds: the same initial weights):
+        the initializer's weights, then the Config's pre-training, if any, on the training
+        inputs (``pretraining``: its per-layer reconstruction losses, None without)."""
         self.imported = False
         """True while the network holds weights trained elsewhere (``from_model``), until a
         reset: pictures then say "imported weights" rather than "epoch 0"."""
@@ -122,6 +131,13 @@ class Session:
         seeds = cfg.seeds()
         self.net = MLP(self.sizes, cfg.activation, self.output, self.loss, cfg.dtype)
         self.net.initialize(cfg.init, seeds["init"], **cfg.init_params)
+        self.pretraining: PretrainResult | None = None
+        if run_pretraining and cfg.pretrain != "none":
+            try:
+                self.pretraining = pretrain(self.net, self.x_train, cfg.pretrain,
+                                            cfg.pretrain_settings(), cfg.pretrain_seed())
+            except DataError as e:
+                raise self._data_error(e) from None
         self.rebuild_trainer()
 
     def rebuild_trainer(self) -> None:

@@ -1,4 +1,5 @@
-"""``depthlens lab optimizers|network|init|preprocess``: the training lab on the command line.
+"""``depthlens lab optimizers|network|init|pretrain|preprocess``: the training lab on the
+command line.
 
     depthlens lab optimizers [--surfaces double_well,rosenbrock] [--optimizers sgd,adam]
                              [--lr adam=0.05] [--steps N] [--noise S] [--start X,Y] [--out DIR]
@@ -6,6 +7,8 @@
                              [--epochs E] [--resolution 51] [--span 1] [--out DIR]
     depthlens lab init       [--activations tanh,relu] [--init he_normal --init gaussian:std=1]
                              [--depth 10 --width 32] [--epochs E] [--no-strips] [--out DIR]
+    depthlens lab pretrain   [--depth 6 --width 32] [--epochs 40] [--optimizer adam --lr 0.003]
+                             [--init gaussian:std=0.01+pretrain:epochs=5 …] [--out DIR]
     depthlens lab preprocess [--epochs E] [--target 0.3] [--lr 0.01] [--out DIR]
 
 Each writes its figures (PNG), GIFs, CSV tables and a self-contained report.html into
@@ -96,6 +99,18 @@ def cmd_lab_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_lab_pretrain(args: argparse.Namespace) -> int:
+    from depthlens.lab.init_lab import PRETRAIN_INITS
+    from depthlens.lab.pretrain_race import run_pretrain_race
+
+    written = run_pretrain_race(args.out, depth=args.depth, width=args.width,
+                                dataset=args.dataset, epochs=args.epochs,
+                                optimizer=args.optimizer, lr=args.lr, seed=args.seed,
+                                inits=args.init or PRETRAIN_INITS, dpi=args.dpi)
+    _report(written)
+    return 0
+
+
 def cmd_lab_preprocess(args: argparse.Namespace) -> int:
     from depthlens.lab.runners import run_preprocess_lab
 
@@ -114,7 +129,7 @@ def _common(p: argparse.ArgumentParser, name: str, dpi: int) -> None:
 
 
 def register(sub: Any) -> None:
-    """Add ``lab`` and its four subcommands to the ``depthlens`` parser's subparsers."""
+    """Add ``lab`` and its five subcommands to the ``depthlens`` parser's subparsers."""
     lab = sub.add_parser("lab", help="the training lab: optimizer races, loss landscapes, "
                          "initialization and preprocessing")
     labsub = lab.add_subparsers(dest="lab_command", required=True)
@@ -180,6 +195,22 @@ def register(sub: Any) -> None:
                    help="skip the lens strip of every network at initialization")
     _common(p, "init", 80)
     p.set_defaults(func=cmd_lab_init)
+
+    p = labsub.add_parser("pretrain", help="greedy layer-wise autoencoder pre-training raced "
+                          "against Gaussian, Glorot and He starts on a deep sigmoid network")
+    p.add_argument("--init", action="append", metavar="NAME[:p=v,…][+pretrain[:s=v,…]]",
+                   help="a contender (repeatable), e.g. he_normal or gaussian:std=0.01+pretrain;"
+                   " default: gaussian(0.01) with and without pre-training, glorot_normal, "
+                   "he_normal")
+    p.add_argument("--depth", type=int, default=6, help="hidden sigmoid layers (default 6)")
+    p.add_argument("--width", type=int, default=32, help="units per hidden layer (default 32)")
+    p.add_argument("--dataset", default="circle", help="dataset (default circle)")
+    p.add_argument("--epochs", type=int, default=40, help="training epochs (default 40)")
+    p.add_argument("--optimizer", default="adam", help="optimizer (default adam)")
+    p.add_argument("--lr", type=float, default=0.003, help="learning rate (default 0.003)")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    _common(p, "pretrain", 100)
+    p.set_defaults(func=cmd_lab_pretrain)
 
     p = labsub.add_parser("preprocess", help="one network on raw, centered, standardized, "
                           "PCA- and ZCA-whitened inputs of a badly scaled dataset")

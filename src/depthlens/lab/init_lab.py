@@ -22,6 +22,17 @@ measures it after training as ``unit_spread`` = the largest difference between a
 (incoming weights, bias) and the first unit's, per hidden layer: exactly 0 for these inits.
 (With zeros, tanh/ReLU give a = 0, so no weight but the output bias ever moves.)
 
+**Pre-training** (``nn/pretraining.py``) is a start too: ``NAME+pretrain`` draws the
+initializer's weights, then trains every hidden layer as an autoencoder on the codes of the
+layers below (greedy, layer by layer) before the supervised epochs. ``pretrain_race`` races
+it on a deep sigmoid network against small Gaussian, Glorot and He starts
+(``PRETRAIN_INITS``): from N(0, 0.01²) every sigmoid unit starts at 0.5 and the gradient
+shrinks by ≈ σ'(0)·√n·0.01 = 0.25·√32·0.01 ≈ 0.014 per layer, so the small-Gaussian network
+barely moves, while the autoencoders give each layer weights that carry its input on; Glorot
+and He scale the weights so the signal survives the depth without any pre-training (the
+reason it fell out of use). The pre-training's own epochs are extra work, not counted in the
+race's epochs.
+
 Python::
 
     from depthlens.lab import init_lab
@@ -43,6 +54,7 @@ from depthlens.experiment.session import Session
 from depthlens.lab.curves import train_curves
 from depthlens.nn.initializers import init_name, init_params
 from depthlens.nn.network import MLP
+from depthlens.nn.pretraining import check_params as check_pretrain_params
 
 Array = np.ndarray
 
@@ -54,10 +66,35 @@ class InitSpec:
     label: str
     name: str
     params: tuple[tuple[str, Any], ...] = ()
+    pretrain: tuple[tuple[str, Any], ...] | None = None
+    """None: the initializer alone; else autoencoder pre-training with these settings
+    (``nn/pretraining.check_params``; () = its defaults) after it."""
 
     @property
     def kwargs(self) -> dict[str, Any]:
         return dict(self.params)
+
+    @property
+    def pretrain_kwargs(self) -> dict[str, Any]:
+        return dict(self.pretrain or ())
+
+
+PRETRAIN_SUFFIX = "+pretrain"
+
+
+def with_pretraining(spec: InitSpec, **settings: Any) -> InitSpec:
+    """``spec`` followed by autoencoder pre-training with ``settings`` (epochs, optimizer, lr,
+    batch_size, seed, the optimizer's parameters; checked), labelled e.g.
+    'gaussian(std=0.01)+pretrain' or 'gaussian(std=0.01)+pretrain(epochs=5)'."""
+    check_pretrain_params("autoencoder", settings)
+    extra = ("(" + ", ".join(f"{k}={_text(v)}" for k, v in settings.items()) + ")"
+             if settings else "")
+    return InitSpec(spec.label + PRETRAIN_SUFFIX + extra, spec.name, spec.params,
+                    tuple(settings.items()))
+
+
+def _text(v: Any) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def init_spec(name: str, **params: Any) -> InitSpec:
@@ -70,24 +107,42 @@ def init_spec(name: str, **params: Any) -> InitSpec:
                               f"{sorted(allowed) or 'none'}")
     if key == "gaussian" and "std" not in params:
         params = {"std": allowed["std"], **params}
-    label = key + ("(" + ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
-                                   for k, v in params.items()) + ")" if params else "")
+    label = key + ("(" + ", ".join(f"{k}={_text(v)}" for k, v in params.items()) + ")"
+                   if params else "")
     return InitSpec(label, key, tuple(params.items()))
 
 
 def parse_init(text: str) -> InitSpec:
-    """'he_normal', 'gaussian:std=1' or 'constant:value=0.1,bias=0' → InitSpec."""
-    name, _, rest = text.strip().partition(":")
-    params: dict[str, Any] = {}
+    """'he_normal', 'gaussian:std=1' or 'constant:value=0.1,bias=0' → InitSpec; a suffix
+    '+pretrain' (or '+pretrain:epochs=5,optimizer=sgd,lr=0.1') adds autoencoder pre-training."""
+    text, plus, settings_text = text.strip().partition(PRETRAIN_SUFFIX)
+    name, _, rest = text.partition(":")
+    params = _pairs(text, rest, numbers_only=True)
+    spec = init_spec(name, **params)
+    if not plus:
+        return spec
+    if settings_text and not settings_text.startswith(":"):
+        raise ConfigError("init", text + plus + settings_text,
+                          "NAME[:param=value,…]+pretrain[:setting=value,…]")
+    return with_pretraining(spec, **_pairs(text, settings_text[1:], numbers_only=False))
+
+
+def _pairs(text: str, rest: str, numbers_only: bool) -> dict[str, Any]:
+    """'a=1,b=x' → {'a': 1, 'b': 'x'}: whole numbers as int, numbers as float, and (unless
+    ``numbers_only``) any other value as its text."""
+    out: dict[str, Any] = {}
     for item in filter(None, (p.strip() for p in rest.split(","))):
         key, eq, raw = item.partition("=")
         if not eq:
             raise ConfigError("init", text, "NAME or NAME:param=value,… e.g. gaussian:std=1")
+        raw = raw.strip()
         try:
-            params[key.strip()] = int(raw) if raw.strip().lstrip("-").isdigit() else float(raw)
+            out[key.strip()] = int(raw) if raw.lstrip("-").isdigit() else float(raw)
         except ValueError:
-            raise ConfigError(f"init.{key.strip()}", raw, "a number") from None
-    return init_spec(name, **params)
+            if numbers_only:
+                raise ConfigError(f"init.{key.strip()}", raw, "a number") from None
+            out[key.strip()] = raw
+    return out
 
 
 DEFAULT_INITS: tuple[InitSpec, ...] = (
@@ -106,14 +161,25 @@ He, orthogonal, Martens' sparse, and zeros and a constant (0.1) for the symmetry
 
 SYMMETRIC_INITS = ("zeros", "constant")
 
+PRETRAIN_INITS: tuple[InitSpec, ...] = (
+    init_spec("gaussian", std=0.01),
+    with_pretraining(init_spec("gaussian", std=0.01)),
+    init_spec("glorot_normal"),
+    init_spec("he_normal"),
+)
+"""The pre-training race (``pretrain_race``): a small Gaussian start with and without
+autoencoder pre-training, and the two scaled initializers that made it unnecessary."""
+
 
 def lab_config(activation: str, spec: InitSpec, depth: int = 10, width: int = 32,
                dataset: str = "circle", optimizer: str = "momentum", lr: float = 0.01,
                batch_size: int = 10, seed: int = 0, n_samples: int | None = None) -> Config:
     """The Config of one network of the lab: ``depth`` hidden layers of ``width`` units,
-    standardized inputs, the given initializer."""
+    standardized inputs, the given initializer (and its pre-training, if any)."""
     return Config(dataset=dataset, n_samples=n_samples, layers=(int(width),) * int(depth),
                   activation=activation, init=spec.name, init_params=spec.kwargs,
+                  pretrain="none" if spec.pretrain is None else "autoencoder",
+                  pretrain_params=spec.pretrain_kwargs,
                   preprocessing="standardize", optimizer=optimizer, lr=lr,
                   batch_size=batch_size, seed=seed)
 
@@ -156,7 +222,10 @@ def unit_spread(net: MLP) -> Array:
 
 @dataclass
 class InitRun:
-    """One (activation, initializer) network: stats at init, training curves, symmetry."""
+    """One (activation, initializer) network: stats at init, training curves, symmetry.
+
+    With pre-training, "at init" is after it (where supervised training starts) and
+    ``session.pretraining`` holds every layer's reconstruction losses."""
 
     activation: str
     spec: InitSpec
@@ -185,8 +254,9 @@ class InitLab:
     def initial_session(self, activation: str, label: str) -> Session:
         """A Session of that network with its initial weights (for lens pictures at init)."""
         run = self.runs[activation, label]
-        s = Session(run.session.config, dataset=run.session.dataset)
+        s = Session(run.session.config, dataset=run.session.dataset, run_pretraining=False)
         s.net.params[...] = run.initial
+        s.pretraining = run.session.pretraining
         return s
 
 
@@ -224,3 +294,15 @@ def init_lab(activations: Sequence[str] = ("tanh", "relu"),
             if progress is not None:
                 progress(f"{act} {spec.label}")
     return InitLab(runs, tuple(activations), specs, int(depth), int(width), int(epochs), metric)
+
+
+def pretrain_race(depth: int = 6, width: int = 32, dataset: str = "circle", epochs: int = 40,
+                  optimizer: str = "adam", lr: float = 0.003, batch_size: int = 10,
+                  seed: int = 0, n_samples: int | None = None,
+                  inits: Sequence[InitSpec | str] = PRETRAIN_INITS,
+                  progress: Callable[[str], object] | None = None) -> InitLab:
+    """The init lab on a deep sigmoid network with ``PRETRAIN_INITS``: where greedy
+    autoencoder pre-training helps (from small Gaussian weights) and where Glorot and He
+    make it unnecessary (module docstring). ``lab.runs['sigmoid', label]``."""
+    return init_lab(("sigmoid",), inits, depth, width, dataset, epochs, optimizer, lr,
+                    batch_size, seed, n_samples, progress)

@@ -313,6 +313,7 @@ def check_limits(config: Config, own: str | None = None) -> None:
     was given, ``csv:your data``: no file is read), is held to the network's limits only."""
     if own is None or config.dataset != own:
         _check_dataset(config)
+    _check_pretraining(config)
     if len(config.layers) > MAX_HIDDEN_LAYERS:
         raise ConfigError("layers", ",".join(map(str, config.layers)),
                           f"at most {MAX_HIDDEN_LAYERS} layers in the playground")
@@ -322,6 +323,14 @@ def check_limits(config: Config, own: str | None = None) -> None:
                               f"at most {MAX_NEURONS} neurons each in the playground")
     if config.batch_size != "all" and int(config.batch_size) > MAX_BATCH:
         raise ConfigError("batch_size", config.batch_size, f"1..{MAX_BATCH} or 'all'")
+
+
+def _check_pretraining(config: Config) -> None:
+    """The playground does not pre-train: a Reset would run every layer's autoencoder on the
+    server (the CLI, the Python API and the init lab do: ``depthlens lab pretrain``)."""
+    if config.pretrain != "none":
+        raise ConfigError("pretrain", config.pretrain, "'none' in the playground (pre-training "
+                          "runs in Python and the command line: depthlens lab pretrain)")
 
 
 def _check_dataset(config: Config) -> None:
