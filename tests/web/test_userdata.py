@@ -431,3 +431,18 @@ def test_a_csv_dataset_in_a_config_is_refused_with_where_to_go(ws):
     send(ws, type="config", config={"dataset": "csv:/etc/passwd"})  # a control: refused
     error = until(ws, "error")
     assert error["field"] == "dataset" and "upload the file" in error["message"]
+
+
+def test_the_playground_refuses_pre_training_and_a_notebooks_own_data_by_name_only() -> None:
+    """A Reset would pre-train on the server: refused, naming ``pretrain``. The ``csv:`` name
+    of data a tab already holds passes (no file is read), any other ``csv:`` does not."""
+    with pytest.raises(ConfigError) as info:
+        check_limits(Config(dataset="circle", pretrain="autoencoder"))
+    assert info.value.field == "pretrain"
+    own = Config(dataset="csv:your data")
+    check_limits(own, own="csv:your data")
+    with pytest.raises(ConfigError) as info:
+        check_limits(own, own="csv:other")
+    assert info.value.field == "dataset"
+    with pytest.raises(ConfigError, match="at most"):
+        check_limits(own.replace(layers=(99,)), own="csv:your data")  # the network's limits
