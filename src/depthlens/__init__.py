@@ -8,13 +8,15 @@ Entry points: ``Config`` and ``Session`` (an experiment), ``MLP`` and ``Trainer`
 ``MLPClassifier`` and ``MLPRegressor`` (the estimator API), ``make_dataset`` and ``load_csv``,
 ``from_torch`` and ``from_sklearn`` (a model trained by PyTorch or scikit-learn, as an ``MLP``
 the lens reads; torch is imported only when ``from_torch`` is called), and ``explain(model,
-X, y)``: the lens report of such a model on your data.
+X, y)``: the lens report of such a model on your data; ``sweep(config, grid, seeds=…)``:
+many runs on Dask, their results as a table (docs/sweeps.md).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from depthlens import sweep  # the package, callable: dl.sweep(config, grid, seeds=…)
 from depthlens.data import load_csv, make_dataset
 from depthlens.errors import ConfigError, DataError, DepthlensError, DivergenceError
 from depthlens.estimators import MLPClassifier, MLPRegressor
@@ -131,4 +133,5 @@ __all__ = [
     "make_optimizer",
     "save_model",
     "save_run",
+    "sweep",
 ]

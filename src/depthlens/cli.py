@@ -6,6 +6,8 @@
                                                           every lens picture + report.html
     depthlens animate RUN_DIR [--what forward|training] [--layer K] --out FILE.gif|.mp4
     depthlens explain [flags | --config FILE] [--out DIR] train, save, write the report
+    depthlens sweep [flags] --grid FIELD=VALUES … [--seeds N] [--out DIR] [--scheduler ADDR]
+                                                          many runs on Dask (docs/sweeps.md)
     depthlens serve [--host 127.0.0.1] [--port 8000] [--open]  the browser playground
     depthlens datasets                                    list the datasets
     depthlens options                                     list activations, inits, optimizers…
@@ -289,6 +291,47 @@ def cmd_explain(args: argparse.Namespace) -> int:
     return status
 
 
+SWEEP_CONFIG_FLAGS = ("target", "seed")
+"""Config flags ``depthlens sweep`` leaves out: its ``--target`` is the run's goal (a CSV's
+target column goes in ``--config``), and the seeds are ``--seeds N``."""
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from depthlens.errors import ConfigError
+    from depthlens.experiment.flags import FLAGS
+    from depthlens.sweep.grid import SweepSpec, load_spec
+    from depthlens.sweep.runner import finish, run_sweep
+
+    if args.spec is not None:
+        given = [f"--{f.replace('_', '-')}" for f in FLAGS
+                 if f not in SWEEP_CONFIG_FLAGS and getattr(args, f, None) is not None]
+        given += ["--config"] * (args.config is not None) + ["--set"] * bool(args.set)
+        given += ["--grid"] * bool(args.grid)
+        if given:
+            raise ConfigError(given[0], "with --spec", "the spec file's base and grid, or the "
+                              "flags, not both")
+        spec = load_spec(args.spec)
+        seeds = spec.seeds if args.seeds is None else args.seeds
+        target = spec.target if args.target is None else args.target
+        spec = SweepSpec.parse(spec.base, spec.grid, seeds, target)
+    else:
+        spec = SweepSpec.parse(config_from_args(args), args.grid, 1 if args.seeds is None
+                               else args.seeds, args.target)
+    try:
+        result = run_sweep(spec, args.out, scheduler=args.scheduler, workers=args.workers,
+                           batch=args.batch, progress=not args.quiet)
+    except KeyboardInterrupt:
+        from depthlens.sweep.store import done_ids
+
+        print(f"\ninterrupted: {len(done_ids(args.out))} runs done are kept in {args.out}; "
+              "the same command resumes", file=sys.stderr)
+        return 130
+    table = finish(result)
+    print(f"sweep: {result.summary()}\nrecords: {result.out / 'runs'}\n"
+          f"results: {table.attrs['sweep']['results']}")
+    return 1 if result.failed else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from depthlens.errors import ConfigError
     from depthlens.web.server import is_host_name, is_loopback, serve, url_of
@@ -356,6 +399,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_lens_flags(p)
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_explain)
+    p = sub.add_parser("sweep", help="many runs over a grid of settings and seeds, on Dask")
+    from depthlens.experiment.flags import FLAGS
+    add_config_flags(p, [f for f in FLAGS if f not in SWEEP_CONFIG_FLAGS],
+                     title="the base experiment (each overrides --config)")
+    g = p.add_argument_group("the sweep")
+    g.add_argument("--grid", action="append", default=[], metavar="FIELD=VALUES",
+                   help="an axis: optimizer=sgd,adam; list fields (layers, features, "
+                   "activation) separate values by ';': layers=8;8,8 (repeatable)")
+    g.add_argument("--seeds", type=int, help="seeds 0..N-1 of every combination (default 1)")
+    g.add_argument("--target", metavar="METRIC=VALUE", help="record the first epoch reaching "
+                   "test_metric>=VALUE or test_loss<=VALUE (training goes on to --epochs)")
+    g.add_argument("--spec", type=Path, help="a TOML or JSON spec file: base, grid, seeds, "
+                   "target (instead of the experiment flags and --grid)")
+    g.add_argument("--out", type=Path, default=Path("sweep-out"),
+                   help="the sweep folder (default sweep-out); rerun to resume")
+    g.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                   help="a running Dask scheduler (default: a local cluster)")
+    g.add_argument("--workers", type=int, help="local cluster: worker processes (default: "
+                   "the CPU count)")
+    g.add_argument("--batch", type=int, help="tasks in flight (default 4 per worker thread)")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("serve", help="the browser playground (train live, see every neuron)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default 127.0.0.1: this machine only)")

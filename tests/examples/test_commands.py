@@ -35,7 +35,7 @@ def test_list_names_every_example(capsys):
     out = capsys.readouterr().out
     for name in EXAMPLES:
         assert name in out
-    assert len(EXAMPLES) == 10
+    assert len(EXAMPLES) == 11
 
 
 def test_unknown_example_or_option_is_a_usage_error(capsys):

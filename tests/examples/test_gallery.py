@@ -71,15 +71,7 @@ def test_two_curves_separated_by_a_plane_after_the_lift():
     check_page(r)
 
 
-def test_depth_vs_width_equal_parameters_both_accuracies_reported():
-    r = run_example("depth-vs-width", quick=True)
-    n = r.numbers
-    assert abs(n["params_wide"] - n["params_deep"]) <= 0.03 * n["params_deep"]
-    assert (n["wide"], n["deep"]) == ("2-80-1", "2-8-8-8-8-8-1")
-    for key in ("test_accuracy_wide_mean", "test_accuracy_deep_mean"):
-        assert 0.5 < n[key] <= 1.0
-    check_pictures(r, ("", "wide", "deep"))
-    check_page(r)
+# depth-vs-width is a sweep now: tests/examples/test_depth_vs_width.py
 
 
 def test_topology_two_units_fail_three_succeed():

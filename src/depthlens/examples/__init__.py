@@ -32,6 +32,7 @@ MODULES: dict[str, str] = {
     "topology": "topology",
     "digits": "digits",
     "local-minima": "local_minima",
+    "state-space": "state_space",
 }
 """Example name → module name inside ``depthlens.examples``, in the gallery's order."""
 

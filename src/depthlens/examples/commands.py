@@ -33,10 +33,13 @@ HELP: dict[str, str] = {
     "odd-even": "parity: no threshold separates it, the feature x mod 2 does",
     "quadrants": "four quadrants, four classes: one linear layer separates them",
     "two-curves": "two curves no line separates, a plane does after a lift into 3-D",
-    "depth-vs-width": "the spiral: one wide layer against five narrow ones, equal size",
+    "depth-vs-width": "depths 1–6 at ~300 parameters on spiral, checkerboard and rings: a "
+                      "sweep of 10 seeds each, with intervals",
     "topology": "a disk in a ring: 2-unit layers fail, 3-unit layers succeed",
     "digits": "8×8 handwritten digits (scikit-learn): weights, PCA views, probes per layer",
     "local-minima": "the double well (depthlens.lab) and per-sample vs full-batch descent",
+    "state-space": "a 2-unit recurrent net counts ±1 inputs: its state's paths, one step as "
+                   "the five operations",
 }
 
 
@@ -101,10 +104,19 @@ def _two_curves(p: argparse.ArgumentParser) -> None:
 
 
 def _depth_vs_width(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--wide", help="hidden layers of the wide net (default 80)")
-    p.add_argument("--deep", help="hidden layers of the deep net (default 8,8,8,8,8)")
+    p.add_argument("--param-budget", type=int,
+                   help="parameters of every network (default 300)")
+    p.add_argument("--datasets", help="datasets, comma-separated (default "
+                   "spiral,checkerboard,rings)")
+    p.add_argument("--depths", help="hidden-layer counts, comma-separated (default 1,2,3,4,5,6)")
     p.add_argument("--epochs", type=int, help="epochs (default 1000)")
-    p.add_argument("--seeds", type=int, help="seeds each net is trained from (default 3)")
+    p.add_argument("--seeds", type=int, help="seeds per depth and dataset (default 10)")
+    p.add_argument("--sweep-out", type=Path,
+                   help="keep the sweep's folder here (runs/, results.csv, report.html; a rerun "
+                   "resumes it); default: a temporary folder")
+    p.add_argument("--scheduler", help="a running Dask scheduler, tcp://HOST:PORT (default: a "
+                   "local cluster)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: the CPUs)")
 
 
 def _topology(p: argparse.ArgumentParser) -> None:
@@ -125,6 +137,13 @@ def _local_minima(p: argparse.ArgumentParser) -> None:
                    help="leave out the double-well race even if depthlens.lab is installed")
 
 
+def _state_space(p: argparse.ArgumentParser) -> None:
+    _epochs_seed(80, 0)(p)
+    p.add_argument("--steps", type=int, help="inputs per sequence (default 11)")
+    p.add_argument("--animation", type=Path,
+                   help="also play every step as its operations into this .gif or .mp4")
+
+
 OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "regression": _regression,
     "molecules": _molecules,
@@ -136,6 +155,7 @@ OPTIONS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "topology": _topology,
     "digits": _digits,
     "local-minima": _local_minima,
+    "state-space": _state_space,
 }
 
 _COMMON = ("example", "out", "quick", "budget", "quiet", "func", "command")

@@ -1,0 +1,274 @@
+"""Run a sweep on Dask: every run of a spec, each record written the moment it arrives.
+
+``run_sweep(spec, out, …)`` (and ``sweep(config, grid, …)``, the Python call, which returns
+the results table):
+
+1. every run's Config is built and checked (``grid.SweepSpec``), ``OUT/sweep.json`` written;
+2. the runs already done in ``OUT/runs`` are skipped (a run is its Config's id);
+3. the others are submitted to the Client (``cluster.connect``) in a moving window of at
+   most ``batch`` tasks (default 4 per worker thread, counted again as runs finish, so an
+   adaptive cluster that grows gets more): ``as_completed`` hands back each run
+   as it finishes, its record is written *by this process* at once (``store.write_record``)
+   and the next run is submitted. So a 10,000-run sweep never floods the scheduler with
+   10,000 tasks, and a sweep killed at any point loses only the runs under way;
+4. the table of every run of the spec, in the grid's order, is made and written
+   (``results.table`` / ``results.write`` when that module is there).
+
+Failures: a run that raises is a record with status "error" (``record.run_record`` never
+raises). A worker that dies has its tasks rescheduled on the others by the Dask scheduler
+itself (up to ``distributed.scheduler.allowed-failures`` lost workers per task, default 3,
+then the task fails with KilledWorker and its record says so); ``retries=2`` re-runs a task
+whose function raised on the worker (an import or unpickling failure there). A task that
+fails anyway gets an "error" record written here, and the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from depthlens.errors import ConfigError
+from depthlens.experiment.config import Config
+from depthlens.files import write_text
+from depthlens.sweep.cluster import check_address, check_workers, connect, n_slots
+from depthlens.sweep.grid import Run, SweepSpec, Target
+from depthlens.sweep.record import error_record, one_line, run_record
+from depthlens.sweep.store import scan, write_record, write_spec
+
+RETRIES = 2
+PER_SLOT = 4
+"""Tasks in flight per worker thread (the window's size, unless ``batch`` says)."""
+RECOUNT_SECONDS = 1.0
+"""How often the default window counts the cluster's worker threads again (a round trip)."""
+RESULTS_CSV = "results.csv"
+
+
+@dataclass
+class SweepResult:
+    """What a sweep did: every run's record (grid order) and the counts."""
+
+    out: Path
+    records: list[dict[str, Any]]
+    skipped: int = 0
+    """Runs already done in ``out`` before this sweep started (not run again)."""
+    computed: int = 0
+    """Runs this sweep ran (ok, diverged or error)."""
+    failed: int = 0
+    """Records with status "error" (of every run of the spec)."""
+    diverged: int = 0
+    corrupt: list[str] = field(default_factory=list)
+    """Record files that could not be read (their runs were run again)."""
+
+    def summary(self) -> str:
+        return (f"{len(self.records)} runs: {self.skipped} already done, {self.computed} run "
+                f"now; {self.failed} failed, {self.diverged} diverged")
+
+
+def _check_batch(batch: Any) -> int | None:
+    if batch is None:
+        return None
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ConfigError("batch", batch, "a whole number of tasks in flight ≥ 1")
+    return batch
+
+
+def run_sweep(spec: SweepSpec, out: str | os.PathLike[str] = "sweep-out", *,
+              client: Any = None, scheduler: str | None = None, workers: int | None = None,
+              batch: int | None = None, progress: bool = True) -> SweepResult:
+    """Run every run of ``spec`` not yet done in ``out`` (module docstring)."""
+    batch = _check_batch(batch)
+    if scheduler is not None:
+        check_address(scheduler)
+    check_workers(workers)
+    out = Path(out)
+    runs = spec.runs()
+    write_spec(out, spec.to_dict())
+    found = scan(out)
+    result = SweepResult(out, [])
+    from tqdm import tqdm
+
+    for path, why in found.corrupt:
+        print(f"depthlens: {path}: {why}; its run is run again", file=sys.stderr)
+        result.corrupt.append(str(path))
+    records: dict[str, dict[str, Any]] = {}
+    todo: list[Run] = []
+    for run in runs:
+        if run.id in found.done:
+            records[run.id] = found.records[run.id]
+        else:
+            todo.append(run)
+    result.skipped = len(records)
+    # initial=: the runs already done count as done but not in the rate (so the ETA holds)
+    bar = tqdm(total=len(runs), initial=result.skipped, desc="sweep", unit="run",
+               disable=not progress, dynamic_ncols=True, file=sys.stderr)
+    failed = 0
+
+    def note(rec: dict[str, Any]) -> None:
+        nonlocal failed
+        failed += rec["status"] == "error"
+        bar.update(1)
+        bar.set_postfix_str(f"failed={failed}", refresh=False)
+
+    try:
+        if todo:
+            with connect(client, scheduler, workers) as c:
+                for rec in _stream(c, todo, spec.target, batch):
+                    write_record(out, rec)
+                    records[rec["id"]] = rec
+                    result.computed += 1
+                    note(rec)
+    finally:
+        bar.close()
+    result.records = [records[r.id] for r in runs if r.id in records]
+    result.failed = sum(r["status"] == "error" for r in result.records)
+    result.diverged = sum(r["status"] == "diverged" for r in result.records)
+    return result
+
+
+def _stream(client: Any, todo: Sequence[Run], target: Target | None, batch: int | None):
+    """Submit ``todo`` to ``client`` with at most ``batch`` tasks in flight (None: 4 per worker
+    thread the cluster has at the time: a cluster that grows gets more); yield each run's
+    record as it finishes (an "error" record for a task that failed on Dask's side)."""
+    from distributed import as_completed
+
+    queue = iter(todo)
+    pending: dict[str, Run] = {}
+    # with_results: each result is fetched in the background as its task finishes, not by a
+    # round trip from this loop (which would hold back the next submission)
+    done = as_completed(with_results=True, raise_errors=False)
+    left = len(todo)
+    window = [batch or PER_SLOT * n_slots(client), time.monotonic()]
+
+    def top_up() -> None:
+        nonlocal left
+        if batch is None and time.monotonic() - window[1] > RECOUNT_SECONDS:
+            window[:] = [PER_SLOT * n_slots(client), time.monotonic()]  # workers come and go
+        while left and len(pending) < window[0]:
+            run = next(queue)
+            left -= 1
+            future = client.submit(run_record, run.config, run.params, target,
+                                   key=f"depthlens-run-{run.id}", retries=RETRIES, pure=False)
+            pending[future.key] = run
+            done.add(future)
+
+    top_up()
+    for future, value in done:
+        run = pending.pop(future.key)
+        ok = future.status == "finished"  # read before release(), which changes it
+        future.release()
+        if ok:
+            rec = value
+        else:  # lost too many workers (KilledWorker), cancelled, …: (type, exception, tb)
+            exc = value[1] if isinstance(value, tuple) else value
+            rec = error_record(run.config, run.params, target, one_line(exc), worker="unknown")
+        rec["id"] = run.id  # the submitter's id names the file (a worker's own may differ)
+        yield rec
+        if left:
+            top_up()
+
+
+def _table(records: list[dict[str, Any]]):
+    """The results table: ``depthlens.sweep.results.table`` when that module exists, else
+    ``minimal_table``."""
+    if importlib.util.find_spec("depthlens.sweep.results") is not None:
+        from depthlens.sweep import results
+
+        return results.table(records)
+    return minimal_table(records)
+
+
+def _write_results(out: Path, records: list[dict[str, Any]], table: Any) -> Path:
+    """``results.write(out, records)`` when results.py exists, else ``table`` as CSV."""
+    if importlib.util.find_spec("depthlens.sweep.results") is not None:
+        from depthlens.sweep import results
+
+        if hasattr(results, "write"):
+            results.write(out, records)
+            return out / RESULTS_CSV
+    write_text(out / RESULTS_CSV, table.to_csv(index=False))
+    return out / RESULTS_CSV
+
+
+# --- STAND-IN: swap for depthlens.sweep.results.table once it exists (the lead) -------------
+def minimal_table(records: list[dict[str, Any]]):
+    """A stand-in for ``results.table`` (schema.md's columns, in its order), used only while
+    ``depthlens/sweep/results.py`` does not exist."""
+    import pandas as pd
+
+    axes: list[str] = []
+    for r in records:
+        axes += [k for k in r["params"] if k not in axes and k != "seed"]
+    axes.append("seed")
+    k = max((len(r.get("probes") or []) for r in records), default=0)
+    rows = []
+    for r in records:
+        final, best = r.get("final") or {}, r.get("best") or {}
+        row = {"id": r["id"], **{a: r["params"].get(a) for a in axes}}
+        row.update(status=r["status"], error=r.get("error"), metric=r.get("metric"),
+                   epochs=r.get("epochs"), final_train_loss=final.get("train_loss"),
+                   final_test_loss=final.get("test_loss"),
+                   final_test_metric=final.get("test_metric"),
+                   best_test_loss=best.get("test_loss"), best_test_metric=best.get("test_metric"),
+                   target_epoch=r.get("target_epoch"), diverged_at=r.get("diverged_at"),
+                   n_params=r.get("n_params"), wall_seconds=r.get("wall_seconds"),
+                   worker=r.get("worker"))
+        probes = r.get("probes") or []
+        for i in range(k):
+            row[f"probe_{i}"] = probes[i] if i < len(probes) and probes[i] is not None \
+                else float("nan")
+        rows.append(row)
+    columns = ["id", *axes, "status", "error", "metric", "epochs", "final_train_loss",
+               "final_test_loss", "final_test_metric", "best_test_loss", "best_test_metric",
+               "target_epoch", "diverged_at", "n_params", "wall_seconds", "worker",
+               *(f"probe_{i}" for i in range(k))]
+    return pd.DataFrame(rows, columns=columns)
+# --- end of the stand-in ---------------------------------------------------------------------
+
+
+def finish(result: SweepResult):
+    """The results table of a finished sweep, written to ``OUT/results.csv`` too; the
+    counts are in its ``attrs["sweep"]``."""
+    table = _table(result.records)
+    path = _write_results(result.out, result.records, table)
+    table.attrs["sweep"] = {"out": str(result.out), "results": str(path),
+                            "skipped": result.skipped, "computed": result.computed,
+                            "failed": result.failed, "diverged": result.diverged}
+    return table
+
+
+def sweep(config: Config | Mapping[str, Any] | None,
+          grid: Mapping[str, Sequence[Any] | str] | Sequence[str] | None, *, seeds: int = 1,
+          target: Target | str | Mapping[str, Any] | None = None,
+          out: str | os.PathLike[str] = "sweep-out", client: Any = None,
+          scheduler: str | None = None, workers: int | None = None, batch: int | None = None,
+          progress: bool = True):
+    """Run ``config`` over every combination of ``grid``'s values × ``seeds`` seeds on Dask;
+    return the results table (a pandas DataFrame, one row per run, in the grid's order).
+
+    ``grid``: ``{"layers": [[8], [8, 8]], "optimizer": ["sgd", "adam"]}`` (texts are parsed
+    as the command line's: ``{"layers": "8;8,8"}``). ``target``: ``"test_metric=0.95"`` or
+    ``{"metric": "test_loss", "value": 0.1}``: each record says the first epoch that reached
+    it. ``out``: the sweep folder (``runs/<id>.json``, ``sweep.json``, ``results.csv``); run
+    again with the same folder, only the runs not done yet run. ``client``: a
+    ``distributed.Client`` of yours; ``scheduler``: a running scheduler's address
+    (``tcp://HOST:PORT``); neither: a local cluster of ``workers`` processes (default the CPU
+    count), closed at the end. ``batch``: tasks in flight (default 4 per worker thread).
+
+    Raises ConfigError (naming the grid axis, field and value) before anything runs.
+
+    >>> import depthlens as dl                                                # doctest: +SKIP
+    >>> df = dl.sweep(dl.Config(dataset="spiral"), {"layers": [[8], [8, 8]]}, seeds=5)
+    """
+    spec = SweepSpec.parse(config, grid, seeds, target)
+    result = run_sweep(spec, out, client=client, scheduler=scheduler, workers=workers,
+                       batch=batch, progress=progress)
+    return finish(result)
+
+
+__all__ = ["SweepResult", "finish", "minimal_table", "run_sweep", "sweep"]
