@@ -328,7 +328,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 130
     table = finish(result)
     print(f"sweep: {result.summary()}\nrecords: {result.out / 'runs'}\n"
-          f"results: {table.attrs['sweep']['results']}")
+          f"results: {table.attrs['sweep']['results']}\nreport: {table.attrs['sweep']['report']}")
     return 1 if result.failed else 0
 
 

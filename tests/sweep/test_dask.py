@@ -106,6 +106,10 @@ def test_a_sweep_on_a_running_cluster_matches_the_local_cluster(scheduler, tmp_p
     assert remote.returncode == 1, remote.stderr  # 1: some runs failed (the missing CSV)
     assert "16 runs: 0 already done, 16 run now; 8 failed, 4 diverged" in remote.stdout
     assert str(tmp_path / "remote" / "results.csv") in remote.stdout
+    page = tmp_path / "remote" / "report.html"
+    assert f"report: {page}" in remote.stdout and page.is_file()
+    html = page.read_text(encoding="utf-8")  # the heatmap over the first two axes, the curves
+    assert 'src="data:image/png;base64,' in html and "reg-plane" in html
     got = records(tmp_path / "remote")
     assert len(got) == N_RUNS
     assert {r["worker"] for r in got.values()} == {_worker_of(scheduler)}

@@ -12,7 +12,7 @@ the results table):
    and the next run is submitted. So a 10,000-run sweep never floods the scheduler with
    10,000 tasks, and a sweep killed at any point loses only the runs under way;
 4. the table of every run of the spec, in the grid's order, is made and written
-   (``results.table`` / ``results.write`` when that module is there).
+   (``results.table`` / ``results.write``) with ``report.html`` (``report.write_report``).
 
 Failures: a run that raises is a record with status "error" (``record.run_record`` never
 raises). A worker that dies has its tasks rescheduled on the others by the Dask scheduler
@@ -24,7 +24,6 @@ fails anyway gets an "error" record written here, and the sweep goes on.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import time
@@ -35,10 +34,11 @@ from typing import Any
 
 from depthlens.errors import ConfigError
 from depthlens.experiment.config import Config
-from depthlens.files import write_text
+from depthlens.sweep import results
 from depthlens.sweep.cluster import check_address, check_workers, connect, n_slots
 from depthlens.sweep.grid import Run, SweepSpec, Target
 from depthlens.sweep.record import error_record, one_line, run_record
+from depthlens.sweep.report import write_report
 from depthlens.sweep.store import scan, write_record, write_spec
 
 RETRIES = 2
@@ -173,70 +173,17 @@ def _stream(client: Any, todo: Sequence[Run], target: Target | None, batch: int 
             top_up()
 
 
-def _table(records: list[dict[str, Any]]):
-    """The results table: ``depthlens.sweep.results.table`` when that module exists, else
-    ``minimal_table``."""
-    if importlib.util.find_spec("depthlens.sweep.results") is not None:
-        from depthlens.sweep import results
-
-        return results.table(records)
-    return minimal_table(records)
-
-
-def _write_results(out: Path, records: list[dict[str, Any]], table: Any) -> Path:
-    """``results.write(out, records)`` when results.py exists, else ``table`` as CSV."""
-    if importlib.util.find_spec("depthlens.sweep.results") is not None:
-        from depthlens.sweep import results
-
-        if hasattr(results, "write"):
-            results.write(out, records)
-            return out / RESULTS_CSV
-    write_text(out / RESULTS_CSV, table.to_csv(index=False))
-    return out / RESULTS_CSV
-
-
-# --- STAND-IN: swap for depthlens.sweep.results.table once it exists (the lead) -------------
-def minimal_table(records: list[dict[str, Any]]):
-    """A stand-in for ``results.table`` (schema.md's columns, in its order), used only while
-    ``depthlens/sweep/results.py`` does not exist."""
-    import pandas as pd
-
-    axes: list[str] = []
-    for r in records:
-        axes += [k for k in r["params"] if k not in axes and k != "seed"]
-    axes.append("seed")
-    k = max((len(r.get("probes") or []) for r in records), default=0)
-    rows = []
-    for r in records:
-        final, best = r.get("final") or {}, r.get("best") or {}
-        row = {"id": r["id"], **{a: r["params"].get(a) for a in axes}}
-        row.update(status=r["status"], error=r.get("error"), metric=r.get("metric"),
-                   epochs=r.get("epochs"), final_train_loss=final.get("train_loss"),
-                   final_test_loss=final.get("test_loss"),
-                   final_test_metric=final.get("test_metric"),
-                   best_test_loss=best.get("test_loss"), best_test_metric=best.get("test_metric"),
-                   target_epoch=r.get("target_epoch"), diverged_at=r.get("diverged_at"),
-                   n_params=r.get("n_params"), wall_seconds=r.get("wall_seconds"),
-                   worker=r.get("worker"))
-        probes = r.get("probes") or []
-        for i in range(k):
-            row[f"probe_{i}"] = probes[i] if i < len(probes) and probes[i] is not None \
-                else float("nan")
-        rows.append(row)
-    columns = ["id", *axes, "status", "error", "metric", "epochs", "final_train_loss",
-               "final_test_loss", "final_test_metric", "best_test_loss", "best_test_metric",
-               "target_epoch", "diverged_at", "n_params", "wall_seconds", "worker",
-               *(f"probe_{i}" for i in range(k))]
-    return pd.DataFrame(rows, columns=columns)
-# --- end of the stand-in ---------------------------------------------------------------------
-
-
 def finish(result: SweepResult):
-    """The results table of a finished sweep, written to ``OUT/results.csv`` too; the
-    counts are in its ``attrs["sweep"]``."""
-    table = _table(result.records)
-    path = _write_results(result.out, result.records, table)
+    """The results table of a finished sweep (``results.table``), written to
+    ``OUT/results.csv`` (and ``results.parquet`` with pyarrow) with the pictures and
+    ``OUT/report.html`` (``report.write_report``: the metric over the first two grid axes, the
+    learning curves and the probes by depth); the counts are in its ``attrs["sweep"]``."""
+    table = results.table(result.records)
+    results.write(result.out, result.records)
+    path = result.out / RESULTS_CSV
+    page = write_report(result.out, table, result.records)
     table.attrs["sweep"] = {"out": str(result.out), "results": str(path),
+                            "report": str(page),
                             "skipped": result.skipped, "computed": result.computed,
                             "failed": result.failed, "diverged": result.diverged}
     return table
@@ -271,4 +218,4 @@ def sweep(config: Config | Mapping[str, Any] | None,
     return finish(result)
 
 
-__all__ = ["SweepResult", "finish", "minimal_table", "run_sweep", "sweep"]
+__all__ = ["SweepResult", "finish", "run_sweep", "sweep"]
