@@ -175,6 +175,23 @@ class Head:
         sq = np.square(o - t).mean(axis=1)
         return 0.5 * sq if self.loss == "half_mse" else sq
 
+    def weighted(self, z: Array, o: Array, t: Array, w: Array, delta: Array) -> float:
+        """The weighted mean loss Σᵢ wᵢ ℓᵢ / Σᵢ wᵢ of a batch (logits z, outputs o, targets
+        t), rescaling ``delta`` (this head's dL/dz of the plain mean, row i carrying ∇ℓᵢ/n) in
+        place to row i times n·wᵢ/Σw, which is d(weighted mean)/dz. Weights summing to 0: 0.
+        ConfigError (field ``weights``) unless there is one weight per row."""
+        w = np.asarray(w, dtype=np.float64).reshape(-1)
+        if w.shape[0] != z.shape[0]:
+            raise ConfigError("weights", f"{w.shape[0]} weights",
+                              f"{z.shape[0]}, one per row of the batch")
+        total = float(w.sum())
+        if total == 0.0:
+            delta[...] = 0.0
+            return 0.0
+        per_row = self.per_sample(z, o, t).astype(np.float64)
+        delta *= (w * (z.shape[0] / total)).astype(delta.dtype)[:, None]
+        return float(np.dot(w, per_row) / total)
+
 
 DEFAULT_OUTPUT = {"mse": "linear", "half_mse": "tanh", "bce": "sigmoid", "cross_entropy": "softmax"}
 

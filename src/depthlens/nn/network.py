@@ -486,20 +486,8 @@ class MLP:
         return value
 
     def _weigh(self, z: Array, o: Array, t: Array, w: Array, delta: Array) -> float:
-        """The weighted mean loss Σᵢ wᵢ ℓᵢ / Σᵢ wᵢ of a batch (logits z, outputs o, targets t),
-        rescaling the head's dL/dz ``delta`` (that of the plain mean, row i carrying ∇ℓᵢ/n) in
-        place to row i times n·wᵢ/Σw, which is d(weighted mean)/dz. Weights summing to 0: 0."""
-        w = np.asarray(w, dtype=np.float64).reshape(-1)
-        if w.shape[0] != z.shape[0]:
-            raise ConfigError("weights", f"{w.shape[0]} weights",
-                              f"{z.shape[0]}, one per row of the batch")
-        total = float(w.sum())
-        if total == 0.0:
-            delta[...] = 0.0
-            return 0.0
-        per_row = self.head.per_sample(z, o, t).astype(np.float64)
-        delta *= (w * (z.shape[0] / total)).astype(delta.dtype)[:, None]
-        return float(np.dot(w, per_row) / total)
+        """The weighted mean loss, ``delta`` rescaled to its gradient (``Head.weighted``)."""
+        return self.head.weighted(z, o, t, w, delta)
 
     def _hidden(self, k: int, a: Array, ws: _Workspace) -> Array:
         """Hidden layer k on the batch a, into the workspace: z = a·Wᵀ + b, then act(z)."""
