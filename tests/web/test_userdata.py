@@ -439,6 +439,9 @@ def test_the_playground_refuses_pre_training_and_a_notebooks_own_data_by_name_on
     with pytest.raises(ConfigError) as info:
         check_limits(Config(dataset="circle", pretrain="autoencoder"))
     assert info.value.field == "pretrain"
+    with pytest.raises(ConfigError) as info:  # the page draws dense networks only
+        check_limits(Config(dataset="circle", model="gru", layers=(4,)))
+    assert info.value.field == "model"
     own = Config(dataset="csv:your data")
     check_limits(own, own="csv:your data")
     with pytest.raises(ConfigError) as info:

@@ -11,6 +11,14 @@ Pre-training (``pretrain='autoencoder'``, its settings in ``pretrain_params``: e
 lr, batch_size, seed and the optimizer's own parameters; ``nn/pretraining.py``) draws from a
 fifth stream unless ``pretrain_params`` names its own ``seed``.
 
+``model`` names the architecture: 'mlp' (the default: dense layers of ``layers`` units) or a
+recurrent cell, 'elman', 'gru' or 'lstm' (``nn/recurrent.py``'s ``RecurrentNet``): then
+``layers`` lists the stacked recurrent layers, all of one size H (``layers=(64,)`` is one layer
+of 64 units), the Elman cell's ``activation`` is tanh or relu (the GRU's and LSTM's is tanh),
+each sample's inputs are read as a sequence, one value a time step (n, T, 1), and a linear
+readout of the last state feeds the head. ``clip_norm`` (None or c > 0) clips every batch's
+gradient to 2-norm c before the step (PyTorch's ``clip_grad_norm_``), for any model.
+
 Derived choices, made when a field is left ``None``:
 - ``loss``: the one an ``output`` of sigmoid or softmax is made for ('bce', 'cross_entropy');
   else 'bce' for two classes, 'cross_entropy' for more, 'mse' for regression;
@@ -52,6 +60,9 @@ from depthlens.nn.regularization import check as check_regularization
 MAX_LAYERS = 16
 MAX_UNITS = 1024
 MAX_EPOCHS = 1_000_000
+MODELS = ("mlp", "elman", "gru", "lstm")
+"""``model``: dense layers, or a recurrent cell (``RecurrentNet``)."""
+MAX_CLIP_NORM = 1e6
 DTYPES = ("float32", "float64")
 CSV_PREFIX = "csv:"
 
@@ -82,12 +93,14 @@ class Config:
     pretrain: str = "none"
     pretrain_params: dict[str, Any] = field(default_factory=dict)
     dtype: str = "float32"
+    model: str = "mlp"
     # training
     optimizer: str = "sgd"
     lr: float = 0.03
     optimizer_params: dict[str, Any] = field(default_factory=dict)
     regularization: str = "none"
     reg_rate: float = 0.0
+    clip_norm: float | None = None
     batch_size: int | str = 10
     epochs: int = 200
     shuffle: bool = True
@@ -100,6 +113,11 @@ class Config:
     @property
     def is_csv(self) -> bool:
         return self.dataset.startswith(CSV_PREFIX)
+
+    @property
+    def recurrent(self) -> bool:
+        """Whether ``model`` names a recurrent cell (the Session builds a RecurrentNet)."""
+        return self.model != "mlp"
 
     @property
     def problem(self) -> str | None:
@@ -258,7 +276,7 @@ def _parse_field(key: str, raw: str) -> Any:
     if key == "activation" and ("," in raw or not raw):
         return raw.split(",") if raw else []  # '' is the empty per-layer list (no layers)
     if key in ("dataset", "target", "output", "loss", "init", "optimizer", "preprocessing",
-               "regularization", "dtype", "activation", "pretrain"):
+               "regularization", "dtype", "activation", "pretrain", "model"):
         return None if raw.lower() in ("none", "null") and key in ("output", "loss",
                                                                     "target") else raw
     return _parse_scalar(raw)
@@ -461,6 +479,7 @@ def _validate(cfg: Config) -> None:
     check_pretrain_params(cfg.pretrain, cfg.pretrain_params, prefix="pretrain_params")
     if cfg.dtype not in DTYPES:
         raise ConfigError("dtype", cfg.dtype, DTYPES)
+    _check_model(cfg)
     # training
     name = str(cfg.optimizer).lower()
     if name not in OPTIMIZERS and name not in PRESETS:
@@ -470,6 +489,9 @@ def _validate(cfg: Config) -> None:
     _set(cfg, "optimizer_params", _params("optimizer_params", cfg.optimizer_params))
     _check_optimizer_params(cfg.optimizer, cfg.optimizer_params)
     cfg.make_optimizer()  # checks every optimizer parameter's range
+    if cfg.clip_norm is not None:
+        _set(cfg, "clip_norm", _float("clip_norm", cfg.clip_norm, 0.0, MAX_CLIP_NORM,
+                                      low_open=True))
     reg, rate = check_regularization(cfg.regularization, cfg.reg_rate)
     _set(cfg, "regularization", reg)
     _set(cfg, "reg_rate", rate)
@@ -479,3 +501,26 @@ def _validate(cfg: Config) -> None:
     if not isinstance(cfg.shuffle, bool):
         raise ConfigError("shuffle", cfg.shuffle, [True, False])
     _set(cfg, "seed", _int("seed", cfg.seed, 0, 2**32 - 1))
+
+
+def _check_model(cfg: Config) -> None:
+    """``model`` and what a recurrent one asks of the architecture's other fields: at least
+    one layer, every layer the same size (``RecurrentNet``'s one H), the cell's activation, no
+    pre-training (its autoencoders are dense layers)."""
+    model = str(cfg.model).lower() if isinstance(cfg.model, str) else cfg.model
+    if model not in MODELS:
+        raise ConfigError("model", cfg.model, MODELS)
+    _set(cfg, "model", model)
+    if model == "mlp":
+        return
+    if not cfg.layers or len(set(cfg.layers)) != 1:
+        raise ConfigError("layers", list(cfg.layers), f"one or more recurrent layers of one "
+                          f"size for model {model!r}, e.g. 64 or 64,64")
+    allowed = ("tanh", "relu") if model == "elman" else ("tanh",)
+    if cfg.activation not in allowed:
+        raise ConfigError("activation", cfg.activation, f"{' or '.join(allowed)} for model "
+                          f"{model!r}" + ("" if model == "elman" else " (its gates fix its "
+                                          "functions)"))
+    if cfg.pretrain != "none":
+        raise ConfigError("pretrain", cfg.pretrain, f"'none' for model {model!r} (layer-wise "
+                          "pre-training trains dense layers)")

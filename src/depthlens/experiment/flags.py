@@ -35,10 +35,15 @@ FLAGS: dict[str, dict[str, Any]] = {
     "pretrain": {"help": "none, or autoencoder: greedy layer-wise pre-training after the "
                  "initializer (--set pretrain.epochs=10 --set pretrain.optimizer=adam …)"},
     "dtype": {"help": "float32 or float64"},
+    "model": {"help": "mlp (dense layers), or a recurrent cell: elman, gru, lstm (--layers "
+              "then gives its layers, all one size, e.g. 64; each sample's inputs read as a "
+              "sequence)"},
     "optimizer": {"help": "sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw"},
     "lr": {"type": float, "help": "learning rate"},
     "regularization": {"help": "none, l1, l2"},
     "reg_rate": {"type": float, "help": "regularization rate"},
+    "clip_norm": {"type": float, "help": "clip each batch's gradient to this 2-norm (PyTorch's "
+                  "clip_grad_norm_; default: no clipping)"},
     "batch_size": {"help": "a whole number, or 'all' for full batch"},
     "epochs": {"type": int, "help": "number of epochs"},
     "shuffle": {"action": argparse.BooleanOptionalAction, "default": None,

@@ -19,6 +19,7 @@ from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
 from depthlens.files import recover_folder, write_folder
 from depthlens.nn.pretraining import MAX_PRETRAIN_EPOCHS, PretrainResult
+from depthlens.nn.recurrent import RecurrentNet
 from depthlens.nn.serialize import (
     MAX_JSON_BYTES,
     MAX_NPZ_BYTES,
@@ -297,6 +298,17 @@ def _cell(path: Path, line: int, column: str, label: str, cell: str, h: History)
         raise bad("is not a number") from None
 
 
+def _structure(net: Any) -> dict[str, Any]:
+    """What a saved model must share with the network its run's Config builds, beyond the
+    sizes: the kind ('mlp' or the recurrent cell), the activations, the head and the dtype."""
+    if isinstance(net, RecurrentNet):
+        kind: dict[str, Any] = {"kind": net.cell, "activation": net.activation}
+    else:
+        kind = {"kind": "mlp", "activations": list(net.activations)}
+    return {**kind, "output": net.head.output, "loss": net.head.loss,
+            "dtype": net.dtype.name}
+
+
 def _short(value: Any, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -420,12 +432,10 @@ def load_run(folder: str | Path) -> Session:
     jpath = folder / "model.json"
     saved = model_from_bytes(jpath, files["model.json"], folder / "model.npz",
                              files["model.npz"], sizes=session.net.sizes)
-    for field, got, want in (("activations", saved.activations, session.net.activations),
-                             ("output", saved.head.output, session.net.head.output),
-                             ("loss", saved.head.loss, session.net.head.loss),
-                             ("dtype", saved.dtype.name, session.net.dtype.name)):
-        if (list(got) if field == "activations" else got) != (
-                list(want) if field == "activations" else want):
+    got_structure, want_structure = _structure(saved), _structure(session.net)
+    for field, want in want_structure.items():
+        got = got_structure.get(field)
+        if got != want:
             raise _fail(jpath, field, f"{_short(got)} does not match the config's "
                         f"{_short(want)}")
     session.net.params[...] = saved.params

@@ -6,7 +6,9 @@ Pipeline, each stage from the Config alone (so the same Config gives the same nu
       → train/test split (split seed; whole sequences held out when the set has groups)
       → input features (x1, x2, x1², …; for data with 1 or 2 inputs)
       → preprocessing fitted on the training inputs only
-      → MLP [inputs, *layers, outputs] initialized with the init seed
+      → MLP [inputs, *layers, outputs] initialized with the init seed, or for a recurrent
+        ``model`` a RecurrentNet (``layers`` stacked cells of one size) reading each sample's
+        inputs as a sequence, one value a time step (``net_inputs``: (n, T) → (n, T, 1))
       → pre-training of its hidden layers when the Config asks (``nn/pretraining.py``, on the
         training inputs; ``pretraining`` keeps every layer's reconstruction losses)
       → Trainer (optimizer, batch size, batch-order seed, regularization).
@@ -34,6 +36,7 @@ from depthlens.errors import ConfigError, DataError
 from depthlens.experiment.config import CSV_PREFIX, Config
 from depthlens.nn.network import MLP
 from depthlens.nn.pretraining import PretrainResult, pretrain
+from depthlens.nn.recurrent import RecurrentNet
 from depthlens.nn.training import History, Trainer
 
 DEFAULT_FEATURES = Config().features
@@ -118,7 +121,9 @@ class Session:
 
     @property
     def sizes(self) -> list[int]:
-        return [int(self.x_train.shape[1]), *self.config.layers, self.n_outputs]
+        """[inputs, *layers, outputs]; a recurrent model reads one input a time step."""
+        n_in = 1 if self.config.recurrent else int(self.x_train.shape[1])
+        return [n_in, *self.config.layers, self.n_outputs]
 
     def reset(self, run_pretraining: bool = True) -> None:
         """New network and trainer from the Config (same seeds: the same initial weights):
@@ -129,7 +134,12 @@ class Session:
         reset: pictures then say "imported weights" rather than "epoch 0"."""
         cfg = self.config
         seeds = cfg.seeds()
-        self.net = MLP(self.sizes, cfg.activation, self.output, self.loss, cfg.dtype)
+        if cfg.recurrent:
+            self.net: MLP | RecurrentNet = RecurrentNet(
+                1, cfg.layers[0], cfg.model, cfg.activation, self.n_outputs, len(cfg.layers),
+                self.output, self.loss, cfg.dtype, init="zeros")
+        else:
+            self.net = MLP(self.sizes, cfg.activation, self.output, self.loss, cfg.dtype)
         self.net.initialize(cfg.init, seeds["init"], **cfg.init_params)
         self.pretraining: PretrainResult | None = None
         if run_pretraining and cfg.pretrain != "none":
@@ -148,10 +158,11 @@ class Session:
         seeds = cfg.seeds()
         try:
             self.trainer = Trainer(
-                self.net, cfg.make_optimizer(), self.x_train, self.train_data.y,
-                problem=self.problem, batch_size=cfg.batch_size, shuffle=cfg.shuffle,
-                seed=seeds["order"], regularization=cfg.regularization, reg_rate=cfg.reg_rate,
-                x_test=self.x_test, y_test=self.test_data.y,
+                self.net, cfg.make_optimizer(), self.net_inputs(self.x_train),
+                self.train_data.y, problem=self.problem, batch_size=cfg.batch_size,
+                shuffle=cfg.shuffle, seed=seeds["order"], regularization=cfg.regularization,
+                reg_rate=cfg.reg_rate, x_test=self.net_inputs(self.x_test),
+                y_test=self.test_data.y, clip_norm=cfg.clip_norm,
             )
         except DataError as e:
             raise self._data_error(e) from None
@@ -207,9 +218,14 @@ class Session:
             x_raw = x_raw[:, None]
         return self.preprocessor.transform(self._expand(x_raw))
 
+    def net_inputs(self, x: np.ndarray) -> np.ndarray:
+        """Transformed inputs (n, d) as the network reads them: as they are for an MLP; for a
+        recurrent model a sequence of d steps of one value each, (n, d, 1)."""
+        return np.asarray(x)[:, :, None] if self.config.recurrent else x
+
     def predict(self, x_raw: np.ndarray) -> np.ndarray:
         """The network's outputs (n, m) for raw inputs."""
-        return self.net.forward(self.transform(x_raw))
+        return self.net.forward(self.net_inputs(self.transform(x_raw)))
 
     # -- training -----------------------------------------------------------------------------
     @property

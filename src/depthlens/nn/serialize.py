@@ -1,10 +1,15 @@
 """Save and load a network as JSON (structure) + .npz (arrays). Loading never runs code.
 
 ``save_model(net, folder)`` writes ``folder/model.json`` and ``folder/model.npz`` atomically.
-The JSON names the format, the layer sizes, activations, head and dtype, and every array with
-its shape; the .npz holds ``W0, b0, W1, b1, …`` (W as (out, in)). ``load_model(folder)`` reads
-the arrays with ``allow_pickle=False`` and checks that the names and shapes are exactly those
-the JSON's structure implies.
+For an ``MLP`` the JSON names the format, the layer sizes, activations, head and dtype, and every
+array with its shape; the .npz holds ``W0, b0, W1, b1, …`` (W as (out, in)). For a
+``RecurrentNet`` the JSON has ``"kind": "recurrent"`` and names the cell, ``n_inputs``,
+``hidden``, ``layers``, ``n_outputs``, the Elman activation, head and dtype; the .npz holds its
+tensors by their PyTorch names (``weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, …,
+readout.weight, readout.bias``, ``RecurrentNet.shapes``), so they load into ``torch.nn.GRU``
+as they are. A JSON without ``kind`` is an MLP (every file written before recurrent nets).
+``load_model(folder)`` reads the arrays with ``allow_pickle=False`` and checks that the names
+and shapes are exactly those the JSON's structure implies.
 
 A model file may come from anyone, so reading one is cheap to refuse and never surprising:
 each file is read only up to a size cap (``MAX_JSON_BYTES``, ``MAX_NPZ_BYTES``); JSON must be
@@ -34,6 +39,8 @@ import numpy as np
 from depthlens.errors import DataError
 from depthlens.files import write_bytes, write_text
 from depthlens.nn.network import MLP
+from depthlens.nn.recurrent import BACKENDS as RECURRENT_BACKENDS
+from depthlens.nn.recurrent import CELLS, GATES, RecurrentNet
 
 FORMAT = "depthlens.model"
 VERSION = 1
@@ -48,10 +55,30 @@ MAX_ELEMENTS = 64_000_000
 """At most this many numbers in one .npz (512 MB in float64): the largest network a Config
 allows (16 layers of 1024 units) with Adam's state fits; a header claiming more is refused
 before anything is decompressed."""
+KINDS = ("mlp", "recurrent")
+"""model.json's ``kind``: absent means 'mlp'."""
+MAX_RECURRENT_LAYERS = 2 * MAX_JSON_DEPTH
+"""A recurrent model.json naming more stacked layers is refused."""
 
 
-def model_spec(net: MLP) -> dict[str, Any]:
+def model_spec(net: MLP | RecurrentNet) -> dict[str, Any]:
     """The JSON-able description of ``net``'s structure and arrays."""
+    if isinstance(net, RecurrentNet):
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "kind": "recurrent",
+            "cell": net.cell,
+            "n_inputs": net.n_inputs,
+            "hidden": net.hidden,
+            "layers": net.n_layers,
+            "n_outputs": net.n_outputs,
+            "activation": net.activation,
+            "output": net.head.output,
+            "loss": net.head.loss,
+            "dtype": net.dtype.name,
+            "arrays": {k: list(v) for k, v in net.shapes.items()},
+        }
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -64,8 +91,11 @@ def model_spec(net: MLP) -> dict[str, Any]:
     }
 
 
-def model_arrays(net: MLP) -> dict[str, np.ndarray]:
-    """``W0, b0, …`` as independent arrays."""
+def model_arrays(net: MLP | RecurrentNet) -> dict[str, np.ndarray]:
+    """``W0, b0, …`` (an MLP) or the PyTorch-named tensors (a RecurrentNet) as independent
+    arrays."""
+    if isinstance(net, RecurrentNet):
+        return {k: v.copy() for k, v in net.tensors.items()}
     out: dict[str, np.ndarray] = {}
     for k in range(net.n_layers):
         out[f"W{k}"] = net.weights[k].copy()
@@ -80,7 +110,7 @@ def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     return buf.getvalue()
 
 
-def save_model(net: MLP, folder: str | Path, name: str = "model") -> Path:
+def save_model(net: MLP | RecurrentNet, folder: str | Path, name: str = "model") -> Path:
     """Write ``folder/name.json`` and ``folder/name.npz``; return the JSON's path."""
     folder = Path(folder)
     write_bytes(folder / f"{name}.npz", npz_bytes(model_arrays(net)))
@@ -147,7 +177,8 @@ def parse_json(path: Path, data: bytes, prefix: str = "") -> Any:
         raise DataError(f"{path}: {prefix}invalid JSON ({e})", file=str(path)) from None
 
 
-def load_model(folder: str | Path, name: str = "model", backend: str = "auto") -> MLP:
+def load_model(folder: str | Path, name: str = "model", backend: str = "auto",
+               ) -> MLP | RecurrentNet:
     """Read a model written by ``save_model``; DataError says what is wrong with a bad one."""
     folder = Path(folder)
     jpath, apath = folder / f"{name}.json", folder / f"{name}.npz"
@@ -157,15 +188,22 @@ def load_model(folder: str | Path, name: str = "model", backend: str = "auto") -
 
 
 def model_from_bytes(jpath: Path, spec_bytes: bytes, apath: Path, npz: Any,
-                     backend: str = "auto", sizes: list[int] | None = None) -> MLP:
+                     backend: str = "auto", sizes: list[int] | None = None,
+                     ) -> MLP | RecurrentNet:
     """The network of a model.json's bytes and its .npz (bytes, or a function returning them,
     called only once the JSON is known to be good); ``jpath`` and ``apath`` name them in
-    errors. ``sizes``, when given (a run's Config implies them), must be the JSON's."""
+    errors. ``sizes``, when given (a run's Config implies them), must be the JSON's (a
+    RecurrentNet's ``sizes`` are (I, H, …, H, m))."""
     spec = parse_json(jpath, spec_bytes, "not a depthlens model: ")
     if not isinstance(spec, dict) or spec.get("format") != FORMAT:
         raise _fail(jpath, f"'format' must be {FORMAT!r}", "format")
     if spec.get("version") != VERSION:
         raise _fail(jpath, f"'version' {spec.get('version')!r} is not {VERSION}", "version")
+    kind = spec.get("kind", "mlp")
+    if kind not in KINDS:
+        raise _fail(jpath, f"'kind' {_short(kind)} is not one of {list(KINDS)}", "kind")
+    if kind == "recurrent":
+        return _recurrent_from_spec(jpath, spec, apath, npz, backend, sizes)
     got = spec.get("sizes")
     if (not isinstance(got, list) or not 2 <= len(got) <= 2 * MAX_JSON_DEPTH
             or not all(type(s) is int and 1 <= s <= MAX_ELEMENTS for s in got)):
@@ -192,6 +230,58 @@ def model_from_bytes(jpath: Path, spec_bytes: bytes, apath: Path, npz: Any,
         raise _fail(jpath, str(e), getattr(e, "field", None)) from None
     net.set_params([arrays[f"W{k}"] for k in range(net.n_layers)],
                    [arrays[f"b{k}"] for k in range(net.n_layers)])
+    return net
+
+
+def _recurrent_from_spec(jpath: Path, spec: dict[str, Any], apath: Path, npz: Any,
+                         backend: str, sizes: list[int] | None) -> RecurrentNet:
+    """A RecurrentNet from a checked-format model.json (``spec``) and its .npz: every field
+    checked, then the arrays' names and shapes (``RecurrentNet.shapes``, computed here without
+    building the network), then the network built and filled."""
+    def whole(key: str, top: int) -> int:
+        if key not in spec:
+            raise _fail(jpath, f"missing key '{key}'", key)
+        value = spec[key]
+        if type(value) is not int or not 1 <= value <= top:
+            raise _fail(jpath, f"'{key}' {_short(value)} must be a whole number in [1, {top}]",
+                        key)
+        return value
+
+    for key in ("cell", "activation", "output", "loss", "dtype"):
+        if key not in spec:
+            raise _fail(jpath, f"missing key '{key}'", key)
+    cell = spec["cell"]
+    if cell not in CELLS:
+        raise _fail(jpath, f"'cell' {_short(cell)} is not one of {list(CELLS)}", "cell")
+    n_in, hidden = whole("n_inputs", MAX_ELEMENTS), whole("hidden", MAX_ELEMENTS)
+    layers = whole("layers", MAX_RECURRENT_LAYERS)
+    n_out = whole("n_outputs", MAX_ELEMENTS)
+    got = [n_in, *[hidden] * layers, n_out]
+    if sizes is not None and got != list(sizes):
+        raise DataError(f"{jpath}: model sizes {got} do not match the config's {list(sizes)}",
+                        file=str(jpath), field="sizes")
+    g = GATES[cell] * hidden
+    expected: dict[str, list[int]] = {}
+    for layer in range(layers):
+        expected[f"weight_ih_l{layer}"] = [g, n_in if layer == 0 else hidden]
+        expected[f"weight_hh_l{layer}"] = [g, hidden]
+        expected[f"bias_ih_l{layer}"] = [g]
+        expected[f"bias_hh_l{layer}"] = [g]
+    expected["readout.weight"] = [n_out, hidden]
+    expected["readout.bias"] = [n_out]
+    if spec.get("arrays") != expected:
+        raise _fail(jpath, f"'arrays' {_short(spec.get('arrays'))} do not match the cell and "
+                    f"sizes ({_short(expected, 200)})", "arrays")
+    data = npz() if callable(npz) else npz
+    arrays = read_npz(apath, data, {k: (tuple(v), "f") for k, v in expected.items()},
+                      "not a depthlens model: ")
+    try:
+        net = RecurrentNet(n_in, hidden, cell, spec["activation"], n_out, layers,
+                           spec["output"], spec["loss"], spec["dtype"], init="zeros",
+                           backend=backend if backend in RECURRENT_BACKENDS else "auto")
+    except (TypeError, ValueError) as e:
+        raise _fail(jpath, str(e), getattr(e, "field", None)) from None
+    net.set_params(arrays)
     return net
 
 

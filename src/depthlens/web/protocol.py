@@ -326,8 +326,13 @@ def check_limits(config: Config, own: str | None = None) -> None:
 
 
 def _check_pretraining(config: Config) -> None:
-    """The playground does not pre-train: a Reset would run every layer's autoencoder on the
-    server (the CLI, the Python API and the init lab do: ``depthlens lab pretrain``)."""
+    """The playground draws dense networks and does not pre-train (a Reset would run every
+    layer's autoencoder on the server): a recurrent model and pre-training are the CLI's,
+    the Python API's and the init lab's (``depthlens train --model gru``, ``depthlens lab
+    pretrain``)."""
+    if config.model != "mlp":
+        raise ConfigError("model", config.model, "'mlp' in the playground (recurrent networks "
+                          "run in Python and the command line: depthlens train --model gru)")
     if config.pretrain != "none":
         raise ConfigError("pretrain", config.pretrain, "'none' in the playground (pre-training "
                           "runs in Python and the command line: depthlens lab pretrain)")
