@@ -75,6 +75,14 @@ def test_run_figure_draws_every_kind_of_problem(tmp_path, fields):
     assert (right < 200).any(axis=-1).mean() > 0.01  # and the loss curves
 
 
+def test_a_recurrent_runs_figure_names_its_cell_and_steps(tmp_path):
+    s = _trained(2, dataset="sequence", n_samples=200, model="gru", layers=[4],
+                 optimizer="adam", lr=0.01)
+    fig = figures.run_figure(s)
+    assert "GRU 1-4-48 over 39 steps" in fig._suptitle.get_text()
+    plt.close(fig)
+
+
 def test_k_class_map_uses_more_than_two_class_colours(tmp_path):
     s = _trained(30, dataset="spirals", n_samples=300, layers=[16, 16], optimizer="adam",
                  lr=0.03)

@@ -152,6 +152,9 @@ def run_figure(session: Session) -> plt.Figure:
     name = "accuracy" if session.problem == "classification" else "r2"
     test = f", test {name} {m[f'test_{name}']:.3f}" if f"test_{name}" in m else ""
     arch = "-".join(str(s) for s in session.net.sizes)
+    if session.config.model != "mlp":  # a recurrent net: its cell, over the window's steps
+        arch = f"{session.config.model.upper() if session.config.model != 'elman' else 'Elman'}" \
+               f" {arch} over {session.x_train.shape[1]} steps"
     fig.suptitle(f"{data_text(session)} · {arch} {activation_text(session)} · "
                  f"{epoch_text(session)} · train {name} {m[f'train_{name}']:.3f}{test}",
                  fontsize=10)
