@@ -139,9 +139,12 @@ def _stream(client: Any, todo: Sequence[Run], target: Target | None, batch: int 
 
     queue = iter(todo)
     pending: dict[str, Run] = {}
-    # with_results: each result is fetched in the background as its task finishes, not by a
-    # round trip from this loop (which would hold back the next submission)
-    done = as_completed(with_results=True, raise_errors=False)
+    # Results are fetched here, one round trip per finished run (a millisecond against a
+    # run's tenths of a second), not in the background (with_results=True): its concurrent
+    # gathers on the client's connection to the scheduler once broke tornado's stream
+    # (AssertionError in iostream.advance) and the lost future left the loop waiting
+    # forever (benchmarks/sweep.py).
+    done = as_completed()
     left = len(todo)
     window = [batch or PER_SLOT * n_slots(client), time.monotonic()]
 
@@ -158,17 +161,15 @@ def _stream(client: Any, todo: Sequence[Run], target: Target | None, batch: int 
             done.add(future)
 
     top_up()
-    for future, value in done:
+    for future in done:
         run = pending.pop(future.key)
-        ok = future.status == "finished"  # read before release(), which changes it
-        future.release()
-        if ok:
-            rec = value
-        else:  # lost too many workers (KilledWorker), cancelled, …: (type, exception, tb)
-            exc = value[1] if isinstance(value, tuple) else value
+        try:
+            rec = future.result()
+        except Exception as exc:  # lost too many workers (KilledWorker), cancelled, …
             rec = error_record(run.config, run.params, target, one_line(exc), worker="unknown")
+        future.release()
         rec["id"] = run.id  # the submitter's id names the file (a worker's own may differ)
-        yield rec
+        yield rec  # written at once; then the next run goes out (never more than the window)
         if left:
             top_up()
 
