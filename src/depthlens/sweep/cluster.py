@@ -26,8 +26,10 @@ from typing import Any
 from depthlens.errors import ConfigError
 
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "NUMBA_NUM_THREADS": "1"}
-"""Environment of every local worker process: one BLAS / OpenMP / numba thread."""
+              "NUMBA_NUM_THREADS": "1", "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
+"""Environment of every local worker process: one BLAS / OpenMP / numba thread, and no
+statistical profiler (it samples the task thread's stack every 10 ms, holding the GIL the run
+needs: benchmarks/sweep.py)."""
 
 CONNECT_TIMEOUT = "20s"
 ADDRESS = re.compile(r"^(tcp|tls|ucx|ws|wss|inproc)://[^\s/]+$")
