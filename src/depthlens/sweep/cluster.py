@@ -26,10 +26,13 @@ from typing import Any
 from depthlens.errors import ConfigError
 
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "NUMBA_NUM_THREADS": "1", "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False"}
-"""Environment of every local worker process: one BLAS / OpenMP / numba thread, and no
+              "NUMBA_NUM_THREADS": "1", "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
+              "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
+              "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "2s"}
+"""Environment of every local worker process: one BLAS / OpenMP / numba thread; no
 statistical profiler (it samples the task thread's stack every 10 ms, holding the GIL the run
-needs: benchmarks/sweep.py)."""
+needs), and the event loop's tick (20 ms) and system monitor (0.5 s) made rarer, for the same
+reason (benchmarks/sweep.py)."""
 
 CONNECT_TIMEOUT = "20s"
 ADDRESS = re.compile(r"^(tcp|tls|ucx|ws|wss|inproc)://[^\s/]+$")
