@@ -97,6 +97,14 @@ async def until(condition: Any, seconds: float = 60.0) -> None:
         await asyncio.sleep(0.01)
 
 
+async def opened(widget: Playground) -> Captured:
+    """What ``widget`` sends, captured, once a view has opened it and its first frame is out."""
+    sent = Captured(widget)
+    widget._on_custom(widget, {"kind": "open"}, [])
+    await until(lambda: "frame" in sent.kinds())
+    return sent
+
+
 def test_widget_trains_the_session_it_was_given() -> None:
     """Open → hello, thumbnails, then the given Session's state, data and frame; a step sent by
     the front end trains that very Session; ``refresh`` shows what a cell did to it."""
@@ -104,9 +112,7 @@ def test_widget_trains_the_session_it_was_given() -> None:
     async def main() -> None:
         session = Session(Config(dataset="xor", epochs=0))
         widget = Playground(session)
-        sent = Captured(widget)
-        widget._on_custom(widget, {"kind": "open"}, [])
-        await until(lambda: "frame" in sent.kinds())
+        sent = await opened(widget)
         assert sent.types()[:2] == ["hello", "state"]
         assert sent.kinds() == ["thumbnails", "data", "frame"]
         assert sent.texts[1]["config"]["dataset"] == "xor"
@@ -199,9 +205,7 @@ def test_widget_on_the_notebooks_own_data_takes_config_changes_on_that_data() ->
 
     async def main() -> None:
         widget = Playground(Session(Config(dataset="xor")).net, X, y)
-        sent = Captured(widget)
-        widget._on_custom(widget, {"kind": "open"}, [])
-        await until(lambda: "frame" in sent.kinds())
+        sent = await opened(widget)
         state = sent.texts[sent.types().index("state")]
         assert state["config"]["dataset"] == "csv:your data"
         assert state["user_data"] == {"name": "your data", "points": 80, "inputs": 2}
@@ -237,9 +241,7 @@ def test_model_download_and_csv_upload_travel_over_the_widget_channel() -> None:
 
     async def main() -> None:
         widget = Playground(Config(dataset="circle"))
-        sent = Captured(widget)
-        widget._on_custom(widget, {"kind": "open"}, [])
-        await until(lambda: "frame" in sent.kinds())
+        sent = await opened(widget)
         widget._on_custom(widget, {"kind": "model", "id": 1}, [])
         await until(lambda: len(sent.replies) == 1)
         reply, buffers = sent.replies[0]
@@ -275,9 +277,7 @@ def test_cell_hooks_refresh_a_changed_session_and_drop_closed_widgets() -> None:
     async def main() -> None:
         session = Session(Config(dataset="xor", epochs=0))
         widget = Playground(session)
-        sent = Captured(widget)
-        widget._on_custom(widget, {"kind": "open"}, [])
-        await until(lambda: "frame" in sent.kinds())
+        sent = await opened(widget)
         module._before_cell()
         module._after_cell()  # a cell that trained nothing
         module._before_cell()
