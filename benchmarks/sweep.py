@@ -11,7 +11,9 @@ Usage (from the project root; prints the numbers, writes nothing):
      goal t(2) / t(1) ≤ 0.55 (two cores: 0.5 is perfect);
 (s2) per-run overhead: the 1-worker sweep against a plain loop of ``run_record`` over the same
      Configs in this process (the same work: training, probes, the record): goal ≤ 10 %;
-     and, for scale, a plain loop of ``Session(config).run()`` (training alone);
+     beside it, the 1-worker sweep with one run a task (``chunk=1``) and with Dask's own worker
+     settings (``WORKER_CONFIG`` left out: the statistical profiler on), and, for scale, a
+     plain loop of ``Session(config).run()`` (training alone);
 (s3) the scheduler's memory over ``--tiny`` tiny runs (reg-plane, 20 points, 1 epoch) on a
      real ``dask scheduler`` process with two ``dask worker``\\ s, its RSS sampled with psutil
      every 0.2 s: the sweep's moving window (4 per worker), twice (the first time includes
@@ -31,11 +33,13 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 
 from machine import load_average  # benchmarks/machine.py (this folder is on sys.path)
 
 from depthlens.experiment.config import Config
 from depthlens.experiment.session import Session
+from depthlens.sweep import cluster as cluster_module
 from depthlens.sweep.cluster import local_cluster
 from depthlens.sweep.grid import SweepSpec
 from depthlens.sweep.record import run_record
@@ -54,11 +58,22 @@ def _warm() -> bool:
     return True
 
 
-def timed_sweep(client, spec: SweepSpec) -> tuple[float, float]:
+@contextmanager
+def dask_defaults():
+    """Local clusters made inside have Dask's own worker settings (no ``WORKER_CONFIG``)."""
+    kept = dict(cluster_module.WORKER_CONFIG)
+    cluster_module.WORKER_CONFIG.clear()
+    try:
+        yield
+    finally:
+        cluster_module.WORKER_CONFIG.update(kept)
+
+
+def timed_sweep(client, spec: SweepSpec, chunk: int | None = None) -> tuple[float, float]:
     """(wall seconds of the sweep, the runs' own wall seconds summed, as measured inside)."""
     with tempfile.TemporaryDirectory() as out:
         t = time.perf_counter()
-        result = run_sweep(spec, out, client=client, progress=False)
+        result = run_sweep(spec, out, client=client, chunk=chunk, progress=False)
         seconds = time.perf_counter() - t
     assert result.computed == len(spec.runs()) and result.failed == 0, result.summary()
     return seconds, sum(r["wall_seconds"] for r in result.records)
@@ -82,13 +97,19 @@ def scaling(runs: int, repeat: int) -> None:
             best[name], inside[name] = seconds, own
 
     _warm()
+    cases = (("w1", 1, None, False), ("w2", 2, None, False), ("w1-chunk1", 1, 1, False),
+             ("w1-dask", 1, None, True))
     for _ in range(repeat):
-        for n in (1, 2):
-            cluster = local_cluster(n)
+        for name, n, chunk, defaults in cases:
+            if defaults:
+                with dask_defaults():
+                    cluster = local_cluster(n)
+            else:
+                cluster = local_cluster(n)
             client = Client(cluster)
             try:
                 client.run(_warm)
-                keep(f"w{n}", *timed_sweep(client, spec))
+                keep(name, *timed_sweep(client, spec, chunk))
             finally:
                 client.close()
                 cluster.close()
@@ -107,6 +128,10 @@ def scaling(runs: int, repeat: int) -> None:
           "a run")
     print(f"     the runs' own time (inside run_record): {inside['w1']:.2f} s on 1 worker, "
           f"{inside['w2']:.2f} s on 2, {inside['records']:.2f} s in the loop")
+    for name, what in (("w1-chunk1", "one run a task (chunk=1)"),
+                       ("w1-dask", "Dask's own worker settings (profiler on)")):
+        print(f"     1 worker, {what}: {best[name]:.2f} s, overhead "
+              f"{(best[name] / loop - 1) * 100:+.1f} % (runs inside: {inside[name]:.2f} s)")
     print(f"     plain loop of Session.run {best['sessions']:.2f} s (training alone: the "
           f"record's probes and metrics make a run {loop / best['sessions']:.0f}× it)")
 

@@ -319,7 +319,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                                else args.seeds, args.target)
     try:
         result = run_sweep(spec, args.out, scheduler=args.scheduler, workers=args.workers,
-                           batch=args.batch, progress=not args.quiet)
+                           batch=args.batch, chunk=args.chunk, progress=not args.quiet)
     except KeyboardInterrupt:
         from depthlens.sweep.store import done_ids
 
@@ -419,6 +419,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--workers", type=int, help="local cluster: worker processes (default: "
                    "the CPU count)")
     g.add_argument("--batch", type=int, help="tasks in flight (default 4 per worker thread)")
+    g.add_argument("--chunk", type=int, help="runs per task (default: sized from the runs' "
+                   "time, about a second a task)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
     p = sub.add_parser("serve", help="the browser playground (train live, see every neuron)")

@@ -275,7 +275,7 @@ def test_bad_input_fails_before_any_run_in_the_cli_style(tmp_path, capsys, args,
 def test_the_scheduler_never_holds_more_than_the_window(scheduler, tmp_path, monkeypatch,
                                                           batch):
     """Sampled as each record is written: the tasks the scheduler holds (ours only: the module's
-    cluster runs nothing else now) and the submitted runs not yet written."""
+    cluster runs nothing else now) and the submitted runs not yet written (a run a task)."""
     from distributed import Client
 
     from depthlens.sweep import runner
@@ -301,16 +301,19 @@ def test_the_scheduler_never_holds_more_than_the_window(scheduler, tmp_path, mon
 
         monkeypatch.setattr(client, "submit", submit)
         monkeypatch.setattr(runner, "write_record", write)
-        result = run_sweep(spec, tmp_path / "out", client=client, batch=batch, progress=False)
+        result = run_sweep(spec, tmp_path / "out", client=client, batch=batch, chunk=1,
+                           progress=False)
     assert result.computed == 12 and submitted[0] == 12
     assert max(outstanding) == window < 12  # the window is full, and never more
     assert max(held) <= window
 
 
-def test_a_task_failing_on_dask_is_retried_then_recorded_as_an_error(tmp_path, monkeypatch):
+@pytest.mark.parametrize(("chunk", "called"), [(1, [0, 0, 0, 1, 1, 1]), (2, [0, 0, 0])])
+def test_a_task_failing_on_dask_is_retried_then_recorded_as_an_error(tmp_path, monkeypatch,
+                                                                     chunk, called):
     """A task whose function raises on the worker (not run_record's own errors, which it
-    records itself) runs 3 times (retries=2), then its run is an "error" record, and the sweep
-    goes on."""
+    records itself) runs 3 times (retries=2), then each of its runs is an "error" record, and
+    the sweep goes on (two runs in one task: the first raises, each time)."""
     from distributed import Client, LocalCluster
 
     from depthlens.sweep import runner
@@ -327,9 +330,44 @@ def test_a_task_failing_on_dask_is_retried_then_recorded_as_an_error(tmp_path, m
     with LocalCluster(n_workers=1, processes=False, dashboard_address=None, silence_logs=50,
                       scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"}
                       ) as cluster, Client(cluster) as client:
-        result = run_sweep(spec, tmp_path / "out", client=client, progress=False)
+        result = run_sweep(spec, tmp_path / "out", client=client, chunk=chunk, progress=False)
     calls = sorted(int(x) for x in log.read_text().split())
-    assert calls == [0, 0, 0, 1, 1, 1]  # each run: once and 2 retries
+    assert calls == called  # each task: once and 2 retries
     assert (result.computed, result.failed) == (2, 2)
     assert [r["error"] for r in result.records] == ["MemoryError: no room on this worker"] * 2
     assert records(tmp_path / "out")[spec.runs()[0].id]["status"] == "error"
+
+
+def test_short_runs_go_out_in_chunks_that_shrink_and_each_comes_back_once(scheduler, tmp_path,
+                                                                           monkeypatch):
+    """60 runs of milliseconds on the module's one worker: the first window is one run a task,
+    then chunks (about a second of work, at most the runs left over the window), smaller toward
+    the end; every run is recorded once, as with one run a task."""
+    from distributed import Client
+
+    from depthlens.sweep import runner
+
+    spec = SweepSpec.parse(Config(dataset="reg-plane", n_samples=20, layers=(2,), epochs=1),
+                           ["lr=0.01,0.02,0.03"], seeds=20)
+    sizes: list[int] = []
+    with Client(scheduler, timeout="10s") as client:
+        window = runner.PER_SLOT * sum(client.nthreads().values())
+        real_submit = client.submit
+
+        def submit(fn, items, *args, **kwargs):
+            sizes.append(len(items))
+            return real_submit(fn, items, *args, **kwargs)
+
+        monkeypatch.setattr(client, "submit", submit)
+        chunked = run_sweep(spec, tmp_path / "chunked", client=client, progress=False)
+        monkeypatch.setattr(client, "submit", real_submit)
+        run_sweep(spec, tmp_path / "single", client=client, chunk=1, progress=False)
+    assert sum(sizes) == 60 and chunked.computed == 60 and chunked.failed == 0
+    assert sizes[:window] == [1] * window and max(sizes) > 1 and len(sizes) < 60
+    assert sizes[window:] == sorted(sizes[window:], reverse=True)  # shrinking: guided
+    assert [r["id"] for r in chunked.records] == [r.id for r in spec.runs()]
+    got, want = records(tmp_path / "chunked"), records(tmp_path / "single")
+    assert set(got) == set(want) and len(got) == 60
+    for key, rec in got.items():
+        for k in COMPARED:
+            assert rec[k] == want[key][k], (key, k)

@@ -9,7 +9,7 @@
   (default ``os.cpu_count()``), one thread each, on loopback only, no dashboard, each
   worker's BLAS and numba pinned to one thread (``WORKER_ENV``, set before the worker process
   starts: Dask's ``distributed.nanny.pre-spawn-environ``, since OpenBLAS reads it when numpy
-  is imported).
+  is imported), its profiler off and its ticks rarer (``WORKER_CONFIG``).
 
 One thread per worker process: a run is pure Python + numba + small BLAS calls that hold the
 GIL much of the time, so processes, not threads, use the cores.
@@ -26,13 +26,18 @@ from typing import Any
 from depthlens.errors import ConfigError
 
 WORKER_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-              "NUMBA_NUM_THREADS": "1", "DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED": "False",
-              "DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL": "1s",
-              "DASK_DISTRIBUTED__ADMIN__SYSTEM_MONITOR__INTERVAL": "2s"}
-"""Environment of every local worker process: one BLAS / OpenMP / numba thread; no
-statistical profiler (it samples the task thread's stack every 10 ms, holding the GIL the run
-needs), and the event loop's tick (20 ms) and system monitor (0.5 s) made rarer, for the same
-reason (benchmarks/sweep.py)."""
+              "NUMBA_NUM_THREADS": "1"}
+"""Environment of every local worker process, set before it starts (OpenBLAS and numba read
+it when they load): one BLAS / OpenMP / numba thread."""
+
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False,
+                 "distributed.admin.tick.interval": "1s",
+                 "distributed.admin.system-monitor.interval": "2s"}
+"""Dask settings of every local worker: no statistical profiler (it samples the task
+thread's stack every 10 ms, holding the GIL the run needs), and the event loop's tick (20 ms)
+and system monitor (0.5 s) made rarer, for the same reason (benchmarks/sweep.py). They are
+set while the cluster is made: a nanny hands its *own* Dask config to the worker it starts,
+over whatever the worker's environment says (``DASK_…`` variables there are overridden)."""
 
 CONNECT_TIMEOUT = "20s"
 ADDRESS = re.compile(r"^(tcp|tls|ucx|ws|wss|inproc)://[^\s/]+$")
@@ -56,13 +61,13 @@ def check_workers(workers: Any) -> int | None:
 
 def local_cluster(workers: int | None = None) -> Any:
     """A ``LocalCluster`` of ``workers`` processes (default: the CPU count), one thread each,
-    loopback only, no dashboard, ``WORKER_ENV`` in every worker."""
+    loopback only, no dashboard, ``WORKER_ENV`` and ``WORKER_CONFIG`` in every worker."""
     import dask
     from distributed import LocalCluster
 
     n = check_workers(workers) or os.cpu_count() or 1
     pre = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_ENV}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": pre}):
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": pre, **WORKER_CONFIG}):
         # No dashboard; the scheduler's HTTP server (health routes) still runs, so it is put
         # on a free loopback port rather than its default 8787, which another cluster may hold.
         return LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
@@ -119,4 +124,4 @@ def n_slots(client: Any) -> int:
         return 1
 
 
-__all__ = ["WORKER_ENV", "check_address", "connect", "local_cluster", "n_slots"]
+__all__ = ["WORKER_CONFIG", "WORKER_ENV", "check_address", "connect", "local_cluster", "n_slots"]

@@ -7,11 +7,18 @@ the results table):
 2. the runs already done in ``OUT/runs`` are skipped (a run is its Config's id);
 3. the others are submitted to the Client (``cluster.connect``) in a moving window of at
    most ``batch`` tasks (default 4 per worker thread, counted again as runs finish, so an
-   adaptive cluster that grows gets more): ``as_completed`` hands back each run
-   as it finishes, its record is written *by this process* at once (``store.write_record``)
-   and the next run is submitted. So a 10,000-run sweep never floods the scheduler with
+   adaptive cluster that grows gets more): ``as_completed`` hands back each task
+   as it finishes, its records are written *by this process* at once (``store.write_record``)
+   and the next task is submitted. So a 10,000-run sweep never floods the scheduler with
    10,000 tasks, and a sweep killed at any point loses only the runs under way;
-4. the table of every run of the spec, in the grid's order, is made and written
+4. a task is a *chunk* of consecutive runs (``chunk_size``): the first tasks are one run
+   each; once runs have come back, a task holds about ``TASK_SECONDS`` of them by their mean
+   time, and never more than the runs left shared out over the window (guided
+   self-scheduling: chunks shrink toward the end, so the workers finish together). Every task
+   costs its worker's event loop some milliseconds of messages, taken from the GIL the
+   *next* run needs; sub-second runs in chunks pay it once a second instead of once a run
+   (benchmarks/sweep.py). ``chunk=K`` fixes it (1: a task per run);
+5. the table of every run of the spec, in the grid's order, is made and written
    (``results.table`` / ``results.write``) with ``report.html`` (``report.write_report``).
 
 Failures: a run that raises is a record with status "error" (``record.run_record`` never
@@ -44,6 +51,9 @@ from depthlens.sweep.store import scan, write_record, write_spec
 RETRIES = 2
 PER_SLOT = 4
 """Tasks in flight per worker thread (the window's size, unless ``batch`` says)."""
+TASK_SECONDS = 1.0
+"""About how much work one task holds once the runs' time is known (``chunk_size``)."""
+MAX_CHUNK = 64
 RECOUNT_SECONDS = 1.0
 """How often the default window counts the cluster's worker threads again (a round trip)."""
 RESULTS_CSV = "results.csv"
@@ -78,11 +88,41 @@ def _check_batch(batch: Any) -> int | None:
     return batch
 
 
+def _check_chunk(chunk: Any) -> int | None:
+    if chunk is None:
+        return None
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or not 1 <= chunk <= MAX_CHUNK:
+        raise ConfigError("chunk", chunk, f"a whole number of runs per task in [1, {MAX_CHUNK}]"
+                          " (or none: sized from the runs' time)")
+    return chunk
+
+
+def chunk_size(left: int, window: int, mean_seconds: float | None) -> int:
+    """How many of the ``left`` runs the next task holds (module docstring, 4):
+
+        k = max(1, min(⌊TASK_SECONDS / t̄⌋, ⌈left / window⌉, MAX_CHUNK))
+
+    with t̄ the mean time of the runs back so far (one run a task until one is back)."""
+    if mean_seconds is None:
+        return 1
+    by_time = int(TASK_SECONDS / max(mean_seconds, 1e-9))
+    by_share = -(-left // max(1, window))
+    return max(1, min(by_time, by_share, MAX_CHUNK))
+
+
+def run_chunk(items: Sequence[tuple[Config, Mapping[str, Any]]],
+              target: Target | None) -> list[dict[str, Any]]:
+    """The task a worker runs: ``run_record`` of each (config, params), in turn."""
+    return [run_record(config, params, target) for config, params in items]
+
+
 def run_sweep(spec: SweepSpec, out: str | os.PathLike[str] = "sweep-out", *,
               client: Any = None, scheduler: str | None = None, workers: int | None = None,
-              batch: int | None = None, progress: bool = True) -> SweepResult:
+              batch: int | None = None, chunk: int | None = None,
+              progress: bool = True) -> SweepResult:
     """Run every run of ``spec`` not yet done in ``out`` (module docstring)."""
     batch = _check_batch(batch)
+    chunk = _check_chunk(chunk)
     if scheduler is not None:
         check_address(scheduler)
     check_workers(workers)
@@ -118,7 +158,7 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike[str] = "sweep-out", *,
     try:
         if todo:
             with connect(client, scheduler, workers) as c:
-                for rec in _stream(c, todo, spec.target, batch):
+                for rec in _stream(c, todo, spec.target, batch, chunk):
                     write_record(out, rec)
                     records[rec["id"]] = rec
                     result.computed += 1
@@ -131,46 +171,57 @@ def run_sweep(spec: SweepSpec, out: str | os.PathLike[str] = "sweep-out", *,
     return result
 
 
-def _stream(client: Any, todo: Sequence[Run], target: Target | None, batch: int | None):
-    """Submit ``todo`` to ``client`` with at most ``batch`` tasks in flight (None: 4 per worker
-    thread the cluster has at the time: a cluster that grows gets more); yield each run's
-    record as it finishes (an "error" record for a task that failed on Dask's side)."""
+def _stream(client: Any, todo: Sequence[Run], target: Target | None, batch: int | None,
+            chunk: int | None = None):
+    """Submit ``todo`` to ``client`` in chunks (``chunk_size``, or ``chunk`` runs a task) with
+    at most ``batch`` tasks in flight (None: 4 per worker thread the cluster has at the time:
+    a cluster that grows gets more); yield each run's record as its task finishes (an "error"
+    record for each run of a task that failed on Dask's side)."""
     from distributed import as_completed
 
-    queue = iter(todo)
-    pending: dict[str, Run] = {}
-    # Results are fetched here, one round trip per finished run (a millisecond against a
-    # run's tenths of a second), not in the background (with_results=True): its concurrent
+    queue = list(todo)
+    at = 0
+    pending: dict[str, list[Run]] = {}
+    # Results are fetched here, one round trip per finished task (a millisecond against its
+    # tenths of a second), not in the background (with_results=True): its concurrent
     # gathers on the client's connection to the scheduler once broke tornado's stream
     # (AssertionError in iostream.advance) and the lost future left the loop waiting
     # forever (benchmarks/sweep.py).
     done = as_completed()
-    left = len(todo)
     window = [batch or PER_SLOT * n_slots(client), time.monotonic()]
+    timed = [0.0, 0]  # the runs' own seconds, and how many
 
     def top_up() -> None:
-        nonlocal left
+        nonlocal at
         if batch is None and time.monotonic() - window[1] > RECOUNT_SECONDS:
             window[:] = [PER_SLOT * n_slots(client), time.monotonic()]  # workers come and go
-        while left and len(pending) < window[0]:
-            run = next(queue)
-            left -= 1
-            future = client.submit(run_record, run.config, run.params, target,
-                                   key=f"depthlens-run-{run.id}", retries=RETRIES, pure=False)
-            pending[future.key] = run
+        while at < len(queue) and len(pending) < window[0]:
+            mean = timed[0] / timed[1] if timed[1] else None
+            k = chunk or chunk_size(len(queue) - at, window[0], mean)
+            runs = queue[at:at + k]
+            at += len(runs)
+            key = f"depthlens-run-{runs[0].id}" + (f"+{len(runs) - 1}" if len(runs) > 1 else "")
+            future = client.submit(run_chunk, [(r.config, r.params) for r in runs], target,
+                                   key=key, retries=RETRIES, pure=False)
+            pending[future.key] = runs
             done.add(future)
 
     top_up()
     for future in done:
-        run = pending.pop(future.key)
+        runs = pending.pop(future.key)
         try:
-            rec = future.result()
+            recs = future.result()
         except Exception as exc:  # lost too many workers (KilledWorker), cancelled, …
-            rec = error_record(run.config, run.params, target, one_line(exc), worker="unknown")
+            why = one_line(exc)
+            recs = [error_record(r.config, r.params, target, why, worker="unknown")
+                    for r in runs]
         future.release()
-        rec["id"] = run.id  # the submitter's id names the file (a worker's own may differ)
-        yield rec  # written at once; then the next run goes out (never more than the window)
-        if left:
+        for run, rec in zip(runs, recs, strict=True):
+            rec["id"] = run.id  # the submitter's id names the file (a worker's own may differ)
+            timed[0] += float(rec.get("wall_seconds") or 0.0)
+            timed[1] += 1
+            yield rec  # written at once; then the next task goes out (never more than the window)
+        if at < len(queue):
             top_up()
 
 
@@ -195,7 +246,7 @@ def sweep(config: Config | Mapping[str, Any] | None,
           target: Target | str | Mapping[str, Any] | None = None,
           out: str | os.PathLike[str] = "sweep-out", client: Any = None,
           scheduler: str | None = None, workers: int | None = None, batch: int | None = None,
-          progress: bool = True):
+          chunk: int | None = None, progress: bool = True):
     """Run ``config`` over every combination of ``grid``'s values × ``seeds`` seeds on Dask;
     return the results table (a pandas DataFrame, one row per run, in the grid's order).
 
@@ -206,7 +257,8 @@ def sweep(config: Config | Mapping[str, Any] | None,
     again with the same folder, only the runs not done yet run. ``client``: a
     ``distributed.Client`` of yours; ``scheduler``: a running scheduler's address
     (``tcp://HOST:PORT``); neither: a local cluster of ``workers`` processes (default the CPU
-    count), closed at the end. ``batch``: tasks in flight (default 4 per worker thread).
+    count), closed at the end. ``batch``: tasks in flight (default 4 per worker thread);
+    ``chunk``: runs per task (default: sized from the runs' time, about a second a task).
 
     Raises ConfigError (naming the grid axis, field and value) before anything runs.
 
@@ -215,8 +267,8 @@ def sweep(config: Config | Mapping[str, Any] | None,
     """
     spec = SweepSpec.parse(config, grid, seeds, target)
     result = run_sweep(spec, out, client=client, scheduler=scheduler, workers=workers,
-                       batch=batch, progress=progress)
+                       batch=batch, chunk=chunk, progress=progress)
     return finish(result)
 
 
-__all__ = ["SweepResult", "finish", "run_sweep", "sweep"]
+__all__ = ["SweepResult", "chunk_size", "finish", "run_chunk", "run_sweep", "sweep"]
