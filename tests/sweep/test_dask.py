@@ -255,6 +255,9 @@ def test_a_spec_file_on_the_running_cluster(scheduler, tmp_path, capsys):
     (["--target", "accuracy=0.9"], "target.metric: 'accuracy' is not allowed; expected one "
      "of 'test_metric', 'test_loss'"),
     (["--scheduler", "localhost:8786"], "scheduler: 'localhost:8786' is not allowed"),
+    (["--chunk", "0"], "chunk: 0 is not allowed; expected a whole number of runs per task "
+     "in [1, 64]"),
+    (["--batch", "0"], "batch: 0 is not allowed; expected a whole number of tasks in flight"),
     (["--spec", "SPEC", "--lr", "0.1"], "--lr: 'with --spec' is not allowed"),
     (["--spec", "SPEC"], "grid.lr: -1 is not allowed; expected a number in (0.0, 100.0]"),
 ])
