@@ -24,9 +24,9 @@ the results table):
 Failures: a run that raises is a record with status "error" (``record.run_record`` never
 raises). A worker that dies has its tasks rescheduled on the others by the Dask scheduler
 itself (up to ``distributed.scheduler.allowed-failures`` lost workers per task, default 3,
-then the task fails with KilledWorker and its record says so); ``retries=2`` re-runs a task
-whose function raised on the worker (an import or unpickling failure there). A task that
-fails anyway gets an "error" record written here, and the sweep goes on.
+then the task fails with KilledWorker and its records say so); ``retries=2`` re-runs a task
+whose function raised on the worker (an import or unpickling failure there). Each run of a
+task that fails anyway gets an "error" record written here, and the sweep goes on.
 """
 
 from __future__ import annotations
