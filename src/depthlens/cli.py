@@ -222,14 +222,26 @@ def _add_lens_flags(p: argparse.ArgumentParser) -> None:
                    help="also retrain the Config and write training.gif")
 
 
-def _write_lens(session, folder: Path, args: argparse.Namespace) -> Path:
-    from depthlens.draw.report import REPORT, lens_pictures
+def _check_lens_flags(config, problem: str | None, args: argparse.Namespace) -> None:
+    """The lens flags, checked before any work (a recurrent run takes the defaults)."""
+    from depthlens.draw.report import check_recurrent_lens
     from depthlens.errors import ConfigError
 
     if args.per_step < 1:
         raise ConfigError("--per-step", args.per_step, "a whole number ≥ 1")
     if args.fps <= 0:
         raise ConfigError("--fps", args.fps, "a number > 0")
+    if config.recurrent:
+        check_recurrent_lens(config.model, problem, {"--stages": (args.stages, "post"),
+                                       "--units": (args.units, None),
+                                       "--dims": (args.dims, 2),
+                                       "--training": (args.training, False)})
+
+
+def _write_lens(session, folder: Path, args: argparse.Namespace) -> Path:
+    from depthlens.draw.report import REPORT, lens_pictures
+
+    _check_lens_flags(session.config, session.problem, args)
     written = lens_pictures(session, folder, which=args.stages, units=_parse_units(args.units),
                             dims=args.dims, per_step=args.per_step, fps=args.fps, dpi=args.dpi,
                             animation=not args.no_animation, training=args.training,
@@ -247,6 +259,25 @@ def cmd_lens(args: argparse.Namespace) -> int:
     return 0
 
 
+def _animate_recurrent(session, args: argparse.Namespace, fps: float) -> int:
+    """``animate`` of a recurrent run: its steps, each as its operations, on layer --layer."""
+    from depthlens.draw.report import check_recurrent_lens, frame_bar
+    from depthlens.draw.state_space import step_animation
+    from depthlens.errors import ConfigError
+
+    check_recurrent_lens(session.config.model, session.problem,
+                         {"--what": (args.what, "forward"), "--units": (args.units, None),
+                          "--dims": (args.dims, 2), "--every": (args.every, None)})
+    if args.per_step < 1:
+        raise ConfigError("--per-step", args.per_step, "a whole number ≥ 1")
+    layer = 0 if args.layer is None else args.layer - 1
+    path = step_animation(session.net, session.x_train, session.train_data.y, args.out,
+                          per_step=args.per_step, fps=fps, layer=layer,
+                          progress=frame_bar(not args.quiet))
+    print(f"animation: {path}")
+    return 0
+
+
 def cmd_animate(args: argparse.Namespace) -> int:
     from depthlens.draw.animate import check_output, forward_animation, training_animation
     from depthlens.errors import ConfigError
@@ -260,6 +291,8 @@ def cmd_animate(args: argparse.Namespace) -> int:
     n_layers = session.net.n_layers
     if args.layer is not None and not 1 <= args.layer <= n_layers:
         raise ConfigError("--layer", args.layer, f"a layer number in [1, {n_layers}]")
+    if session.config.recurrent:
+        return _animate_recurrent(session, args, fps)
     units = _parse_units(args.units)
     if args.what == "forward":
         if args.per_step < 1:
@@ -282,8 +315,10 @@ def cmd_animate(args: argparse.Namespace) -> int:
 def cmd_explain(args: argparse.Namespace) -> int:
     from depthlens.experiment.run import load_run
 
+    config = config_from_args(args)
+    _check_lens_flags(config, config.problem, args)  # before the training, not after it
     if args.out is None:
-        args.out = _default_out(config_from_args(args).dataset)
+        args.out = _default_out(config.dataset)
     status = cmd_train(args)
     if status not in (0, 130):  # a diverged run has nothing to explain
         return status

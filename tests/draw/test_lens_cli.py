@@ -106,3 +106,78 @@ def test_explain_trains_saves_and_reports(tmp_path):
                  "report.html", "forward.gif"):
         assert (out / name).is_file(), name
     assert load_run(out).config.dataset == "xor"
+
+
+@pytest.fixture(scope="module")
+def gru_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("lens") / "gru"
+    code = main(["train", "--quiet", "--dataset", "spiral", "--n-samples", "100", "--model",
+                 "gru", "--layers", "4", "--epochs", "5", "--out", str(out)])
+    assert code == 0
+    return out
+
+
+def test_the_lens_of_a_recurrent_run_is_its_state_space_and_its_steps(gru_dir, capsys):
+    from depthlens.lens.recurrent import step_operations
+
+    assert main(["lens", str(gru_dir), *FAST]) == 0
+    assert "wrote state_space.png, last_step.png, steps.gif" in capsys.readouterr().out
+    assert not (gru_dir / "strip.png").exists()  # no dense stages
+    for name in ("state_space.png", "last_step.png"):
+        with Image.open(gru_dir / name) as im:
+            assert_two_class_picture(np.asarray(im.convert("RGB")))
+    session = load_run(gru_dir)
+    x = session.x_train
+    want = sum(1 + len(step_operations(session.net, x, t).steps)
+               for t in range(1, x.shape[1] + 1))  # per step 1: h_{t−1}, then each operation
+    assert gif_frames(gru_dir / "steps.gif")[0] == want
+    html = (gru_dir / "report.html").read_text(encoding="utf-8")
+    # x1, x2 read as a sequence of 2 steps of 1 input each
+    assert "<title>depthlens · spiral · GRU 1-4-1 over 2 steps tanh</title>" in html
+    headings = re.findall(r"<h2>([^<]+)</h2>", html)
+    assert headings[2:] == ["The run", "The state&#x27;s space: each sequence&#x27;s path",
+                            "The last step as the five operations",
+                            "Every step, one operation at a time"]
+    assert html.count('<img src="data:image/png;base64,') == 3  # picture + the two PNGs
+    assert html.count('<img src="data:image/gif;base64,') == 1
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--stages", "all"], "--stages: 'all' is not allowed; expected 'post' (the default) for "
+     "a recurrent run"),
+    (["--dims", "3"], "--dims: 3 is not allowed; expected 2 (the default) for a recurrent run"),
+    (["--training"], "--training: True is not allowed; expected False (the default)"),
+])
+def test_a_dense_lens_flag_on_a_recurrent_run_is_refused_by_name(gru_dir, capsys, flags,
+                                                                   message):
+    assert main(["lens", str(gru_dir), *FAST, *flags]) == 2
+    assert capsys.readouterr().err.startswith(f"depthlens: error: {message}")
+
+
+def test_explain_refuses_a_recurrent_regression_run_before_training_it(tmp_path, capsys):
+    out = tmp_path / "reg"
+    assert main(["explain", "--dataset", "reg-plane", "--model", "elman", "--layers", "3",
+                 "--epochs", "2", "--out", str(out), *FAST]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("depthlens: error: model: 'elman' is not allowed; expected 'mlp' for "
+                          "the lens of a regression run")
+    assert not out.exists()  # nothing trained, nothing written
+
+
+def test_animate_a_recurrent_run_plays_its_steps_and_refuses_training(gru_dir, tmp_path,
+                                                                      capsys):
+    from depthlens.lens.recurrent import step_operations
+
+    out = tmp_path / "steps.gif"
+    assert main(["animate", str(gru_dir), "--out", str(out), "--per-step", "2",
+                 "--quiet"]) == 0
+    session = load_run(gru_dir)
+    x = session.x_train
+    want = sum(1 + 2 * len(step_operations(session.net, x, t).steps)
+               for t in range(1, x.shape[1] + 1))
+    assert gif_frames(out)[0] == want
+    capsys.readouterr()
+    assert main(["animate", str(gru_dir), "--what", "training", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.startswith(
+        "depthlens: error: --what: 'training' is not allowed; expected 'forward' (the default) "
+        "for a recurrent run")

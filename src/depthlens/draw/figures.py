@@ -20,7 +20,7 @@ import numpy as np
 
 from depthlens.data import DATASETS
 from depthlens.draw import colors, maps
-from depthlens.draw.strip import activation_text, data_text, epoch_text
+from depthlens.draw.strip import activation_text, architecture_text, data_text, epoch_text
 from depthlens.files import write_bytes
 
 if TYPE_CHECKING:
@@ -151,11 +151,8 @@ def run_figure(session: Session) -> plt.Figure:
     m = session.metrics()
     name = "accuracy" if session.problem == "classification" else "r2"
     test = f", test {name} {m[f'test_{name}']:.3f}" if f"test_{name}" in m else ""
-    arch = "-".join(str(s) for s in session.net.sizes)
-    if session.config.model != "mlp":  # a recurrent net: its cell, over the window's steps
-        arch = f"{session.config.model.upper() if session.config.model != 'elman' else 'Elman'}" \
-               f" {arch} over {session.x_train.shape[1]} steps"
-    fig.suptitle(f"{data_text(session)} · {arch} {activation_text(session)} · "
+    fig.suptitle(f"{data_text(session)} · {architecture_text(session)} "
+                 f"{activation_text(session)} · "
                  f"{epoch_text(session)} · train {name} {m[f'train_{name}']:.3f}{test}",
                  fontsize=10)
     fig.tight_layout()

@@ -11,6 +11,14 @@
     report.html       all of the above embedded as data URIs, with the Config, the metrics and
                       the probe table: one file that opens from disk, no network needed.
 
+A recurrent classifier's run (``Config.model`` a cell) has the lens of ``lens.recurrent``
+instead (``recurrent_pictures``):
+
+    state_space.png   every sequence's path through the state's space (``state_space``)
+    last_step.png     the last step h_T as its operations (``state_space.step_strip``)
+    steps.gif         every step, one operation at a time (``state_space.step_animation``)
+    report.html       the same page, with these pictures
+
 Python::
 
     from depthlens.draw.report import lens_pictures
@@ -32,7 +40,8 @@ from depthlens.draw.neurons import neuron_maps
 from depthlens.draw.scene import build_scene
 from depthlens.draw.space3d import space_3d, three_unit_stage
 from depthlens.draw.stage_axes import DPI, save_figure
-from depthlens.draw.strip import activation_text, epoch_text, layer_strip
+from depthlens.draw.strip import activation_text, architecture_text, epoch_text, layer_strip
+from depthlens.errors import ConfigError
 from depthlens.files import write_text
 from depthlens.lens.probes import ProbeResult
 
@@ -90,6 +99,38 @@ TEXT = {
 }
 
 
+RECURRENT_TEXT = {
+    "picture.png": TEXT["picture.png"],
+    "state_space.png": (
+        "The state's space: each sequence's path",
+        "A recurrent layer reads its input one step at a time, h_t = a(W_hh·h_{t−1} + "
+        "W_ih·x_t + b): every sequence starts at h_0 = 0 and each input moves its state through "
+        "the layer's own space. Each line is one sequence's path, coloured by its class; the "
+        "dots are the final states h_T, which the readout cuts with a flat line (dashed; the "
+        "background is the readout's answer there). A layer of more than 2 units is seen "
+        "through a PCA of all its states."),
+    "last_step.png": (
+        "The last step as the five operations",
+        "The last step played as its operations, from the SVD W_hh = U Σ Vᵀ: rotate, scale, "
+        "rotate (the same for every sequence at every step), then translate by what the input "
+        "adds (one vector per sequence, unlike a dense layer's one bias), then bend. Raise or "
+        "lower dimension is the one operation missing: W_hh maps the state's space to itself. "
+        "A GRU's step adds its gates: the reset gate scales each unit, the update gate moves "
+        "each state from its candidate back toward the old one."),
+    "steps.gif": (
+        "Every step, one operation at a time",
+        "Steps 1 … T of every sequence, each as its operations; where each state was before "
+        "the step stays as a hollow ghost."),
+}
+LEAD = ("What each layer of this network does to space: a layer y = a(W·x + b) changes "
+        "dimension, scales and rotates (W), translates (b) and bends (a); stacked layers bend "
+        "the data until a flat cut separates the classes (or the target becomes linear).")
+RECURRENT_LEAD = ("What this recurrent network does to its state's space: each step rotates, "
+                  "scales and rotates the state (W_hh), translates it by the step's input and "
+                  "bends it (a), until the final states of the classes lie on either side of "
+                  "the readout's flat cut.")
+
+
 def _data_uri(path: Path) -> str:
     mime = "image/gif" if path.suffix == ".gif" else "image/png"
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
@@ -123,22 +164,23 @@ def report_html(session: Session, folder: str | Path, after: list[ProbeResult],
                 before: list[ProbeResult] | None = None,
                 include: set[str] | None = None) -> str:
     """The report page for the pictures of ``folder`` (module docstring): those named in
-    ``include`` (all that are present when None)."""
+    ``include`` (all that are present when None); a recurrent run's with its own words."""
     folder = Path(folder)
     cfg = session.config
-    arch = "-".join(str(s) for s in session.net.sizes)
-    title = f"depthlens · {cfg.dataset} · {arch} {activation_text(session)}"
+    text, lead = (RECURRENT_TEXT, RECURRENT_LEAD) if cfg.recurrent else (TEXT, LEAD)
+    title = (f"depthlens · {cfg.dataset} · {architecture_text(session)} "
+             f"{activation_text(session)}")
     metrics = session.metrics()
     metric_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{_fmt(v)}</td></tr>"
                           for k, v in metrics.items())
     sections = []
-    for name, (heading, text) in TEXT.items():
+    for name, (heading, words) in text.items():
         path = folder / name
         if not path.is_file() or (include is not None and name not in include):
             continue
         extra = probe_table(after, before) if name == "separability.png" else ""
         sections.append(
-            f'<section><h2>{html.escape(heading)}</h2><p>{html.escape(text)}</p>'
+            f'<section><h2>{html.escape(heading)}</h2><p>{html.escape(words)}</p>'
             f'<img src="{_data_uri(path)}" alt="{html.escape(name)}">{extra}'
             f'<p class="file">{html.escape(name)}</p></section>')
     config = html.escape(json.dumps(cfg.to_dict(), indent=2))
@@ -159,9 +201,7 @@ pre {{ background: #f4f5f6; padding: 0.8em; overflow-x: auto; font-size: 13px; }
 .row {{ display: flex; gap: 2em; flex-wrap: wrap; align-items: flex-start; }}
 </style></head><body>
 <h1>{html.escape(title)}</h1>
-<p class="lead">What each layer of this network does to space: a layer y = a(W·x + b) changes
-dimension, scales and rotates (W), translates (b) and bends (a); stacked layers bend the data
-until a flat cut separates the classes (or the target becomes linear).</p>
+<p class="lead">{html.escape(lead)}</p>
 <div class="row">
 <div><h2>Metrics ({epoch_text(session)})</h2><table>{metric_rows}</table></div>
 <div><h2>Config</h2><pre>{config}</pre></div>
@@ -183,7 +223,13 @@ def lens_pictures(session: Session, folder: str | Path, which: str = "post",
         dims: 2, or 3 for 3-D strip panels.
         per_step, fps: the forward animation's frames per step and speed.
         animation: write forward.gif; training: also retrain and write training.gif.
-    Returns the paths written, by file name."""
+    Returns the paths written, by file name. A recurrent run: ``recurrent_pictures``."""
+    if session.config.recurrent:
+        check_recurrent_lens(session.config.model, session.problem,
+                             {"which": (which, "post"), "units": (units, None),
+                              "dims": (dims, 2), "training": (training, False)})
+        return recurrent_pictures(session, folder, per_step=per_step, fps=fps, dpi=dpi,
+                                  animation=animation, progress=progress)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path] = {}
@@ -217,4 +263,66 @@ def lens_pictures(session: Session, folder: str | Path, which: str = "post",
     return out
 
 
-__all__ = ["REPORT", "lens_pictures", "probe_table", "report_html"]
+def check_recurrent_lens(model: str, problem: str | None,
+                         options: dict[str, tuple[object, object]]) -> None:
+    """Raise ConfigError unless a recurrent run's lens can be drawn: a classification run
+    (``problem``; None, a CSV not read yet, passes) and every one of ``options`` (its name in
+    the caller's words → (value, default)) at its default, since they choose among a dense
+    network's stages and pictures."""
+    if problem == "regression":
+        raise ConfigError("model", model, "'mlp' for the lens of a regression run: a "
+                          "recurrent run's lens shows its states carved into classes (a "
+                          "classification dataset)")
+    for name, (value, default) in options.items():
+        if value != default:
+            raise ConfigError(name, value, f"{default!r} (the default) for a recurrent run: its "
+                              "lens is its state's space and one step's operations, not a "
+                              "dense network's stages")
+
+
+def frame_bar(progress: bool):
+    """A tqdm bar's ``update`` for the GIF's frames (their count unknown up front), or None."""
+    if not progress:
+        return None
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(desc="steps.gif", unit="frame", file=sys.stderr, leave=False).update
+
+
+def recurrent_pictures(session: Session, folder: str | Path, per_step: int = 6,
+                       fps: float = 12.0, dpi: int = DPI, animation: bool = True,
+                       progress: bool = False) -> dict[str, Path]:
+    """Write a recurrent classifier's lens (module docstring) and ``report.html`` into
+    ``folder``: its last layer's state space over the training sequences, the last step of its
+    first layer as operations, and (``animation``) every step played. Raises ConfigError for
+    a regression run (its states have no classes to carve)."""
+    from depthlens.draw.state_space import state_space_figure, step_animation, step_strip
+
+    check_recurrent_lens(session.config.model, session.problem, {})
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    x, y = session.x_train, session.train_data.y
+    names = session.train_data.class_names
+    out: dict[str, Path] = {}
+    steps = int(x.shape[1])
+    for name, make in (("state_space.png", lambda: state_space_figure(session.net, x, y,
+                                                                      class_names=names)),
+                       ("last_step.png", lambda: step_strip(session.net, x, y, steps))):
+        save_figure(make(), folder / name, dpi)
+        out[name] = folder / name
+    if animation:
+        out["steps.gif"] = step_animation(session.net, x, y, folder / "steps.gif",
+                                          per_step=per_step, fps=fps, dpi=dpi,
+                                          progress=frame_bar(progress))
+    else:
+        (folder / "steps.gif").unlink(missing_ok=True)
+    include = {*out, "picture.png"}
+    write_text(folder / REPORT, report_html(session, folder, [], None, include))
+    out[REPORT] = folder / REPORT
+    return out
+
+
+__all__ = ["REPORT", "check_recurrent_lens", "frame_bar", "lens_pictures", "probe_table",
+           "recurrent_pictures", "report_html"]

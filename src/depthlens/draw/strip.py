@@ -55,6 +55,17 @@ def activation_text(session: Session) -> str:
     return act if isinstance(act, str) else ",".join(act)
 
 
+def architecture_text(session: Session) -> str:
+    """The network's sizes ('2-8-8-1'); a recurrent one's cell and its window's steps too
+    ('GRU 1-8-48 over 39 steps')."""
+    arch = "-".join(str(s) for s in session.net.sizes)
+    model = session.config.model
+    if model == "mlp":
+        return arch
+    cell = "Elman" if model == "elman" else model.upper()
+    return f"{cell} {arch} over {session.x_train.shape[1]} steps"
+
+
 def layer_strip(session: Session, which: str = "post", dims: int = 2,
                 units: tuple[int, ...] | None = None,
                 probes: list[ProbeResult] | None = None, scene: Scene | None = None,
